@@ -1,0 +1,58 @@
+import {
+  createPermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
+import { CanaryAction } from './canary';
+
+/**
+ * Permissions are resource permissions on the catalog entity, so policies can use the
+ * catalog's conditions (for example "owners may promote").
+ */
+export const progressiveDeliveryReadPermission = createPermission({
+  name: 'progressive-delivery.canary.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+export const progressiveDeliveryPromotePermission = createPermission({
+  name: 'progressive-delivery.canary.promote',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+export const progressiveDeliveryRollbackPermission = createPermission({
+  name: 'progressive-delivery.canary.rollback',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/** Pause and resume traffic increases, and approve the start of a rollout. */
+export const progressiveDeliveryPausePermission = createPermission({
+  name: 'progressive-delivery.canary.pause',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+export const progressiveDeliveryApproveRolloutPermission = createPermission({
+  name: 'progressive-delivery.canary.approve-rollout',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+export const progressiveDeliveryPermissions = [
+  progressiveDeliveryReadPermission,
+  progressiveDeliveryPromotePermission,
+  progressiveDeliveryRollbackPermission,
+  progressiveDeliveryPausePermission,
+  progressiveDeliveryApproveRolloutPermission,
+];
+
+/** The permission each action requires. */
+export const permissionForAction: Record<CanaryAction, ResourcePermission<'catalog-entity'>> = {
+  promote: progressiveDeliveryPromotePermission,
+  rollback: progressiveDeliveryRollbackPermission,
+  pause: progressiveDeliveryPausePermission,
+  resume: progressiveDeliveryPausePermission,
+  'approve-rollout': progressiveDeliveryApproveRolloutPermission,
+};
