@@ -1,0 +1,50 @@
+// Small helpers shared by setup, start and test. Plain Node: these run before npm install.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export function log(message) {
+  process.stderr.write(`[progressive-delivery] ${message}\n`);
+}
+
+/** Runs a command with inherited output; throws with the command line when it fails. */
+export function run(command, args, options = {}) {
+  const result = spawnSync(command, args, {
+    stdio: 'inherit',
+    cwd: repoRoot,
+    ...options,
+  });
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status ?? result.signal}`);
+  }
+}
+
+export function commandExists(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+export function isNewer(file, than) {
+  return !existsSync(than) || statSync(file).mtimeMs > statSync(than).mtimeMs;
+}
+
+/** Starts a long-running child whose output is prefixed, and returns it. */
+export function startPrefixed(name, command, args, options = {}) {
+  const child = spawn(command, args, {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = '';
+    stream.on('data', chunk => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop();
+      for (const line of lines) process.stdout.write(`${name} | ${line}\n`);
+    });
+  }
+  return child;
+}

@@ -1,0 +1,61 @@
+// Runs every test of the repository in one jest run (unit, integration on the sandbox,
+// end-to-end in chromium), then prints one plain closing line: "N passed, N failed".
+// The sandbox is brought up first when it is not running, and stopped again afterwards.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { log, repoRoot } from './lib.mjs';
+
+const stateDir = join(repoRoot, '.sandbox');
+const resultsFile = join(stateDir, 'jest-results.json');
+const summaryFile = join(stateDir, 'test-summary.txt');
+const sandboxCli = join(repoRoot, 'packages', 'sandbox', 'bin', 'sandbox.mjs');
+
+function sandbox(command) {
+  return spawnSync(process.execPath, [sandboxCli, command], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  }).status;
+}
+
+mkdirSync(stateDir, { recursive: true });
+const sandboxWasUp = sandbox('status') === 0;
+if (!sandboxWasUp) {
+  log('bringing the sandbox up for the integration and end-to-end tests');
+  if (sandbox('up') !== 0) {
+    log('the sandbox did not come up; the tests that need it will fail and say why');
+  }
+}
+
+const jestArgs = process.argv.slice(2);
+const jest = spawnSync(
+  'npx',
+  ['backstage-cli', 'repo', 'test', '--json', `--outputFile=${resultsFile}`, ...jestArgs],
+  {
+    cwd: repoRoot,
+    stdio: 'inherit',
+    env: { ...process.env, CI: 'true', PD_SANDBOX_REQUIRED: '1' },
+  },
+);
+
+if (!sandboxWasUp) {
+  sandbox('down');
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (existsSync(resultsFile)) {
+  const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  passed = results.numPassedTests;
+  skipped = results.numPendingTests + (results.numTodoTests ?? 0);
+  // A suite that fails to load or crashes has no failing test of its own; count it.
+  failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+} else {
+  failed = 1;
+  log(`jest wrote no results to ${resultsFile}`);
+}
+const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+writeFileSync(summaryFile, `${summary}\n`);
+console.log(summary);
+process.exit(failed > 0 || jest.status !== 0 ? 1 : 0);
