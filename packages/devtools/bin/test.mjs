@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, repoRoot } from './lib.mjs';
+import { startPostgres, stopPostgres } from './postgres.mjs';
 
 const stateDir = join(repoRoot, '.sandbox');
 const resultsFile = join(stateDir, 'jest-results.json');
@@ -27,6 +28,12 @@ if (!sandboxWasUp) {
   }
 }
 
+// The database tests run on SQLite and on this PostgreSQL (TestDatabases reads the variable).
+const postgres = startPostgres();
+const databaseEnv = postgres
+  ? { BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING: postgres }
+  : {};
+
 const jestArgs = process.argv.slice(2);
 const jest = spawnSync(
   'npx',
@@ -34,10 +41,17 @@ const jest = spawnSync(
   {
     cwd: repoRoot,
     stdio: 'inherit',
-    env: { ...process.env, CI: 'true', PD_SANDBOX_REQUIRED: '1' },
+    env: {
+      ...process.env,
+      ...databaseEnv,
+      CI: 'true',
+      PD_SANDBOX_REQUIRED: '1',
+      BACKSTAGE_TEST_DISABLE_DOCKER: '1',
+    },
   },
 );
 
+stopPostgres();
 if (!sandboxWasUp) {
   sandbox('down');
 }
