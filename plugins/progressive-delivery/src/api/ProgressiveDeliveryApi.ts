@@ -1,0 +1,50 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import {
+  ActionResponse,
+  CanaryAction,
+  CanaryDetailsResponse,
+  CanaryListResponse,
+  CanaryMetricsResponse,
+  CanaryRef,
+  HistoryResponse,
+  StreamMessage,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
+
+/** Options of an action request. */
+export interface ActionOptions {
+  /** The entity the canary belongs to; the backend checks permissions against it. */
+  entityRef: string;
+  comment?: string;
+}
+
+/** Client of the progressive-delivery backend. */
+export interface ProgressiveDeliveryApi {
+  getCanaries(entityRef: string): Promise<CanaryListResponse>;
+  getCanary(ref: CanaryRef, entityRef: string): Promise<CanaryDetailsResponse>;
+  getMetrics(
+    ref: CanaryRef,
+    entityRef: string,
+    minutes: number,
+  ): Promise<CanaryMetricsResponse>;
+  getHistory(entityRef: string): Promise<HistoryResponse>;
+  act(
+    ref: CanaryRef,
+    action: CanaryAction,
+    options: ActionOptions,
+  ): Promise<ActionResponse>;
+  /**
+   * Follows the push channel of an entity. `onOpen` fires whenever a connection is
+   * established (also after a reconnect); `onError` whenever it is lost.
+   * @returns a function that closes the channel
+   */
+  subscribe(
+    entityRef: string,
+    onMessage: (message: StreamMessage) => void,
+    onError?: (error: Error) => void,
+    onOpen?: () => void,
+  ): () => void;
+}
+
+export const progressiveDeliveryApiRef = createApiRef<ProgressiveDeliveryApi>({
+  id: 'plugin.progressive-delivery.service',
+});

@@ -1,0 +1,2 @@
+export * from './canaries';
+export { FakeProgressiveDeliveryApi } from './FakeProgressiveDeliveryApi';

@@ -1,0 +1,140 @@
+import { DateTime } from 'luxon';
+import {
+  AnalysisMetric,
+  CanaryRef,
+  CanarySummary,
+  GateKind,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
+
+export function canaryKey(ref: CanaryRef): string {
+  return `${ref.cluster}/${ref.namespace}/${ref.name}`;
+}
+
+export function sameRef(a: CanaryRef, b: CanaryRef): boolean {
+  return a.cluster === b.cluster && a.namespace === b.namespace && a.name === b.name;
+}
+
+/** "3 minutes ago"; undefined input gives undefined. */
+export function relativeTime(iso: string | undefined): string | undefined {
+  if (!iso) {
+    return undefined;
+  }
+  const time = DateTime.fromISO(iso);
+  if (!time.isValid) {
+    return undefined;
+  }
+  // Clocks of browser and cluster differ a little; never say "in 2 seconds" about the past.
+  const clamped = time > DateTime.now() ? DateTime.now() : time;
+  return clamped.toRelative() ?? undefined;
+}
+
+export function absoluteTime(iso: string | undefined): string | undefined {
+  if (!iso) {
+    return undefined;
+  }
+  const time = DateTime.fromISO(iso);
+  return time.isValid ? time.toLocaleString(DateTime.DATETIME_MED_WITH_SECONDS) : undefined;
+}
+
+/** A short duration for people: "under a minute", "4 min", "1 h 5 min". */
+export function humanDuration(seconds: number): string {
+  if (seconds < 60) {
+    return 'under a minute';
+  }
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) {
+    return `${minutes} min`;
+  }
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest ? `${hours} h ${rest} min` : `${hours} h`;
+}
+
+export const STRATEGY_LABELS: Record<CanarySummary['strategy'], string> = {
+  canary: 'Canary',
+  'blue-green': 'Blue-green',
+  'ab-testing': 'A/B testing',
+};
+
+/** What a gate waits for, as the end of "Waiting for you: …". */
+export const GATE_WAIT_LABELS: Record<GateKind, string> = {
+  'confirm-rollout': 'approval to start the rollout',
+  'confirm-traffic-increase': 'approval to increase traffic',
+  'confirm-promotion': 'promotion approval',
+  rollback: 'a rollback decision',
+};
+
+/** "Waiting for you: promotion approval", or the external gate's name when the portal does not serve it. */
+export function waitingForText(summary: CanarySummary): string | undefined {
+  const gate = summary.state.waitingFor;
+  if (!gate) {
+    return undefined;
+  }
+  const hooks = summary.webhooks.filter(hook => hook.type === gate);
+  const servedHere = hooks.some(hook => hook.servedByPortal);
+  if (servedHere || hooks.length === 0) {
+    return `Waiting for you: ${GATE_WAIT_LABELS[gate]}`;
+  }
+  return `Waiting for an external gate (${hooks.map(hook => hook.name).join(', ')}): ${GATE_WAIT_LABELS[gate]}`;
+}
+
+export function formatMetricValue(
+  value: number | undefined,
+  unit: AnalysisMetric['unit'],
+): string {
+  if (value === undefined || Number.isNaN(value)) {
+    return '–';
+  }
+  const rounded = Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(2);
+  switch (unit) {
+    case 'percent':
+      return `${value.toFixed(2)}%`;
+    case 'milliseconds':
+      return `${rounded} ms`;
+    default:
+      return rounded;
+  }
+}
+
+/** "≥ 99%", "≤ 500 ms", "between 1 and 5". */
+export function formatThreshold(
+  range: { min?: number; max?: number },
+  unit: AnalysisMetric['unit'],
+): string {
+  const { min, max } = range;
+  if (min !== undefined && max !== undefined) {
+    return `between ${formatMetricValue(min, unit)} and ${formatMetricValue(max, unit)}`;
+  }
+  if (min !== undefined) {
+    return `≥ ${formatMetricValue(min, unit)}`;
+  }
+  if (max !== undefined) {
+    return `≤ ${formatMetricValue(max, unit)}`;
+  }
+  return 'no threshold';
+}
+
+/**
+ * Splits two image references into the shared prefix and the differing rest, so the UI can
+ * highlight what changed ("ghcr.io/org/app:" + "6.7.0" vs "6.7.1"). The split never cuts a
+ * path segment or tag in half.
+ */
+export function splitImageDifference(
+  from: string,
+  to: string,
+): { common: string; from: string; to: string } {
+  if (from === to) {
+    return { common: from, from: '', to: '' };
+  }
+  let index = 0;
+  while (index < from.length && index < to.length && from[index] === to[index]) {
+    index++;
+  }
+  const boundary = Math.max(
+    from.lastIndexOf('/', index - 1),
+    from.lastIndexOf(':', index - 1),
+    from.lastIndexOf('@', index - 1),
+  );
+  const cut = boundary + 1;
+  return { common: from.slice(0, cut), from: from.slice(cut), to: to.slice(cut) };
+}
