@@ -1,0 +1,96 @@
+import {
+  ActionResponse,
+  CanaryAction,
+  CanarySummary,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
+
+/** An accepted action whose effect Flagger has not shown yet. */
+export interface PendingAction {
+  action: CanaryAction;
+  response: ActionResponse;
+  requestedAt: number;
+  /** The summary when the action was accepted, to notice when Flagger moved. */
+  before: Pick<CanarySummary, 'phase' | 'revision'> & {
+    stateKind: CanarySummary['state']['kind'];
+    currentStep: number;
+  };
+}
+
+export function pendingFrom(
+  action: CanaryAction,
+  response: ActionResponse,
+  summary: CanarySummary,
+  now = Date.now(),
+): PendingAction {
+  return {
+    action,
+    response,
+    requestedAt: now,
+    before: {
+      phase: summary.phase,
+      revision: summary.revision,
+      stateKind: summary.state.kind,
+      currentStep: summary.traffic.currentStep,
+    },
+  };
+}
+
+/**
+ * Whether the latest summary shows that Flagger acted on the decision: it reports the
+ * decision as applied, the phase or revision moved on, or (pause/resume, which have no
+ * phase of their own) the traffic state changed accordingly.
+ */
+export function isActionSeen(pending: PendingAction, summary: CanarySummary): boolean {
+  const decision = summary.pendingDecision;
+  if (decision?.action === pending.action && decision.appliedAt) {
+    return true;
+  }
+  if (summary.revision !== pending.before.revision || summary.phase !== pending.before.phase) {
+    return true;
+  }
+  switch (pending.action) {
+    case 'pause':
+      return summary.state.kind === 'waiting-traffic-approval';
+    case 'resume':
+      return (
+        summary.traffic.currentStep !== pending.before.currentStep ||
+        (pending.before.stateKind === 'waiting-traffic-approval' &&
+          summary.state.kind !== 'waiting-traffic-approval')
+      );
+    default:
+      return false;
+  }
+}
+
+/** How long to wait before saying that Flagger seems slow: three analysis ticks, at least a minute. */
+export function patienceMs(summary: CanarySummary): number {
+  return Math.max(60, summary.intervalSeconds * 3) * 1000;
+}
+
+/** What the action does, in words for the confirmation dialog. */
+export function describeAction(action: CanaryAction, summary: CanarySummary): string {
+  const canaryImages = summary.canary?.images.map(i => i.image).join(', ');
+  const version = canaryImages ? ` (${canaryImages})` : '';
+  switch (action) {
+    case 'promote':
+      return summary.phase === 'WaitingPromotion'
+        ? `Flagger copies the canary${version} to the primary, moves all traffic to it and scales the canary down.`
+        : `Approves promotion of this revision${version} in advance: Flagger keeps analysing and promotes as soon as the remaining steps pass. Failed checks can still roll it back.`;
+    case 'rollback':
+      return `Flagger stops the analysis, sends all traffic back to the primary${
+        summary.primary?.images.length
+          ? ` (${summary.primary.images.map(i => i.image).join(', ')})`
+          : ''
+      }, scales the canary down and marks the rollout Failed.`;
+    case 'pause':
+      return `Flagger holds the canary at its current traffic weight${
+        summary.traffic.canaryWeight !== undefined ? ` (${summary.traffic.canaryWeight}%)` : ''
+      }. The analysis keeps running, so failed checks can still roll it back.`;
+    case 'resume':
+      return 'Flagger continues to increase the canary traffic step by step as the analysis passes.';
+    case 'approve-rollout':
+      return `Flagger starts the analysis of the new revision${version}: the canary is scaled up and receives traffic step by step.`;
+    default:
+      return '';
+  }
+}

@@ -1,0 +1,199 @@
+import React, { useState } from 'react';
+import {
+  Box,
+  Divider,
+  FormControl,
+  Grid,
+  InputLabel,
+  MenuItem,
+  Select,
+  Typography,
+  makeStyles,
+} from '@material-ui/core';
+import { Link, Progress } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import {
+  AnalysisMetric,
+  CanarySummary,
+  ClusterStatus,
+  MetricVerdict,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
+import { progressiveDeliveryApiRef } from '../../api';
+import { formatMetricValue, formatThreshold, relativeTime } from '../../utils/format';
+import { Notice } from '../shared/Notice';
+import { ToneStatus } from '../shared/StateStatus';
+import { MetricChart } from './MetricChart';
+
+const useStyles = makeStyles(theme => ({
+  metric: { padding: theme.spacing(2, 0) },
+  query: {
+    fontFamily: 'monospace',
+    fontSize: '0.75rem',
+    whiteSpace: 'pre-wrap',
+    wordBreak: 'break-all',
+    background: theme.palette.background.default,
+    padding: theme.spacing(1),
+    borderRadius: 4,
+    margin: theme.spacing(1, 0, 0),
+  },
+  facts: {
+    display: 'grid',
+    gridTemplateColumns: 'max-content 1fr',
+    columnGap: theme.spacing(2),
+    rowGap: theme.spacing(0.5),
+  },
+}));
+
+const VERDICTS: Record<MetricVerdict, { tone: 'ok' | 'error' | 'neutral' | 'waiting'; words: string }> = {
+  pass: { tone: 'ok', words: 'Pass' },
+  fail: { tone: 'error', words: 'Fail' },
+  'no-data': { tone: 'waiting', words: 'No data' },
+  unavailable: { tone: 'neutral', words: 'Unavailable' },
+};
+
+export const WINDOWS = [15, 30, 60, 180];
+
+function MetricFacts(props: { metric: AnalysisMetric }) {
+  const classes = useStyles();
+  const { metric } = props;
+  const current = metric.current;
+  const verdict = current ? VERDICTS[current.verdict] : undefined;
+  return (
+    <Box className={classes.facts}>
+      <Typography variant="body2" color="textSecondary">Verdict</Typography>
+      <Box>
+        {verdict ? (
+          <ToneStatus tone={verdict.tone}>
+            {verdict.words}
+            {current?.message ? `: ${current.message}` : ''}
+          </ToneStatus>
+        ) : (
+          <Typography variant="body2">Not measured yet</Typography>
+        )}
+      </Box>
+      <Typography variant="body2" color="textSecondary">Canary now</Typography>
+      <Typography variant="body2">
+        {formatMetricValue(current?.value, metric.unit)}
+        {current?.at ? ` (${relativeTime(current.at)})` : ''}
+      </Typography>
+      {current?.primaryValue !== undefined && (
+        <>
+          <Typography variant="body2" color="textSecondary">Primary now</Typography>
+          <Typography variant="body2">{formatMetricValue(current.primaryValue, metric.unit)}</Typography>
+        </>
+      )}
+      <Typography variant="body2" color="textSecondary">Passes when</Typography>
+      <Typography variant="body2">
+        {formatThreshold(metric.thresholdRange, metric.unit)} over {metric.interval}
+      </Typography>
+      <Typography variant="body2" color="textSecondary">Source</Typography>
+      <Typography variant="body2">
+        {metric.source === 'template' && metric.templateRef
+          ? `MetricTemplate ${metric.templateRef.namespace}/${metric.templateRef.name}`
+          : metric.source === 'builtin'
+            ? 'Flagger built-in metric'
+            : 'Inline query'}
+      </Typography>
+    </Box>
+  );
+}
+
+/** Analysis metrics: the latest verdicts from the summary, and charts over the chosen window. */
+export function MetricsPanel(props: {
+  summary: CanarySummary;
+  entityRef: string;
+  cluster?: ClusterStatus;
+}) {
+  const { summary, entityRef, cluster } = props;
+  const classes = useStyles();
+  const api = useApi(progressiveDeliveryApiRef);
+  const [minutes, setMinutes] = useState(30);
+  const prometheusDown = cluster?.prometheus.status === 'error';
+  const metrics = useAsyncRetry(
+    () => api.getMetrics(summary.ref, entityRef, minutes),
+    [api, entityRef, minutes, summary.ref.cluster, summary.ref.namespace, summary.ref.name],
+  );
+
+  if (summary.metrics.length === 0) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        This canary has no metric checks in spec.analysis.metrics; Flagger advances on webhooks alone.
+      </Typography>
+    );
+  }
+
+  return (
+    <Box>
+      {prometheusDown && (
+        <Box mb={2}>
+          <Notice severity="warning" title={`Metrics unavailable: Prometheus for cluster ${summary.ref.cluster} does not answer`}>
+            {cluster?.prometheus.error ?? 'No reason given.'} The status, traffic and events shown come from
+            Kubernetes and are current; Flagger itself may also fail its metric checks while Prometheus is down.
+          </Notice>
+        </Box>
+      )}
+      <Box display="flex" justifyContent="space-between" alignItems="center">
+        <Typography variant="body2">
+          Failed checks: <strong>{summary.checks.failedChecks} of {summary.checks.threshold}</strong> allowed before rollback
+        </Typography>
+        <FormControl variant="outlined" size="small">
+          <InputLabel id="pd-window-label">Window</InputLabel>
+          <Select
+            labelId="pd-window-label"
+            label="Window"
+            value={minutes}
+            onChange={event => setMinutes(Number(event.target.value))}
+          >
+            {WINDOWS.map(w => (
+              <MenuItem key={w} value={w}>
+                Last {w < 60 ? `${w} minutes` : `${w / 60} ${w === 60 ? 'hour' : 'hours'}`}
+              </MenuItem>
+            ))}
+          </Select>
+        </FormControl>
+      </Box>
+      {summary.metrics.map((metric, index) => {
+        const series = metrics.value?.series.find(s => s.metric === metric.name);
+        return (
+          <Box key={metric.name}>
+            {index > 0 && <Divider />}
+            <Grid container spacing={3} className={classes.metric}>
+              <Grid item xs={12} md={4}>
+                <Typography variant="h6" component="h4">
+                  {metric.name}
+                </Typography>
+                <MetricFacts metric={metric} />
+                {metric.query && <pre className={classes.query}>{metric.query}</pre>}
+                {metric.prometheusUrl && (
+                  <Link to={metric.prometheusUrl} target="_blank" rel="noopener noreferrer">
+                    Open {metric.name} in Prometheus
+                  </Link>
+                )}
+              </Grid>
+              <Grid item xs={12} md={8}>
+                {metrics.loading && !metrics.value && <Progress />}
+                {metrics.error && (
+                  <Notice severity="warning" title="Could not load the metric history">
+                    {metrics.error.message}
+                  </Notice>
+                )}
+                {series?.error && (
+                  <Notice severity="warning" title={`No chart for ${metric.name}`}>
+                    {series.error}
+                  </Notice>
+                )}
+                {series && !series.error && series.canary.length === 0 && (
+                  <Typography variant="body2" color="textSecondary">
+                    Prometheus returned no samples for {metric.name} in the last {minutes} minutes.
+                  </Typography>
+                )}
+                {series && !series.error && series.canary.length > 0 && <MetricChart series={series} />}
+              </Grid>
+            </Grid>
+          </Box>
+        );
+      })}
+    </Box>
+  );
+}

@@ -1,0 +1,180 @@
+import React, { useState } from 'react';
+import { Box, Button, Chip, Collapse, Paper, Typography, makeStyles } from '@material-ui/core';
+import ExpandLess from '@material-ui/icons/ExpandLess';
+import ExpandMore from '@material-ui/icons/ExpandMore';
+import PanTool from '@material-ui/icons/PanTool';
+import {
+  CanarySummary,
+  ClusterStatus,
+  StreamMessage,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
+import {
+  absoluteTime,
+  canaryKey,
+  humanDuration,
+  relativeTime,
+  STRATEGY_LABELS,
+  waitingForText,
+} from '../../utils/format';
+import { CanaryActions } from '../CanaryActions/CanaryActions';
+import { CanaryDetails } from '../ReleaseDetails/CanaryDetails';
+import { Notice } from '../shared/Notice';
+import { ToneStatus } from '../shared/StateStatus';
+import { ImageComparison } from './ImageComparison';
+import { TrafficProgress } from './TrafficProgress';
+
+const useStyles = makeStyles(theme => ({
+  root: { padding: theme.spacing(2), '& + &': { marginTop: theme.spacing(2) } },
+  header: {
+    display: 'flex',
+    alignItems: 'center',
+    flexWrap: 'wrap',
+    gap: theme.spacing(1),
+  },
+  name: { fontWeight: 600, marginRight: theme.spacing(1) },
+  headline: { fontSize: '1rem' },
+  grid: {
+    display: 'grid',
+    gridTemplateColumns: 'minmax(0, 1.2fr) minmax(0, 1fr)',
+    gap: theme.spacing(2, 4),
+    marginTop: theme.spacing(1.5),
+    [theme.breakpoints.down('sm')]: { gridTemplateColumns: 'minmax(0, 1fr)' },
+  },
+  facts: { display: 'flex', flexWrap: 'wrap', gap: theme.spacing(0.5, 3), marginTop: theme.spacing(1) },
+  waiting: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(1),
+    marginTop: theme.spacing(1.5),
+    padding: theme.spacing(1, 1.5),
+    borderRadius: theme.shape.borderRadius,
+    border: `1px solid ${theme.palette.warning.main}`,
+    fontWeight: 600,
+  },
+  footer: {
+    display: 'flex',
+    justifyContent: 'space-between',
+    alignItems: 'flex-end',
+    flexWrap: 'wrap',
+    gap: theme.spacing(1),
+    marginTop: theme.spacing(2),
+  },
+}));
+
+function Fact(props: { label: string; children: React.ReactNode; title?: string }) {
+  return (
+    <Typography variant="body2" component="span" title={props.title}>
+      <Typography variant="body2" component="span" color="textSecondary">
+        {props.label}:{' '}
+      </Typography>
+      {props.children}
+    </Typography>
+  );
+}
+
+/** One canary: its state in words, traffic, checks, images, timing, actions and details. */
+export function CanaryRow(props: {
+  summary: CanarySummary;
+  entityRef: string;
+  cluster?: ClusterStatus;
+  lastMessage?: StreamMessage;
+  defaultExpanded?: boolean;
+}) {
+  const { summary, entityRef, cluster } = props;
+  const classes = useStyles();
+  const [expanded, setExpanded] = useState(props.defaultExpanded ?? false);
+  const waiting = waitingForText(summary);
+  const detailsId = `pd-row-${canaryKey(summary.ref).replace(/[^a-zA-Z0-9-]/g, '-')}`;
+  const failedChecks = summary.checks.failedChecks;
+  return (
+    <Paper variant="outlined" className={classes.root} component="section" aria-label={`${summary.ref.name} in ${summary.ref.cluster}`}>
+      <Box className={classes.header}>
+        <Typography variant="h6" component="h3" className={classes.name}>
+          {summary.ref.name}
+        </Typography>
+        <Box className={classes.headline}>
+          <ToneStatus tone={summary.state.tone}>{summary.state.headline}</ToneStatus>
+        </Box>
+        <Box flex={1} />
+        <Chip size="small" label={STRATEGY_LABELS[summary.strategy]} variant="outlined" />
+        {summary.mirroring && <Chip size="small" label="Mirroring" variant="outlined" />}
+        {summary.provider && <Chip size="small" label={summary.provider} variant="outlined" />}
+        {summary.suspended && <Chip size="small" label="Suspended" />}
+        {summary.skipAnalysis && <Chip size="small" label="Skips analysis" />}
+      </Box>
+      <Typography variant="body2" color="textSecondary">
+        Namespace {summary.ref.namespace} · {summary.targetRef.kind} {summary.targetRef.name}
+        {summary.phase ? ` · phase ${summary.phase}` : summary.rawPhase ? ` · phase ${summary.rawPhase}` : ''}
+      </Typography>
+      {summary.state.detail && (
+        <Typography variant="body2" style={{ marginTop: 4 }}>
+          {summary.state.detail}
+        </Typography>
+      )}
+      {waiting && (
+        <Box className={classes.waiting}>
+          <PanTool fontSize="small" aria-hidden />
+          <Typography variant="body2" component="span" style={{ fontWeight: 600 }}>
+            {waiting}
+          </Typography>
+        </Box>
+      )}
+      {!summary.fresh && (
+        <Box mt={1.5}>
+          <Notice
+            severity="warning"
+            title={`Stale: cluster ${summary.ref.cluster} is unreachable, this is the last known state`}
+          >
+            {cluster?.error ?? 'The backend lost contact with the cluster.'}
+            {cluster?.lastSyncAt ? ` Last contact ${relativeTime(cluster.lastSyncAt)}.` : ''}
+          </Notice>
+        </Box>
+      )}
+      <Box className={classes.grid}>
+        <Box>
+          <TrafficProgress summary={summary} />
+          <Box className={classes.facts}>
+            <Fact label="Failed checks">
+              {failedChecks} of {summary.checks.threshold}
+              {failedChecks > 0 ? ' (rolls back at the threshold)' : ''}
+            </Fact>
+            {summary.lastTransitionTime && (
+              <Fact label="Last change" title={absoluteTime(summary.lastTransitionTime)}>
+                {relativeTime(summary.lastTransitionTime)}
+              </Fact>
+            )}
+            {summary.estimatedSecondsLeft !== undefined && (
+              <Fact label="Time left">about {humanDuration(summary.estimatedSecondsLeft)} if every check passes</Fact>
+            )}
+          </Box>
+        </Box>
+        <ImageComparison canary={summary.canary} primary={summary.primary} />
+      </Box>
+      <Box className={classes.footer}>
+        <CanaryActions summary={summary} entityRef={entityRef} />
+        <Button
+          size="small"
+          onClick={() => setExpanded(value => !value)}
+          aria-expanded={expanded}
+          aria-controls={detailsId}
+          endIcon={expanded ? <ExpandLess /> : <ExpandMore />}
+        >
+          {expanded ? 'Hide details' : 'Details'}
+          <span style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0,0,0,0)' }}>
+            {' '}of {summary.ref.name} in {summary.ref.cluster}
+          </span>
+        </Button>
+      </Box>
+      <Collapse in={expanded} unmountOnExit>
+        <Box id={detailsId} mt={2}>
+          <CanaryDetails
+            summary={summary}
+            entityRef={entityRef}
+            cluster={cluster}
+            lastMessage={props.lastMessage}
+          />
+        </Box>
+      </Collapse>
+    </Paper>
+  );
+}

@@ -1,0 +1,86 @@
+import React from 'react';
+import { Box, LinearProgress, Typography, makeStyles } from '@material-ui/core';
+import { CanarySummary } from '@progressive-delivery/plugin-progressive-delivery-common';
+
+const useStyles = makeStyles(theme => ({
+  bar: { height: 8, borderRadius: 4, marginTop: theme.spacing(0.5) },
+  labels: { display: 'flex', justifyContent: 'space-between', gap: theme.spacing(1) },
+}));
+
+/** States in which traffic is (or may soon be) split between the two versions. */
+const ACTIVE_KINDS = new Set([
+  'progressing',
+  'waiting-traffic-approval',
+  'waiting-promotion-approval',
+  'promoting',
+  'finalising',
+  'suspended',
+]);
+
+export function describeTraffic(summary: CanarySummary): {
+  label: string;
+  detail?: string;
+  percent?: number;
+} {
+  const { traffic, strategy, mirroring } = summary;
+  const active = ACTIVE_KINDS.has(summary.state.kind);
+  const steps =
+    traffic.totalSteps !== undefined
+      ? `${traffic.mode === 'iterations' ? 'Iteration' : 'Step'} ${traffic.currentStep} of ${traffic.totalSteps}`
+      : undefined;
+  if (!active) {
+    return {
+      label: 'All traffic on the primary',
+      detail:
+        summary.state.kind === 'failed' && steps ? `Stopped at ${steps.toLowerCase()}` : undefined,
+    };
+  }
+  if (traffic.mode === 'weight' && traffic.canaryWeight !== undefined) {
+    const canary = traffic.canaryWeight;
+    return {
+      label: `Canary ${canary}% · Primary ${100 - canary}%${mirroring ? ' · mirrored' : ''}`,
+      detail: [steps, traffic.maxWeight !== undefined ? `promotes after ${traffic.maxWeight}%` : undefined]
+        .filter(Boolean)
+        .join(', '),
+      percent: canary,
+    };
+  }
+  const total = traffic.totalSteps;
+  return {
+    label:
+      strategy === 'blue-green'
+        ? `Testing the new version${mirroring ? ' with mirrored traffic' : ''}; users stay on the primary`
+        : strategy === 'ab-testing'
+          ? 'Matching requests go to the canary'
+          : 'Analysis running',
+    detail: steps,
+    percent: total ? Math.min(100, (traffic.currentStep / total) * 100) : undefined,
+  };
+}
+
+export function TrafficProgress(props: { summary: CanarySummary }) {
+  const classes = useStyles();
+  const { label, detail, percent } = describeTraffic(props.summary);
+  const isWeight = props.summary.traffic.mode === 'weight';
+  return (
+    <Box>
+      <Box className={classes.labels}>
+        <Typography variant="body2">{label}</Typography>
+        {detail && (
+          <Typography variant="body2" color="textSecondary">
+            {detail}
+          </Typography>
+        )}
+      </Box>
+      {percent !== undefined && (
+        <LinearProgress
+          className={classes.bar}
+          variant="determinate"
+          value={percent}
+          aria-label={isWeight ? 'Share of traffic on the canary' : 'Analysis progress'}
+          aria-valuetext={[label, detail].filter(Boolean).join(', ')}
+        />
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,22 @@
+import React from 'react';
+
+const style: React.CSSProperties = {
+  position: 'absolute',
+  width: 1,
+  height: 1,
+  padding: 0,
+  margin: -1,
+  overflow: 'hidden',
+  clip: 'rect(0, 0, 0, 0)',
+  whiteSpace: 'nowrap',
+  border: 0,
+};
+
+/** Text for screen readers only. */
+export function VisuallyHidden(props: { id?: string; children: React.ReactNode }) {
+  return (
+    <span id={props.id} style={style}>
+      {props.children}
+    </span>
+  );
+}
