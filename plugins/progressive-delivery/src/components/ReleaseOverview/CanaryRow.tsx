@@ -157,12 +157,10 @@ export function CanaryRow(props: {
           onClick={() => setExpanded(value => !value)}
           aria-expanded={expanded}
           aria-controls={detailsId}
+          aria-label={`${expanded ? 'Hide details' : 'Details'} of ${summary.ref.name} in ${summary.ref.cluster}`}
           endIcon={expanded ? <ExpandLess /> : <ExpandMore />}
         >
           {expanded ? 'Hide details' : 'Details'}
-          <span style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0,0,0,0)' }}>
-            {' '}of {summary.ref.name} in {summary.ref.cluster}
-          </span>
         </Button>
       </Box>
       <Collapse in={expanded} unmountOnExit>
