@@ -107,6 +107,7 @@ export function ActionDialog(props: {
           )}
         </Box>
         <TextField
+          id={`pd-action-comment-${action}`}
           label="Comment (optional)"
           helperText={`Saved with your name in the rollout history. ${comment.length}/${COMMENT_MAX_LENGTH}`}
           multiline

@@ -29,19 +29,16 @@ export function MissingAnnotations(props: { entity?: Entity }) {
     <EmptyState
       missing="field"
       title="Connect this entity to its Flagger canaries"
-      description={
-        <>
-          <Typography variant="body1" paragraph>
-            The Progressive Delivery tab shows the Flagger canary and blue-green releases of an entity once its
-            catalog-info.yaml says which canaries belong to it. Add one of these annotations:
-          </Typography>
+      description="The Progressive Delivery tab shows the Flagger canary and blue-green releases of an entity once its catalog-info.yaml says which canaries belong to it. Add one of these annotations:"
+      action={
+        <Box maxWidth={720}>
           <CodeSnippet text={annotationExample(props.entity)} language="yaml" showCopyCodeButton />
           <Typography variant="body2" style={{ marginTop: 8 }}>
             With <code>{ANNOTATION_WORKLOAD_NAME}</code>, the tab finds canaries whose target or
             <code> carto.run/workload-name</code> label matches, in every configured cluster;
             <code> backstage.io/kubernetes-namespace</code> narrows that to one namespace.
           </Typography>
-        </>
+        </Box>
       }
     />
   );
@@ -90,8 +87,9 @@ export function NoCanaries(props: { selector: CanarySelector; clusters: ClusterS
     <EmptyState
       missing="data"
       title="No canaries found for this entity"
-      description={
-        <>
+      description="Nothing matched the entity's annotations in the clusters the backend watches."
+      action={
+        <Box>
           <Typography variant="body1">We looked for:</Typography>
           <ul>
             {describeSelector(selector).map(line => (
@@ -124,7 +122,7 @@ export function NoCanaries(props: { selector: CanarySelector; clusters: ClusterS
             Check that a Flagger Canary exists (<code>kubectl get canaries -A</code>) and that its name, namespace
             or target matches the annotations.
           </Typography>
-        </>
+        </Box>
       }
     />
   );
