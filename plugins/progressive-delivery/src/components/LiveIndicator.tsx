@@ -1,4 +1,3 @@
-import React from 'react';
 import { Chip, Tooltip } from '@material-ui/core';
 import FiberManualRecord from '@material-ui/icons/FiberManualRecord';
 import Sync from '@material-ui/icons/Sync';

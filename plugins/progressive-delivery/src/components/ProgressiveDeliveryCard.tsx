@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Divider, Typography } from '@material-ui/core';
 import { InfoCard, Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { screen, waitFor, within, act } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Entity } from '@backstage/catalog-model';
@@ -33,11 +32,9 @@ const annotatedEntity: Entity = {
 
 async function renderTab(
   api: FakeProgressiveDeliveryApi,
-  options: { entity?: Entity; allowed?: boolean } = {},
+  options: { entity?: Entity } = {},
 ) {
-  const permissionApi = mockApis.permission({
-    authorize: options.allowed === false ? 'DENY' as any : 'ALLOW' as any,
-  });
+  const permissionApi = mockApis.permission();
   return renderInTestApp(
     <TestApiProvider
       apis={[

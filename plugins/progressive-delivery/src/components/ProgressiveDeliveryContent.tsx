@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Button, Grid, Typography, makeStyles } from '@material-ui/core';
 import Refresh from '@material-ui/icons/Refresh';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';

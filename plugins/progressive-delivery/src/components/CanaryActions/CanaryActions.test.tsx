@@ -1,9 +1,7 @@
-import React from 'react';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ResponseError } from '@backstage/errors';
 import {
   CanaryAction,
@@ -20,6 +18,9 @@ import {
 import { CanaryActions } from './CanaryActions';
 
 const ENTITY = 'component:default/hello-gated';
+
+// AuthorizeResult's values; the enum lives in plugin-permission-common, which this package does not depend on.
+const decide = (allow: boolean) => (allow ? 'ALLOW' : 'DENY') as any;
 
 async function responseError(status: number, message: string) {
   return ResponseError.fromResponse(
@@ -41,7 +42,7 @@ function renderActions(
   const api = options.api ?? new FakeProgressiveDeliveryApi();
   const permissionApi = mockApis.permission({
     authorize: request =>
-      options.deny?.includes(request.permission.name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+      decide(!options.deny?.includes(request.permission.name)),
   });
   const wrap = (s: CanarySummary) => (
     <TestApiProvider

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Typography } from '@material-ui/core';
 import { CodeSnippet, EmptyState, InfoCard } from '@backstage/core-components';
 import { Entity } from '@backstage/catalog-model';
@@ -81,6 +80,17 @@ export function describeSelector(selector: CanarySelector): string[] {
   return lines;
 }
 
+function searchedText(cluster: ClusterStatus): string {
+  switch (cluster.status) {
+    case 'ok':
+      return 'searched';
+    case 'syncing':
+      return 'still connecting, not searched yet';
+    default:
+      return `unreachable (${cluster.error ?? 'no reason given'}), not searched`;
+  }
+}
+
 export function NoCanaries(props: { selector: CanarySelector; clusters: ClusterStatus[] }) {
   const { selector, clusters } = props;
   return (
@@ -103,12 +113,7 @@ export function NoCanaries(props: { selector: CanarySelector; clusters: ClusterS
             {clusters.map(cluster => (
               <li key={cluster.name}>
                 <Typography variant="body2">
-                  {cluster.title ?? cluster.name}:{' '}
-                  {cluster.status === 'ok'
-                    ? 'searched'
-                    : cluster.status === 'syncing'
-                      ? 'still connecting, not searched yet'
-                      : `unreachable (${cluster.error ?? 'no reason given'}), not searched`}
+                  {cluster.title ?? cluster.name}: {searchedText(cluster)}
                 </Typography>
               </li>
             ))}

@@ -1,4 +1,4 @@
-import React, { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Box, Tab, Tabs, Typography, makeStyles } from '@material-ui/core';
 import { CodeSnippet, Link, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';

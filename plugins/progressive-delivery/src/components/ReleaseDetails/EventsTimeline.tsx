@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, List, ListItem, ListItemIcon, ListItemText, Typography, makeStyles } from '@material-ui/core';
 import CheckCircle from '@material-ui/icons/CheckCircle';
 import ErrorIcon from '@material-ui/icons/Error';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { useTheme } from '@material-ui/core';
 import { DateTime } from 'luxon';
 import {

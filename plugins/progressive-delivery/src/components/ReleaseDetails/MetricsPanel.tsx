@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import { useState } from 'react';
 import {
   Box,
   Divider,
@@ -54,6 +54,13 @@ const VERDICTS: Record<MetricVerdict, { tone: 'ok' | 'error' | 'neutral' | 'wait
 
 export const WINDOWS = [15, 30, 60, 180];
 
+function sourceText(metric: AnalysisMetric): string {
+  if (metric.source === 'template' && metric.templateRef) {
+    return `MetricTemplate ${metric.templateRef.namespace}/${metric.templateRef.name}`;
+  }
+  return metric.source === 'builtin' ? 'Flagger built-in metric' : 'Inline query';
+}
+
 function MetricFacts(props: { metric: AnalysisMetric }) {
   const classes = useStyles();
   const { metric } = props;
@@ -89,11 +96,7 @@ function MetricFacts(props: { metric: AnalysisMetric }) {
       </Typography>
       <Typography variant="body2" color="textSecondary">Source</Typography>
       <Typography variant="body2">
-        {metric.source === 'template' && metric.templateRef
-          ? `MetricTemplate ${metric.templateRef.namespace}/${metric.templateRef.name}`
-          : metric.source === 'builtin'
-            ? 'Flagger built-in metric'
-            : 'Inline query'}
+        {sourceText(metric)}
       </Typography>
     </Box>
   );

@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import { useState, ReactNode } from 'react';
 import { Box, Button, Chip, Collapse, Paper, Typography, makeStyles } from '@material-ui/core';
 import ExpandLess from '@material-ui/icons/ExpandLess';
 import ExpandMore from '@material-ui/icons/ExpandMore';
@@ -61,7 +61,7 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-function Fact(props: { label: string; children: React.ReactNode; title?: string }) {
+function Fact(props: { label: string; children: ReactNode; title?: string }) {
   return (
     <Typography variant="body2" component="span" title={props.title}>
       <Typography variant="body2" component="span" color="textSecondary">
@@ -86,6 +86,7 @@ export function CanaryRow(props: {
   const waiting = waitingForText(summary);
   const detailsId = `pd-row-${canaryKey(summary.ref).replace(/[^a-zA-Z0-9-]/g, '-')}`;
   const failedChecks = summary.checks.failedChecks;
+  const phase = summary.phase ?? summary.rawPhase;
   return (
     <Paper variant="outlined" className={classes.root} component="section" aria-label={`${summary.ref.name} in ${summary.ref.cluster}`}>
       <Box className={classes.header}>
@@ -104,7 +105,7 @@ export function CanaryRow(props: {
       </Box>
       <Typography variant="body2" color="textSecondary">
         Namespace {summary.ref.namespace} · {summary.targetRef.kind} {summary.targetRef.name}
-        {summary.phase ? ` · phase ${summary.phase}` : summary.rawPhase ? ` · phase ${summary.rawPhase}` : ''}
+        {phase ? ` · phase ${phase}` : ''}
       </Typography>
       {summary.state.detail && (
         <Typography variant="body2" style={{ marginTop: 4 }}>

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Typography, makeStyles } from '@material-ui/core';
 import { WorkloadSide } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { splitImageDifference } from '../../utils/format';
@@ -25,6 +24,13 @@ const useStyles = makeStyles(theme => ({
     padding: '0 2px',
   },
 }));
+
+function sideLabel(images: { canary?: string; primary?: string }): string {
+  if (images.canary && images.primary) {
+    return 'Both';
+  }
+  return images.canary ? 'Canary' : 'Primary';
+}
 
 function Image(props: { common: string; rest: string }) {
   const classes = useStyles();
@@ -64,7 +70,7 @@ export function ImageComparison(props: { canary?: WorkloadSide; primary?: Worklo
             <Box key={container} className={classes.row}>
               <Typography variant="body2" color="textSecondary">
                 {prefix}
-                {images.canary && images.primary ? 'Both' : images.canary ? 'Canary' : 'Primary'}
+                {sideLabel(images)}
               </Typography>
               <span className={classes.image}>
                 {image}

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, LinearProgress, Typography, makeStyles } from '@material-ui/core';
 import { CanarySummary } from '@progressive-delivery/plugin-progressive-delivery-common';
 
@@ -16,6 +15,13 @@ const ACTIVE_KINDS = new Set([
   'finalising',
   'suspended',
 ]);
+
+const ITERATION_LABELS: Record<CanarySummary['strategy'], (mirroring: boolean) => string> = {
+  'blue-green': mirroring =>
+    `Testing the new version${mirroring ? ' with mirrored traffic' : ''}; users stay on the primary`,
+  'ab-testing': () => 'Matching requests go to the canary',
+  canary: () => 'Analysis running',
+};
 
 export function describeTraffic(summary: CanarySummary): {
   label: string;
@@ -47,12 +53,7 @@ export function describeTraffic(summary: CanarySummary): {
   }
   const total = traffic.totalSteps;
   return {
-    label:
-      strategy === 'blue-green'
-        ? `Testing the new version${mirroring ? ' with mirrored traffic' : ''}; users stay on the primary`
-        : strategy === 'ab-testing'
-          ? 'Matching requests go to the canary'
-          : 'Analysis running',
+    label: ITERATION_LABELS[strategy](mirroring),
     detail: steps,
     percent: total ? Math.min(100, (traffic.currentStep / total) * 100) : undefined,
   };

@@ -1,4 +1,4 @@
-import React from 'react';
+import { ReactNode } from 'react';
 import { Box, Paper, Typography, makeStyles } from '@material-ui/core';
 import ErrorOutline from '@material-ui/icons/ErrorOutline';
 import InfoOutlined from '@material-ui/icons/InfoOutlined';
@@ -26,9 +26,9 @@ const SEVERITY_WORDS = { error: 'Error', warning: 'Warning', info: 'Note' };
 /** A message with an icon and a word for its severity, so colour is never the only signal. */
 export function Notice(props: {
   severity: 'error' | 'warning' | 'info';
-  title: React.ReactNode;
-  children?: React.ReactNode;
-  action?: React.ReactNode;
+  title: ReactNode;
+  children?: ReactNode;
+  action?: ReactNode;
 }) {
   const classes = useStyles();
   const Icon = ICONS[props.severity];

@@ -1,4 +1,4 @@
-import React from 'react';
+import { ReactNode } from 'react';
 import {
   StatusError,
   StatusOK,
@@ -21,7 +21,7 @@ const TONE_COMPONENTS: Record<StateTone, typeof StatusOK> = {
  * core Status components hide themselves from screen readers by default; here the
  * words are the point, so they stay readable.
  */
-export function ToneStatus(props: { tone: StateTone; children: React.ReactNode }) {
+export function ToneStatus(props: { tone: StateTone; children: ReactNode }) {
   const Status = TONE_COMPONENTS[props.tone] ?? StatusPending;
   return (
     <Status aria-hidden={false} aria-label={undefined}>

@@ -1,6 +1,6 @@
-import React from 'react';
+import { CSSProperties, ReactNode } from 'react';
 
-const style: React.CSSProperties = {
+const style: CSSProperties = {
   position: 'absolute',
   width: 1,
   height: 1,
@@ -13,7 +13,7 @@ const style: React.CSSProperties = {
 };
 
 /** Text for screen readers only. */
-export function VisuallyHidden(props: { id?: string; children: React.ReactNode }) {
+export function VisuallyHidden(props: { id?: string; children: ReactNode }) {
   return (
     <span id={props.id} style={style}>
       {props.children}
