@@ -124,10 +124,25 @@ describe('ProgressiveDeliveryContent', () => {
     expect(screen.getByRole('progressbar', { name: 'Analysis progress' })).toHaveAttribute('aria-valuenow', '40');
   });
 
-  it('says who the release waits for', async () => {
-    const api = withList(createListResponse([createWaitingPromotionSummary()]));
+  it('says who the release waits for, and a decision Flagger has not applied yet', async () => {
+    const api = withList(
+      createListResponse([
+        createWaitingPromotionSummary({
+          pendingDecision: {
+            action: 'promote',
+            revision: '7c9f5d6b84',
+            decidedBy: 'user:default/grace.hopper',
+            decidedAt: new Date(Date.now() - 60_000).toISOString(),
+            comment: 'Release call said go',
+          },
+        }),
+      ]),
+    );
     await renderTab(api);
     expect(await screen.findByText('Waiting for you: promotion approval')).toBeInTheDocument();
+    expect(document.body.textContent).toMatch(
+      /Promote approved by grace.hopper 1 minute ago \(“Release call said go”\); Flagger applies it at its next analysis tick/,
+    );
     expect(screen.getByText('Waiting for promotion approval')).toBeInTheDocument();
     expect(screen.getByText('Canary 50% · Primary 50%')).toBeInTheDocument();
   });

@@ -14,6 +14,11 @@ export function sameRef(a: CanaryRef, b: CanaryRef): boolean {
   return a.cluster === b.cluster && a.namespace === b.namespace && a.name === b.name;
 }
 
+/** "ada.lovelace" for "user:default/ada.lovelace"; other refs stay whole. */
+export function personName(entityRef: string): string {
+  return entityRef.replace(/^user:(default\/)?/, '');
+}
+
 /** "3 minutes ago"; undefined input gives undefined. */
 export function relativeTime(iso: string | undefined): string | undefined {
   if (!iso) {

@@ -13,7 +13,7 @@ import {
   RolloutOutcome,
   RolloutRecord,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { absoluteTime, humanDuration, relativeTime } from '../../utils/format';
+import { absoluteTime, humanDuration, personName, relativeTime } from '../../utils/format';
 import { ToneStatus } from '../shared/StateStatus';
 
 const useStyles = makeStyles(theme => ({
@@ -28,16 +28,12 @@ const OUTCOMES: Record<RolloutOutcome, { tone: 'ok' | 'error' | 'progress' | 'ne
   superseded: { tone: 'neutral', words: 'Superseded by a newer revision' },
 };
 
-function person(entityRef: string): string {
-  return entityRef.replace(/^user:(default\/)?/, '');
-}
-
 function Decision(props: { decision: GateDecision }) {
   const classes = useStyles();
   const { decision } = props;
   return (
     <span className={classes.decision}>
-      <strong>{ACTION_LABELS[decision.action]}</strong> by {person(decision.decidedBy)}{' '}
+      <strong>{ACTION_LABELS[decision.action]}</strong> by {personName(decision.decidedBy)}{' '}
       <span title={absoluteTime(decision.decidedAt)}>{relativeTime(decision.decidedAt)}</span>
       {decision.comment ? `: “${decision.comment}”` : ''}
       {decision.appliedAt ? '' : ' (not applied by Flagger)'}

@@ -4,6 +4,7 @@ import ExpandLess from '@material-ui/icons/ExpandLess';
 import ExpandMore from '@material-ui/icons/ExpandMore';
 import PanTool from '@material-ui/icons/PanTool';
 import {
+  ACTION_LABELS,
   CanarySummary,
   ClusterStatus,
   StreamMessage,
@@ -12,6 +13,7 @@ import {
   absoluteTime,
   canaryKey,
   humanDuration,
+  personName,
   relativeTime,
   STRATEGY_LABELS,
   waitingForText,
@@ -87,6 +89,7 @@ export function CanaryRow(props: {
   const detailsId = `pd-row-${canaryKey(summary.ref).replace(/[^a-zA-Z0-9-]/g, '-')}`;
   const failedChecks = summary.checks.failedChecks;
   const phase = summary.phase ?? summary.rawPhase;
+  const decision = summary.pendingDecision;
   return (
     <Paper variant="outlined" className={classes.root} component="section" aria-label={`${summary.ref.name} in ${summary.ref.cluster}`}>
       <Box className={classes.header}>
@@ -119,6 +122,13 @@ export function CanaryRow(props: {
             {waiting}
           </Typography>
         </Box>
+      )}
+      {decision && !decision.appliedAt && (
+        <Typography variant="body2" style={{ marginTop: 8 }}>
+          <strong>{ACTION_LABELS[decision.action]}</strong> approved by {personName(decision.decidedBy)}{' '}
+          <span title={absoluteTime(decision.decidedAt)}>{relativeTime(decision.decidedAt)}</span>
+          {decision.comment ? ` (“${decision.comment}”)` : ''}; Flagger applies it at its next analysis tick.
+        </Typography>
       )}
       {!summary.fresh && (
         <Box mt={1.5}>
