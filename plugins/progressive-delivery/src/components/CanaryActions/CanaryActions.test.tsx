@@ -1,3 +1,4 @@
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
@@ -20,7 +21,8 @@ import { CanaryActions } from './CanaryActions';
 const ENTITY = 'component:default/hello-gated';
 
 // AuthorizeResult's values; the enum lives in plugin-permission-common, which this package does not depend on.
-const decide = (allow: boolean) => (allow ? 'ALLOW' : 'DENY') as any;
+const decide = (allow: boolean) =>
+  allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY;
 
 async function responseError(status: number, message: string) {
   return ResponseError.fromResponse(

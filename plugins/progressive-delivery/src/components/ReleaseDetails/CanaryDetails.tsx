@@ -10,7 +10,7 @@ import {
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { progressiveDeliveryApiRef } from '../../api';
 import { canaryKey, sameRef } from '../../utils/format';
-import { toYaml } from '../../utils/yaml';
+import { stringify as toYaml } from 'yaml';
 import { Notice } from '../shared/Notice';
 import { EventsTimeline } from './EventsTimeline';
 import { MetricsPanel } from './MetricsPanel';
