@@ -1,6 +1,6 @@
 // Small helpers shared by setup, start and test. Plain Node: these run before npm install.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,4 +47,24 @@ export function startPrefixed(name, command, args, options = {}) {
     });
   }
   return child;
+}
+
+/**
+ * The environment app-config.yaml reads the sandbox clusters' credentials from:
+ * PD_SANDBOX_<CLUSTER>_TOKEN and PD_SANDBOX_<CLUSTER>_CA_DATA (base64 PEM, as caData expects).
+ */
+export function sandboxCredentialsEnv() {
+  const env = {};
+  for (const cluster of ['dev', 'prod']) {
+    const dir = join(repoRoot, '.sandbox', cluster);
+    const tokenFile = join(dir, 'backstage-token');
+    const caFile = join(dir, 'ca.crt');
+    if (existsSync(tokenFile)) {
+      env[`PD_SANDBOX_${cluster.toUpperCase()}_TOKEN`] = readFileSync(tokenFile, 'utf8').trim();
+    }
+    if (existsSync(caFile)) {
+      env[`PD_SANDBOX_${cluster.toUpperCase()}_CA_DATA`] = readFileSync(caFile).toString('base64');
+    }
+  }
+  return env;
 }

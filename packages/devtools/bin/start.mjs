@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { log, repoRoot, startPrefixed } from './lib.mjs';
+import { log, repoRoot, sandboxCredentialsEnv, startPrefixed } from './lib.mjs';
 
 const sandboxCli = join(repoRoot, 'packages', 'sandbox', 'bin', 'sandbox.mjs');
 if (spawnSync(process.execPath, [sandboxCli, 'up'], { cwd: repoRoot, stdio: 'inherit' }).status !== 0) {
@@ -14,7 +14,7 @@ if (spawnSync(process.execPath, [sandboxCli, 'up'], { cwd: repoRoot, stdio: 'inh
 
 const dataDir = join(repoRoot, '.sandbox', 'backstage-db');
 mkdirSync(dataDir, { recursive: true });
-const env = { ...process.env, PD_DATA_DIR: dataDir };
+const env = { ...process.env, ...sandboxCredentialsEnv(), PD_DATA_DIR: dataDir };
 
 const children = [
   startPrefixed('backend', 'npx', ['backstage-cli', 'package', 'start'], {
