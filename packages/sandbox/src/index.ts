@@ -1,0 +1,42 @@
+/*
+ * Programmatic API of the sandbox, for other packages' tests, e2e journeys and benchmarks.
+ */
+export {
+  sandboxUp,
+  sandboxDown,
+  sandboxStatus,
+  printStatus,
+  readSandboxInfo,
+  release,
+  stopComponent,
+  startComponent,
+  adminKubeConfig,
+  adminClient,
+  clusterInfo,
+} from './sandbox';
+export type {
+  ClusterInfo,
+  SandboxInfo,
+  StatusReport,
+  ComponentStatus,
+  ReleaseOptions,
+  ReleaseResult,
+  UpOptions,
+  Logger,
+} from './sandbox';
+export { SAMPLE_APPS, GATE_KINDS } from './manifests';
+export type { SampleApp } from './manifests';
+export {
+  CLUSTER_NAMES,
+  COMPONENTS,
+  SAMPLE_NAMESPACE,
+  ANNOTATIONS,
+  VERSIONS,
+  clusterPorts,
+  sandboxPaths,
+  webhookBaseUrl,
+} from './config';
+export type { ClusterName, ComponentName, ClusterPorts } from './config';
+export { KubeClient, KubeApiError } from './kube';
+export type { KubeObject } from './kube';
+export { promQuery } from './http';

@@ -1,0 +1,363 @@
+/*
+ * What the sandbox applies to each cluster: the CRDs (extracted at run time from the Go modules
+ * of Flagger, Contour and Cartographer, never written by hand), namespaces, the portal's
+ * least-privilege ServiceAccount, and the TAP-style sample apps.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
+import {
+  ANNOTATIONS,
+  ClusterName,
+  PORTAL_NAMESPACE,
+  PORTAL_SERVICE_ACCOUNT,
+  SAMPLE_NAMESPACE,
+  VERSIONS,
+  webhookBaseUrl,
+} from './config';
+import { KubeObject } from './kube';
+
+// ---- CRDs from Go modules -----------------------------------------------------------------
+
+/** Downloads (or finds in the module cache) a Go module and returns its directory. */
+export function goModuleDir(modulePath: string, version: string): string {
+  const out = execFileSync('go', ['mod', 'download', '-json', `${modulePath}@${version}`], {
+    encoding: 'utf8',
+    cwd: '/',
+    env: {
+      ...process.env,
+      GOFLAGS: '-mod=mod',
+      // Cartographer's last tag is not in the checksum database this machine reaches; the
+      // module proxy still serves it.
+      GONOSUMDB: [process.env.GONOSUMDB, 'github.com/vmware-tanzu/cartographer']
+        .filter(Boolean)
+        .join(','),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const info = JSON.parse(out);
+  if (info.Error || !info.Dir) {
+    throw new Error(`go mod download ${modulePath}@${version}: ${info.Error ?? 'no Dir'}`);
+  }
+  return info.Dir as string;
+}
+
+/**
+ * The CustomResourceDefinition documents of a multi-document YAML text, optionally by name.
+ * Parsed with js-yaml, which (like Go's yaml.v3 that kubectl uses) accepts the under-indented
+ * continuation lines of quoted descriptions found in Flagger's crd.yaml; the stricter `yaml`
+ * package mis-parses them.
+ */
+export function extractCrds(yamlText: string, names?: string[]): KubeObject[] {
+  const crds = (loadAll(yamlText) as (KubeObject | null)[])
+    .filter((d): d is KubeObject => !!d && d.kind === 'CustomResourceDefinition');
+  const picked = names ? crds.filter(c => names.includes(c.metadata.name)) : crds;
+  if (names) {
+    const missing = names.filter(n => !picked.some(c => c.metadata.name === n));
+    if (missing.length) throw new Error(`CRD(s) not found: ${missing.join(', ')}`);
+  }
+  return picked;
+}
+
+export function loadCrds(): KubeObject[] {
+  const flagger = goModuleDir('github.com/fluxcd/flagger', VERSIONS.flagger);
+  const contour = goModuleDir('github.com/projectcontour/contour', VERSIONS.contour);
+  const carto = goModuleDir('github.com/vmware-tanzu/cartographer', VERSIONS.cartographer);
+  return [
+    ...extractCrds(readFileSync(join(flagger, 'artifacts/flagger/crd.yaml'), 'utf8'), [
+      'canaries.flagger.app',
+      'metrictemplates.flagger.app',
+      'alertproviders.flagger.app',
+    ]),
+    ...extractCrds(readFileSync(join(contour, 'examples/contour/01-crds.yaml'), 'utf8'), [
+      'httpproxies.projectcontour.io',
+    ]),
+    ...extractCrds(
+      readFileSync(join(carto, 'config/crd/bases/carto.run_workloads.yaml'), 'utf8'),
+      ['workloads.carto.run'],
+    ),
+  ];
+}
+
+// ---- namespaces and the portal's credentials ------------------------------------------------
+
+export function baseObjects(): KubeObject[] {
+  const ns = (name: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name },
+  });
+  return [
+    ns(SAMPLE_NAMESPACE),
+    ns(PORTAL_NAMESPACE),
+    // No controller-manager runs, so nothing creates the namespaces' `default` ServiceAccounts,
+    // which Pod admission requires.
+    ...[SAMPLE_NAMESPACE, PORTAL_NAMESPACE, 'default'].map(
+      (namespace): KubeObject => ({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default', namespace },
+      }),
+    ),
+  ];
+}
+
+const read = ['get', 'list', 'watch'];
+
+/** The portal's ServiceAccount with a least-privilege ClusterRole (plus read-only access for Backstage's Kubernetes tab). */
+export function portalRbac(): KubeObject[] {
+  const sa = { kind: 'ServiceAccount', name: PORTAL_SERVICE_ACCOUNT, namespace: PORTAL_NAMESPACE };
+  const binding = (role: string): KubeObject => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: role },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects: [sa],
+  });
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: PORTAL_SERVICE_ACCOUNT, namespace: PORTAL_NAMESPACE },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'progressive-delivery' },
+      rules: [
+        {
+          apiGroups: ['flagger.app'],
+          resources: ['canaries', 'metrictemplates', 'alertproviders'],
+          verbs: read,
+        },
+        // suspend / resume
+        { apiGroups: ['flagger.app'], resources: ['canaries'], verbs: ['patch'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: read },
+        { apiGroups: [''], resources: ['events'], verbs: read },
+        { apiGroups: ['carto.run'], resources: ['workloads'], verbs: read },
+        { apiGroups: ['projectcontour.io'], resources: ['httpproxies'], verbs: read },
+      ],
+    },
+    binding('progressive-delivery'),
+    {
+      // What Backstage's own Kubernetes backend lists for its Kubernetes tab (read-only), kept
+      // in a separate role so the plugin's needs stay visible on their own.
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'backstage-kubernetes-reader' },
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['pods', 'services', 'configmaps', 'limitranges', 'resourcequotas'],
+          verbs: read,
+        },
+        {
+          apiGroups: ['apps'],
+          resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'],
+          verbs: read,
+        },
+        { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: read },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: read },
+        { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: read },
+      ],
+    },
+    binding('backstage-kubernetes-reader'),
+  ];
+}
+
+// ---- sample apps --------------------------------------------------------------------------
+
+export interface SampleApp {
+  /** Workload, Deployment and Canary name. */
+  name: string;
+  namespace: string;
+  /** Canary name (same as the app). */
+  canary: string;
+  provider: 'contour' | 'kubernetes';
+  strategy: 'canary' | 'blue-green';
+  /** Whether its Canary calls the portal's gates (confirm-rollout etc.). */
+  gated: boolean;
+  description: string;
+}
+
+export const SAMPLE_APPS: readonly SampleApp[] = [
+  {
+    name: 'hello-contour',
+    namespace: SAMPLE_NAMESPACE,
+    canary: 'hello-contour',
+    provider: 'contour',
+    strategy: 'canary',
+    gated: false,
+    description: 'Contour canary: weights 20, 40, 60 every 10s, builtin metrics over 30s',
+  },
+  {
+    name: 'hello-bluegreen',
+    namespace: SAMPLE_NAMESPACE,
+    canary: 'hello-bluegreen',
+    provider: 'kubernetes',
+    strategy: 'blue-green',
+    gated: false,
+    description: 'kubernetes provider blue-green: 4 iterations of 10s, builtin metrics over 30s',
+  },
+  {
+    name: 'hello-gated',
+    namespace: SAMPLE_NAMESPACE,
+    canary: 'hello-gated',
+    provider: 'contour',
+    strategy: 'canary',
+    gated: true,
+    description:
+      'Contour canary whose rollout start, traffic increases, promotion and rollback are decided by the portal backend',
+  },
+];
+
+export const SERVICE_PORT = 80;
+export const CONTAINER_PORT = 8080;
+export const INITIAL_REPLICAS = 2;
+export const DEFAULT_LATENCY_MS = 20;
+
+export function imageFor(app: string, revision: number): string {
+  return `registry.sandbox.local/${SAMPLE_NAMESPACE}/${app}:v${revision}`;
+}
+
+function appLabels(app: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': app,
+    'app.kubernetes.io/part-of': app,
+    'carto.run/workload-name': app,
+    'apps.tanzu.vmware.com/workload-type': 'server',
+  };
+}
+
+export function workloadFor(app: SampleApp, image: string): KubeObject {
+  return {
+    apiVersion: 'carto.run/v1alpha1',
+    kind: 'Workload',
+    metadata: {
+      name: app.name,
+      namespace: app.namespace,
+      labels: {
+        'apps.tanzu.vmware.com/workload-type': 'server',
+        'app.kubernetes.io/name': app.name,
+        'app.kubernetes.io/part-of': app.name,
+      },
+    },
+    spec: {
+      image,
+      params: [{ name: 'ports', value: [{ port: SERVICE_PORT, containerPort: CONTAINER_PORT, name: 'http' }] }],
+    },
+  };
+}
+
+/** The Deployment a TAP supply chain (server workload type) would write for the app. */
+export function deploymentFor(
+  app: SampleApp,
+  revision = 1,
+  behaviour: { errorRate?: number; latencyMs?: number } = {},
+): KubeObject {
+  const labels = appLabels(app.name);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: app.name,
+      namespace: app.namespace,
+      labels: { ...labels, 'app.kubernetes.io/component': 'run' },
+    },
+    spec: {
+      replicas: INITIAL_REPLICAS,
+      selector: { matchLabels: { 'app.kubernetes.io/name': app.name } },
+      template: {
+        metadata: {
+          labels,
+          annotations: revisionAnnotations(revision, behaviour),
+        },
+        spec: {
+          containers: [
+            {
+              name: 'workload',
+              image: imageFor(app.name, revision),
+              ports: [{ containerPort: CONTAINER_PORT, name: 'http', protocol: 'TCP' }],
+              env: [{ name: 'PORT', value: String(CONTAINER_PORT) }],
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function revisionAnnotations(
+  revision: number,
+  behaviour: { errorRate?: number; latencyMs?: number } = {},
+): Record<string, string> {
+  return {
+    [ANNOTATIONS.revision]: String(revision),
+    [ANNOTATIONS.errorRate]: String(behaviour.errorRate ?? 0),
+    [ANNOTATIONS.latencyMs]: String(behaviour.latencyMs ?? DEFAULT_LATENCY_MS),
+  };
+}
+
+export const GATE_KINDS = [
+  'confirm-rollout',
+  'confirm-traffic-increase',
+  'confirm-promotion',
+  'rollback',
+] as const;
+
+export function canaryFor(
+  app: SampleApp,
+  cluster: ClusterName,
+  env: NodeJS.ProcessEnv = process.env,
+): KubeObject {
+  const metrics = [
+    { name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '30s' },
+    { name: 'request-duration', thresholdRange: { max: 500 }, interval: '30s' },
+  ];
+  const base = `${webhookBaseUrl(env)}/${cluster}`;
+  const webhooks = app.gated
+    ? [
+        ...GATE_KINDS.map(kind => ({
+          name: kind,
+          type: kind,
+          url: `${base}/gates/${kind}`,
+          timeout: '5s',
+        })),
+        { name: 'event', type: 'event', url: `${base}/event`, timeout: '5s' },
+      ]
+    : undefined;
+  const analysis: Record<string, unknown> =
+    app.strategy === 'blue-green'
+      ? { interval: '10s', threshold: 3, iterations: 4, metrics }
+      : { interval: '10s', threshold: 3, stepWeight: 20, maxWeight: 60, metrics };
+  if (webhooks) analysis.webhooks = webhooks;
+  return {
+    apiVersion: 'flagger.app/v1beta1',
+    kind: 'Canary',
+    metadata: {
+      name: app.canary,
+      namespace: app.namespace,
+      labels: { 'app.kubernetes.io/part-of': app.name, 'app.kubernetes.io/name': app.name },
+    },
+    spec: {
+      provider: app.provider,
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: app.name },
+      progressDeadlineSeconds: 300,
+      service: { port: SERVICE_PORT, targetPort: CONTAINER_PORT, portName: 'http' },
+      analysis,
+    },
+  };
+}
+
+/** The app objects in creation order (the Canary last, once its target exists). */
+export function sampleAppObjects(
+  cluster: ClusterName,
+  env: NodeJS.ProcessEnv = process.env,
+): KubeObject[] {
+  return SAMPLE_APPS.flatMap(app => [
+    workloadFor(app, imageFor(app.name, 1)),
+    deploymentFor(app),
+    canaryFor(app, cluster, env),
+  ]);
+}
