@@ -29,13 +29,13 @@ describe('components', () => {
 
   it('runs Flagger out of cluster against the cluster Prometheus', () => {
     const { command, args } = commandFor('flagger', ctx, '');
-    expect(command).toMatch(/flagger-v1\.44\.0$/);
+    expect(command).toMatch(/flagger-v1\.44\.0-loopback$/);
     expect(args).toEqual(
       expect.arrayContaining([
         '-kubeconfig=/repo/.sandbox/prod/kubeconfig',
         '-mesh-provider=kubernetes',
         '-metrics-server=http://127.0.0.1:29090',
-        '-port=28080',
+        '-port=127.0.0.1:28080',
         '-cluster-name=prod',
         '-enable-leader-election=false',
       ]),

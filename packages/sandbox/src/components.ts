@@ -113,7 +113,8 @@ export function commandFor(
           `-kubeconfig=${c.kubeconfig}`,
           '-mesh-provider=kubernetes',
           `-metrics-server=http://127.0.0.1:${ports.prometheus}`,
-          `-port=${ports.flagger}`,
+          // host:port works with the sandbox's Flagger build (upstream listens on every interface)
+          `-port=127.0.0.1:${ports.flagger}`,
           '-log-level=info',
           '-control-loop-interval=5s',
           `-cluster-name=${cluster}`,

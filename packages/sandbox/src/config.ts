@@ -187,7 +187,8 @@ export function binaryPath(binDir: string, name: 'kube-apiserver' | 'etcd' | 'fl
       : name === 'etcd'
         ? VERSIONS.etcd
         : VERSIONS.flagger;
-  return join(binDir, `${name}-${version}`);
+  // Flagger is built with a listen-address patch (see scripts/build-binaries.sh).
+  return join(binDir, name === 'flagger' ? `${name}-${version}-loopback` : `${name}-${version}`);
 }
 
 /** Where Flagger calls the portal backend's gates and event hook. */
