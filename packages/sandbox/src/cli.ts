@@ -47,7 +47,11 @@ export type Command =
       errorRate: number;
       latencyMs: number;
     }
-  | { command: 'stop-component' | 'start-component'; cluster: ClusterName; component: ComponentName };
+  | {
+      command: 'stop-component' | 'start-component';
+      cluster: ClusterName;
+      component: ComponentName;
+    };
 
 /** Parses the command line (without `node cli.ts`). Throws with a readable message on bad input. */
 export function parseArgs(argv: string[]): Command {
@@ -80,20 +84,30 @@ export function parseArgs(argv: string[]): Command {
   };
   if (!(command in allowed)) throw new Error(`unknown command "${command}"`);
   for (const key of Object.keys(flags)) {
-    if (!allowed[command].includes(key)) throw new Error(`unknown option --${key} for ${command}`);
+    if (!allowed[command].includes(key))
+      throw new Error(`unknown option --${key} for ${command}`);
   }
   const number = (key: string, fallback: number, min: number, max: number) => {
     const raw = flags[key];
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (raw === true || raw === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new Error(`--${key} must be a number within ${min}..${max}, got "${raw}"`);
+    if (
+      raw === true ||
+      raw === '' ||
+      !Number.isFinite(n) ||
+      n < min ||
+      n > max
+    ) {
+      throw new Error(
+        `--${key} must be a number within ${min}..${max}, got "${raw}"`,
+      );
     }
     return n;
   };
   const cluster = (value: string | true | undefined): ClusterName => {
     const v = value === undefined ? 'dev' : String(value);
-    if (!isClusterName(v)) throw new Error(`unknown cluster "${v}" (${CLUSTER_NAMES.join(', ')})`);
+    if (!isClusterName(v))
+      throw new Error(`unknown cluster "${v}" (${CLUSTER_NAMES.join(', ')})`);
     return v;
   };
   switch (command) {
@@ -106,23 +120,32 @@ export function parseArgs(argv: string[]): Command {
     case 'status':
       return { command, json: flags.json === true };
     case 'release': {
-      if (rest.length !== 1) throw new Error('release needs exactly one app name');
+      if (rest.length !== 1)
+        throw new Error('release needs exactly one app name');
       return {
         command,
         app: rest[0],
         cluster: cluster(flags.cluster),
-        namespace: typeof flags.namespace === 'string' ? flags.namespace : undefined,
+        namespace:
+          typeof flags.namespace === 'string' ? flags.namespace : undefined,
         errorRate: number('error-rate', 0, 0, 1),
         latencyMs: number('latency-ms', 20, 0, 600_000),
       };
     }
     default: {
-      if (rest.length !== 2) throw new Error(`${command} needs <cluster> <component>`);
+      if (rest.length !== 2)
+        throw new Error(`${command} needs <cluster> <component>`);
       const component = rest[1];
       if (!isComponentName(component)) {
-        throw new Error(`unknown component "${component}" (${COMPONENTS.join(', ')})`);
+        throw new Error(
+          `unknown component "${component}" (${COMPONENTS.join(', ')})`,
+        );
       }
-      return { command: command as 'stop-component' | 'start-component', cluster: cluster(rest[0]), component };
+      return {
+        command: command as 'stop-component' | 'start-component',
+        cluster: cluster(rest[0]),
+        component,
+      };
     }
   }
 }
@@ -165,7 +188,9 @@ export async function main(argv: string[]): Promise<number> {
       console.log(
         `released ${r.namespace}/${r.app} revision ${r.revision} (${r.image}) in ${r.cluster}: error rate ${r.errorRate}, latency ${r.latencyMs} ms`,
       );
-      console.log(`watch it: npm run sandbox -- status, or the canary ${r.namespace}/${r.app} in the portal`);
+      console.log(
+        `watch it: npm run sandbox -- status, or the canary ${r.namespace}/${r.app} in the portal`,
+      );
       return 0;
     }
     case 'stop-component': {

@@ -1,5 +1,10 @@
 import { clusterPorts, sandboxPaths } from './config';
-import { commandFor, componentContext, healthUrl, prometheusConfig } from './components';
+import {
+  commandFor,
+  componentContext,
+  healthUrl,
+  prometheusConfig,
+} from './components';
 import { COMPONENTS } from './config';
 
 describe('components', () => {
@@ -15,16 +20,25 @@ describe('components', () => {
       flagger: 18080,
       exporter: 19101,
     });
-    expect(clusterPorts('prod', { PD_SANDBOX_PROD_APISERVER_PORT: '36443' }).apiServer).toBe(36443);
-    expect(() => clusterPorts('dev', { PD_SANDBOX_DEV_ETCD_PORT: 'x' })).toThrow(/invalid port/);
+    expect(
+      clusterPorts('prod', { PD_SANDBOX_PROD_APISERVER_PORT: '36443' })
+        .apiServer,
+    ).toBe(36443);
+    expect(() =>
+      clusterPorts('dev', { PD_SANDBOX_DEV_ETCD_PORT: 'x' }),
+    ).toThrow(/invalid port/);
   });
 
   it('binds every listener to 127.0.0.1', () => {
-    const all = COMPONENTS.map(c => commandFor(c, ctx, '/t.cjs').args.join(' ')).join(' ');
+    const all = COMPONENTS.map(c =>
+      commandFor(c, ctx, '/t.cjs').args.join(' '),
+    ).join(' ');
     const urls = all.match(/(https?:\/\/)?[\w.]+:\d{2,5}/g) ?? [];
     expect(urls.length).toBeGreaterThan(5);
     for (const u of urls) expect(u).toMatch(/^(https?:\/\/)?127\.0\.0\.1:\d+$/);
-    expect(commandFor('kube-apiserver', ctx, '').args).toContain('--bind-address=127.0.0.1');
+    expect(commandFor('kube-apiserver', ctx, '').args).toContain(
+      '--bind-address=127.0.0.1',
+    );
   });
 
   it('runs Flagger out of cluster against the cluster Prometheus', () => {
@@ -63,7 +77,9 @@ describe('components', () => {
   });
 
   it('knows each health endpoint', () => {
-    expect(healthUrl('kube-apiserver', ctx)).toBe('https://127.0.0.1:26443/readyz');
+    expect(healthUrl('kube-apiserver', ctx)).toBe(
+      'https://127.0.0.1:26443/readyz',
+    );
     expect(healthUrl('prometheus', ctx)).toBe('http://127.0.0.1:29090/-/ready');
     expect(healthUrl('simulator', ctx)).toBe('http://127.0.0.1:29101/healthz');
   });

@@ -23,7 +23,10 @@ export interface ComponentContext {
   ports: ClusterPorts;
 }
 
-export function componentContext(cluster: ClusterName, paths: SandboxPaths): ComponentContext {
+export function componentContext(
+  cluster: ClusterName,
+  paths: SandboxPaths,
+): ComponentContext {
   return {
     cluster,
     paths,
@@ -37,7 +40,10 @@ export const pidFile = (ctx: ComponentContext, component: ComponentName) =>
 export const logFile = (ctx: ComponentContext, component: ComponentName) =>
   join(ctx.files.logDir, `${component}.log`);
 
-export function prometheusConfig(cluster: ClusterName, ports: ClusterPorts): string {
+export function prometheusConfig(
+  cluster: ClusterName,
+  ports: ClusterPorts,
+): string {
   return [
     'global:',
     '  scrape_interval: 2s',
@@ -158,7 +164,10 @@ function adminTls(ctx: ComponentContext) {
   return { ca: pki('ca.crt'), cert: pki('admin.crt'), key: pki('admin.key') };
 }
 
-export function healthUrl(component: ComponentName, ctx: ComponentContext): string {
+export function healthUrl(
+  component: ComponentName,
+  ctx: ComponentContext,
+): string {
   const p = ctx.ports;
   switch (component) {
     case 'etcd':
@@ -184,17 +193,30 @@ export async function componentHealth(
   const record = readPidFile(pidFile(ctx, component));
   if (!record) return { healthy: false, detail: 'not started (no PID file)' };
   if (!isRunning(record)) {
-    return { healthy: false, detail: `process ${record.pid} is not running (see ${logFile(ctx, component)})` };
+    return {
+      healthy: false,
+      detail: `process ${record.pid} is not running (see ${logFile(
+        ctx,
+        component,
+      )})`,
+    };
   }
   const url = healthUrl(component, ctx);
   try {
     const tls = component === 'kube-apiserver' ? adminTls(ctx) : {};
     const res = await request(url, { timeoutMs: 3000, ...tls });
     const body = res.body.trim().split('\n').slice(-3).join(' ').slice(0, 200);
-    if (res.status === 200) return { healthy: true, detail: `pid ${record.pid}, ${url} ok` };
-    return { healthy: false, detail: `pid ${record.pid}, ${url} answered ${res.status}: ${body}` };
+    if (res.status === 200)
+      return { healthy: true, detail: `pid ${record.pid}, ${url} ok` };
+    return {
+      healthy: false,
+      detail: `pid ${record.pid}, ${url} answered ${res.status}: ${body}`,
+    };
   } catch (e: any) {
-    return { healthy: false, detail: `pid ${record.pid}, ${url}: ${e.message}` };
+    return {
+      healthy: false,
+      detail: `pid ${record.pid}, ${url}: ${e.message}`,
+    };
   }
 }
 
@@ -214,8 +236,12 @@ export async function waitHealthy(
     await sleep(500);
   }
   const log = logFile(ctx, component);
-  const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-15).join('\n') : '';
-  throw new Error(`${ctx.cluster} ${component} did not become healthy: ${last.detail}\n${tail}`);
+  const tail = existsSync(log)
+    ? readFileSync(log, 'utf8').split('\n').slice(-15).join('\n')
+    : '';
+  throw new Error(
+    `${ctx.cluster} ${component} did not become healthy: ${last.detail}\n${tail}`,
+  );
 }
 
 export async function startComponentProcess(
@@ -227,9 +253,13 @@ export async function startComponentProcess(
   const { command, args } = commandFor(component, ctx, nodeTransform);
   if (component === 'prometheus') {
     mkdirSync(ctx.files.prometheusData, { recursive: true });
-    writeFileSync(ctx.files.prometheusConfig, prometheusConfig(ctx.cluster, ctx.ports));
+    writeFileSync(
+      ctx.files.prometheusConfig,
+      prometheusConfig(ctx.cluster, ctx.ports),
+    );
   }
-  if (component === 'etcd') mkdirSync(ctx.files.etcdData, { recursive: true, mode: 0o700 });
+  if (component === 'etcd')
+    mkdirSync(ctx.files.etcdData, { recursive: true, mode: 0o700 });
   startProcess({
     command,
     args,
@@ -241,6 +271,12 @@ export async function startComponentProcess(
   return 'started';
 }
 
-export function stopComponentProcess(component: ComponentName, ctx: ComponentContext) {
-  return stopProcess(pidFile(ctx, component), component === 'etcd' ? 15_000 : 10_000);
+export function stopComponentProcess(
+  component: ComponentName,
+  ctx: ComponentContext,
+) {
+  return stopProcess(
+    pidFile(ctx, component),
+    component === 'etcd' ? 15_000 : 10_000,
+  );
 }

@@ -77,7 +77,8 @@ export function clusterPorts(
 ): ClusterPorts {
   const ports = { ...DEFAULT_PORTS[cluster] };
   for (const key of Object.keys(ports) as (keyof ClusterPorts)[]) {
-    const value = env[`PD_SANDBOX_${cluster.toUpperCase()}_${PORT_ENV[key]}_PORT`];
+    const value =
+      env[`PD_SANDBOX_${cluster.toUpperCase()}_${PORT_ENV[key]}_PORT`];
     if (value) {
       const port = Number(value);
       if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -98,6 +99,9 @@ export function isComponentName(value: string): value is ComponentName {
 }
 
 /** The repository root: the nearest ancestor of this package with a package.json declaring workspaces. */
+// The sandbox always runs from its source inside the repository (never from a bundle), so
+// __dirname is this package's src directory.
+// eslint-disable-next-line no-restricted-syntax
 export function findRepoRoot(start: string = __dirname): string {
   if (process.env.PD_REPO_ROOT) return resolve(process.env.PD_REPO_ROOT);
   let dir = resolve(start);
@@ -162,7 +166,10 @@ export interface ClusterPaths {
   pidDir: string;
 }
 
-export function clusterPaths(stateDir: string, cluster: ClusterName): ClusterPaths {
+export function clusterPaths(
+  stateDir: string,
+  cluster: ClusterName,
+): ClusterPaths {
   const dir = join(stateDir, cluster);
   return {
     dir,
@@ -180,21 +187,28 @@ export function clusterPaths(stateDir: string, cluster: ClusterName): ClusterPat
   };
 }
 
-export function binaryPath(binDir: string, name: 'kube-apiserver' | 'etcd' | 'flagger'): string {
-  const version =
-    name === 'kube-apiserver'
-      ? VERSIONS.kubernetes
-      : name === 'etcd'
-        ? VERSIONS.etcd
-        : VERSIONS.flagger;
+export function binaryPath(
+  binDir: string,
+  name: 'kube-apiserver' | 'etcd' | 'flagger',
+): string {
+  const versions = {
+    'kube-apiserver': VERSIONS.kubernetes,
+    etcd: VERSIONS.etcd,
+    flagger: VERSIONS.flagger,
+  };
+  const version = versions[name];
   // Flagger is built with a listen-address patch (see scripts/build-binaries.sh).
-  return join(binDir, name === 'flagger' ? `${name}-${version}-loopback` : `${name}-${version}`);
+  return join(
+    binDir,
+    name === 'flagger' ? `${name}-${version}-loopback` : `${name}-${version}`,
+  );
 }
 
 /** Where Flagger calls the portal backend's gates and event hook. */
 export function webhookBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return (
-    env.PD_WEBHOOK_BASE_URL ?? 'http://127.0.0.1:7007/api/progressive-delivery/webhooks'
+    env.PD_WEBHOOK_BASE_URL ??
+    'http://127.0.0.1:7007/api/progressive-delivery/webhooks'
   ).replace(/\/+$/, '');
 }
 

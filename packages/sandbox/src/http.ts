@@ -17,7 +17,10 @@ export interface RequestOptions {
   key?: string;
 }
 
-export function request(url: string, options: RequestOptions = {}): Promise<HttpResponse> {
+export function request(
+  url: string,
+  options: RequestOptions = {},
+): Promise<HttpResponse> {
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -36,12 +39,17 @@ export function request(url: string, options: RequestOptions = {}): Promise<Http
         const chunks: Buffer[] = [];
         res.on('data', c => chunks.push(c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
         );
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${options.timeoutMs ?? 5000} ms`)));
+    req.on('timeout', () =>
+      req.destroy(new Error(`timeout after ${options.timeoutMs ?? 5000} ms`)),
+    );
     req.on('error', reject);
     if (options.body) req.write(options.body);
     req.end();
@@ -53,8 +61,11 @@ export async function promQuery(
   prometheusUrl: string,
   query: string,
 ): Promise<{ metric: Record<string, string>; value: number }[]> {
-  const res = await request(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
-  if (res.status !== 200) throw new Error(`prometheus answered ${res.status}: ${res.body}`);
+  const res = await request(
+    `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`,
+  );
+  if (res.status !== 200)
+    throw new Error(`prometheus answered ${res.status}: ${res.body}`);
   const parsed = JSON.parse(res.body);
   return (parsed.data?.result ?? []).map((r: any) => ({
     metric: r.metric,

@@ -27,7 +27,10 @@ const KINDS: Record<string, { plural: string; namespaced: boolean }> = {
   ConfigMap: { plural: 'configmaps', namespaced: true },
   ClusterRole: { plural: 'clusterroles', namespaced: false },
   ClusterRoleBinding: { plural: 'clusterrolebindings', namespaced: false },
-  CustomResourceDefinition: { plural: 'customresourcedefinitions', namespaced: false },
+  CustomResourceDefinition: {
+    plural: 'customresourcedefinitions',
+    namespaced: false,
+  },
   Deployment: { plural: 'deployments', namespaced: true },
   ReplicaSet: { plural: 'replicasets', namespaced: true },
   Canary: { plural: 'canaries', namespaced: true },
@@ -37,23 +40,25 @@ const KINDS: Record<string, { plural: string; namespaced: boolean }> = {
 
 /** The REST path of an object (or, with `collection`, of its kind's collection in its namespace). */
 export function objectPath(
-  obj: Pick<KubeObject, 'apiVersion' | 'kind'> & { metadata: { name?: string; namespace?: string } },
+  obj: Pick<KubeObject, 'apiVersion' | 'kind'> & {
+    metadata: { name?: string; namespace?: string };
+  },
   collection = false,
 ): string {
   const kind = KINDS[obj.kind];
   if (!kind) throw new Error(`unknown kind ${obj.kind}`);
-  const base = obj.apiVersion.includes('/') ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
-  const ns = kind.namespaced ? `/namespaces/${obj.metadata.namespace ?? 'default'}` : '';
+  const base = obj.apiVersion.includes('/')
+    ? `/apis/${obj.apiVersion}`
+    : `/api/${obj.apiVersion}`;
+  const ns = kind.namespaced
+    ? `/namespaces/${obj.metadata.namespace ?? 'default'}`
+    : '';
   const name = collection ? '' : `/${obj.metadata.name}`;
   return `${base}${ns}/${kind.plural}${name}`;
 }
 
 export class KubeApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: string,
-    what: string,
-  ) {
+  constructor(readonly status: number, readonly body: string, what: string) {
     let message = body;
     try {
       message = JSON.parse(body).message ?? body;
@@ -80,7 +85,8 @@ export class KubeClient {
     kc.loadFromFile(path);
     const cluster = kc.getCurrentCluster()!;
     const user = kc.getCurrentUser()!;
-    const decode = (s?: string) => (s ? Buffer.from(s, 'base64').toString('utf8') : undefined);
+    const decode = (s?: string) =>
+      s ? Buffer.from(s, 'base64').toString('utf8') : undefined;
     return new KubeClient({
       server: cluster.server,
       caPem: decode(cluster.caData) ?? readFileSync(cluster.caFile!, 'utf8'),
@@ -98,12 +104,16 @@ export class KubeClient {
     timeoutMs = 15_000,
   ): Promise<HttpResponse> {
     const headers: Record<string, string> = { Accept: 'application/json' };
+    let payload: string | undefined;
+    if (body !== undefined)
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
     if (body !== undefined) headers['Content-Type'] = contentType;
-    if (this.credentials.token) headers.Authorization = `Bearer ${this.credentials.token}`;
+    if (this.credentials.token)
+      headers.Authorization = `Bearer ${this.credentials.token}`;
     return request(`${this.credentials.server}${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body: payload,
       ca: this.credentials.caPem,
       cert: this.credentials.clientCertPem,
       key: this.credentials.clientKeyPem,
@@ -111,7 +121,12 @@ export class KubeClient {
     });
   }
 
-  private async json<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+  private async json<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<T> {
     const res = await this.request(method, path, body, contentType);
     if (res.status < 200 || res.status >= 300) {
       throw new KubeApiError(res.status, res.body, `${method} ${path}`);
@@ -142,7 +157,10 @@ export class KubeClient {
   }
 
   async delete(path: string, gracePeriodSeconds?: number): Promise<void> {
-    const q = gracePeriodSeconds === undefined ? '' : `?gracePeriodSeconds=${gracePeriodSeconds}`;
+    const q =
+      gracePeriodSeconds === undefined
+        ? ''
+        : `?gracePeriodSeconds=${gracePeriodSeconds}`;
     const res = await this.request('DELETE', `${path}${q}`);
     if (res.status !== 404 && (res.status < 200 || res.status >= 300)) {
       throw new KubeApiError(res.status, res.body, `DELETE ${path}`);
@@ -164,7 +182,11 @@ export class KubeClient {
     const res = await this.request('POST', objectPath(obj, true), obj);
     if (res.status === 409) return false;
     if (res.status < 200 || res.status >= 300) {
-      throw new KubeApiError(res.status, res.body, `create ${obj.kind} ${obj.metadata.name}`);
+      throw new KubeApiError(
+        res.status,
+        res.body,
+        `create ${obj.kind} ${obj.metadata.name}`,
+      );
     }
     return true;
   }

@@ -16,9 +16,15 @@ describe('renderKubeconfig', () => {
     );
     expect(kc.getCurrentContext()).toBe('sandbox-admin@sandbox-dev');
     expect(kc.getCurrentCluster()?.server).toBe('https://127.0.0.1:16443');
-    expect(Buffer.from(kc.getCurrentCluster()!.caData!, 'base64').toString()).toBe('CA');
-    expect(Buffer.from(kc.getCurrentUser()!.certData!, 'base64').toString()).toBe('CERT');
-    expect(Buffer.from(kc.getCurrentUser()!.keyData!, 'base64').toString()).toBe('KEY');
+    expect(
+      Buffer.from(kc.getCurrentCluster()!.caData!, 'base64').toString(),
+    ).toBe('CA');
+    expect(
+      Buffer.from(kc.getCurrentUser()!.certData!, 'base64').toString(),
+    ).toBe('CERT');
+    expect(
+      Buffer.from(kc.getCurrentUser()!.keyData!, 'base64').toString(),
+    ).toBe('KEY');
   });
 
   it('renders a token kubeconfig', () => {
@@ -37,7 +43,12 @@ describe('renderKubeconfig', () => {
 
   it('refuses a user without credentials', () => {
     expect(() =>
-      renderKubeconfig({ cluster: 'dev', server: 'https://x', caPem: 'CA', user: 'nobody' }),
+      renderKubeconfig({
+        cluster: 'dev',
+        server: 'https://x',
+        caPem: 'CA',
+        user: 'nobody',
+      }),
     ).toThrow(/needs a client certificate/);
   });
 });

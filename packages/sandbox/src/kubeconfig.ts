@@ -22,7 +22,9 @@ export function renderKubeconfig(input: KubeconfigInput): string {
   }
   if (input.token) user.token = input.token;
   if (Object.keys(user).length === 0) {
-    throw new Error('a kubeconfig user needs a client certificate and key, or a token');
+    throw new Error(
+      'a kubeconfig user needs a client certificate and key, or a token',
+    );
   }
   return stringify({
     apiVersion: 'v1',
@@ -30,7 +32,10 @@ export function renderKubeconfig(input: KubeconfigInput): string {
     clusters: [
       {
         name: `sandbox-${input.cluster}`,
-        cluster: { server: input.server, 'certificate-authority-data': b64(input.caPem) },
+        cluster: {
+          server: input.server,
+          'certificate-authority-data': b64(input.caPem),
+        },
       },
     ],
     users: [{ name: input.user, user }],

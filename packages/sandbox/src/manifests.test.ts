@@ -1,4 +1,11 @@
-import { canaryFor, deploymentFor, extractCrds, portalRbac, SAMPLE_APPS, sampleAppObjects } from './manifests';
+import {
+  canaryFor,
+  deploymentFor,
+  extractCrds,
+  portalRbac,
+  SAMPLE_APPS,
+  sampleAppObjects,
+} from './manifests';
 
 const app = (name: string) => SAMPLE_APPS.find(a => a.name === name)!;
 
@@ -35,7 +42,8 @@ metadata:
 
   it('picks the named CRDs and parses Go-style YAML', () => {
     const [crd] = extractCrds(text, ['canaries.flagger.app']);
-    const props = (crd as any).spec.versions[0].schema.openAPIV3Schema.properties;
+    const props = (crd as any).spec.versions[0].schema.openAPIV3Schema
+      .properties;
     expect(props.apiVersion.description).toBe(
       'APIVersion defines the versioned schema of this representation of an object. More info: https://example',
     );
@@ -43,14 +51,18 @@ metadata:
   });
 
   it('fails when a wanted CRD is missing', () => {
-    expect(() => extractCrds(text, ['workloads.carto.run'])).toThrow(/workloads.carto.run/);
+    expect(() => extractCrds(text, ['workloads.carto.run'])).toThrow(
+      /workloads.carto.run/,
+    );
   });
 });
 
 describe('sample apps', () => {
   it('are shaped like TAP output, with Flagger-compatible selectors', () => {
     const d: any = deploymentFor(app('hello-contour'));
-    expect(d.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'hello-contour' });
+    expect(d.spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'hello-contour',
+    });
     expect(d.spec.template.metadata.labels).toMatchObject({
       'app.kubernetes.io/name': 'hello-contour',
       'app.kubernetes.io/part-of': 'hello-contour',
@@ -66,25 +78,47 @@ describe('sample apps', () => {
   it('makes a progressive contour canary and an iteration-based blue-green one', () => {
     const contour: any = canaryFor(app('hello-contour'), 'dev');
     expect(contour.spec.provider).toBe('contour');
-    expect(contour.spec.analysis).toMatchObject({ interval: '10s', stepWeight: 20, maxWeight: 60 });
+    expect(contour.spec.analysis).toMatchObject({
+      interval: '10s',
+      stepWeight: 20,
+      maxWeight: 60,
+    });
     expect(contour.spec.analysis.iterations).toBeUndefined();
-    expect(contour.metadata.labels['app.kubernetes.io/part-of']).toBe('hello-contour');
+    expect(contour.metadata.labels['app.kubernetes.io/part-of']).toBe(
+      'hello-contour',
+    );
     const bg: any = canaryFor(app('hello-bluegreen'), 'dev');
     expect(bg.spec.provider).toBe('kubernetes');
     expect(bg.spec.analysis).toMatchObject({ iterations: 4 });
     expect(bg.spec.analysis.stepWeight).toBeUndefined();
     for (const c of [contour, bg]) {
-      expect(c.spec.analysis.metrics.map((m: any) => m.name)).toEqual(['request-success-rate', 'request-duration']);
+      expect(c.spec.analysis.metrics.map((m: any) => m.name)).toEqual([
+        'request-success-rate',
+        'request-duration',
+      ]);
       expect(c.spec.analysis.webhooks).toBeUndefined();
     }
   });
 
   it('points hello-gated at the portal gates of its cluster', () => {
-    const gated: any = canaryFor(app('hello-gated'), 'prod', { PD_WEBHOOK_BASE_URL: 'http://127.0.0.1:9999/hooks/' });
-    expect(gated.spec.analysis.webhooks.map((w: any) => [w.type, w.url])).toEqual([
-      ['confirm-rollout', 'http://127.0.0.1:9999/hooks/prod/gates/confirm-rollout'],
-      ['confirm-traffic-increase', 'http://127.0.0.1:9999/hooks/prod/gates/confirm-traffic-increase'],
-      ['confirm-promotion', 'http://127.0.0.1:9999/hooks/prod/gates/confirm-promotion'],
+    const gated: any = canaryFor(app('hello-gated'), 'prod', {
+      PD_WEBHOOK_BASE_URL: 'http://127.0.0.1:9999/hooks/',
+    });
+    expect(
+      gated.spec.analysis.webhooks.map((w: any) => [w.type, w.url]),
+    ).toEqual([
+      [
+        'confirm-rollout',
+        'http://127.0.0.1:9999/hooks/prod/gates/confirm-rollout',
+      ],
+      [
+        'confirm-traffic-increase',
+        'http://127.0.0.1:9999/hooks/prod/gates/confirm-traffic-increase',
+      ],
+      [
+        'confirm-promotion',
+        'http://127.0.0.1:9999/hooks/prod/gates/confirm-promotion',
+      ],
       ['rollback', 'http://127.0.0.1:9999/hooks/prod/gates/rollback'],
       ['event', 'http://127.0.0.1:9999/hooks/prod/event'],
     ]);
@@ -95,18 +129,39 @@ describe('sample apps', () => {
   });
 
   it('creates a Workload, a Deployment and a Canary per app', () => {
-    expect(sampleAppObjects('dev', {}).map(o => `${o.kind}/${o.metadata.name}`)).toEqual(
-      SAMPLE_APPS.flatMap(a => [`Workload/${a.name}`, `Deployment/${a.name}`, `Canary/${a.name}`]),
+    expect(
+      sampleAppObjects('dev', {}).map(o => `${o.kind}/${o.metadata.name}`),
+    ).toEqual(
+      SAMPLE_APPS.flatMap(a => [
+        `Workload/${a.name}`,
+        `Deployment/${a.name}`,
+        `Canary/${a.name}`,
+      ]),
     );
   });
 
   it('gives the portal read access plus patch on canaries only', () => {
-    const role: any = portalRbac().find(o => o.kind === 'ClusterRole' && o.metadata.name === 'progressive-delivery');
-    const writes = role.rules.filter((r: any) => r.verbs.some((v: string) => !['get', 'list', 'watch'].includes(v)));
-    expect(writes).toEqual([{ apiGroups: ['flagger.app'], resources: ['canaries'], verbs: ['patch'] }]);
+    const role: any = portalRbac().find(
+      o =>
+        o.kind === 'ClusterRole' && o.metadata.name === 'progressive-delivery',
+    );
+    const writes = role.rules.filter((r: any) =>
+      r.verbs.some((v: string) => !['get', 'list', 'watch'].includes(v)),
+    );
+    expect(writes).toEqual([
+      { apiGroups: ['flagger.app'], resources: ['canaries'], verbs: ['patch'] },
+    ]);
     const resources = role.rules.flatMap((r: any) => r.resources);
     expect(resources).toEqual(
-      expect.arrayContaining(['canaries', 'metrictemplates', 'alertproviders', 'deployments', 'events', 'workloads', 'httpproxies']),
+      expect.arrayContaining([
+        'canaries',
+        'metrictemplates',
+        'alertproviders',
+        'deployments',
+        'events',
+        'workloads',
+        'httpproxies',
+      ]),
     );
   });
 });

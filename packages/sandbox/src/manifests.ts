@@ -22,23 +22,32 @@ import { KubeObject } from './kube';
 
 /** Downloads (or finds in the module cache) a Go module and returns its directory. */
 export function goModuleDir(modulePath: string, version: string): string {
-  const out = execFileSync('go', ['mod', 'download', '-json', `${modulePath}@${version}`], {
-    encoding: 'utf8',
-    cwd: '/',
-    env: {
-      ...process.env,
-      GOFLAGS: '-mod=mod',
-      // Cartographer's last tag is not in the checksum database this machine reaches; the
-      // module proxy still serves it.
-      GONOSUMDB: [process.env.GONOSUMDB, 'github.com/vmware-tanzu/cartographer']
-        .filter(Boolean)
-        .join(','),
+  const out = execFileSync(
+    'go',
+    ['mod', 'download', '-json', `${modulePath}@${version}`],
+    {
+      encoding: 'utf8',
+      cwd: '/',
+      env: {
+        ...process.env,
+        GOFLAGS: '-mod=mod',
+        // Cartographer's last tag is not in the checksum database this machine reaches; the
+        // module proxy still serves it.
+        GONOSUMDB: [
+          process.env.GONOSUMDB,
+          'github.com/vmware-tanzu/cartographer',
+        ]
+          .filter(Boolean)
+          .join(','),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   const info = JSON.parse(out);
   if (info.Error || !info.Dir) {
-    throw new Error(`go mod download ${modulePath}@${version}: ${info.Error ?? 'no Dir'}`);
+    throw new Error(
+      `go mod download ${modulePath}@${version}: ${info.Error ?? 'no Dir'}`,
+    );
   }
   return info.Dir as string;
 }
@@ -50,31 +59,48 @@ export function goModuleDir(modulePath: string, version: string): string {
  * package mis-parses them.
  */
 export function extractCrds(yamlText: string, names?: string[]): KubeObject[] {
-  const crds = (loadAll(yamlText) as (KubeObject | null)[])
-    .filter((d): d is KubeObject => !!d && d.kind === 'CustomResourceDefinition');
-  const picked = names ? crds.filter(c => names.includes(c.metadata.name)) : crds;
+  const crds = (loadAll(yamlText) as (KubeObject | null)[]).filter(
+    (d): d is KubeObject => !!d && d.kind === 'CustomResourceDefinition',
+  );
+  const picked = names
+    ? crds.filter(c => names.includes(c.metadata.name))
+    : crds;
   if (names) {
     const missing = names.filter(n => !picked.some(c => c.metadata.name === n));
-    if (missing.length) throw new Error(`CRD(s) not found: ${missing.join(', ')}`);
+    if (missing.length)
+      throw new Error(`CRD(s) not found: ${missing.join(', ')}`);
   }
   return picked;
 }
 
 export function loadCrds(): KubeObject[] {
   const flagger = goModuleDir('github.com/fluxcd/flagger', VERSIONS.flagger);
-  const contour = goModuleDir('github.com/projectcontour/contour', VERSIONS.contour);
-  const carto = goModuleDir('github.com/vmware-tanzu/cartographer', VERSIONS.cartographer);
+  const contour = goModuleDir(
+    'github.com/projectcontour/contour',
+    VERSIONS.contour,
+  );
+  const carto = goModuleDir(
+    'github.com/vmware-tanzu/cartographer',
+    VERSIONS.cartographer,
+  );
   return [
-    ...extractCrds(readFileSync(join(flagger, 'artifacts/flagger/crd.yaml'), 'utf8'), [
-      'canaries.flagger.app',
-      'metrictemplates.flagger.app',
-      'alertproviders.flagger.app',
-    ]),
-    ...extractCrds(readFileSync(join(contour, 'examples/contour/01-crds.yaml'), 'utf8'), [
-      'httpproxies.projectcontour.io',
-    ]),
     ...extractCrds(
-      readFileSync(join(carto, 'config/crd/bases/carto.run_workloads.yaml'), 'utf8'),
+      readFileSync(join(flagger, 'artifacts/flagger/crd.yaml'), 'utf8'),
+      [
+        'canaries.flagger.app',
+        'metrictemplates.flagger.app',
+        'alertproviders.flagger.app',
+      ],
+    ),
+    ...extractCrds(
+      readFileSync(join(contour, 'examples/contour/01-crds.yaml'), 'utf8'),
+      ['httpproxies.projectcontour.io'],
+    ),
+    ...extractCrds(
+      readFileSync(
+        join(carto, 'config/crd/bases/carto.run_workloads.yaml'),
+        'utf8',
+      ),
       ['workloads.carto.run'],
     ),
   ];
@@ -107,12 +133,20 @@ const read = ['get', 'list', 'watch'];
 
 /** The portal's ServiceAccount with a least-privilege ClusterRole (plus read-only access for Backstage's Kubernetes tab). */
 export function portalRbac(): KubeObject[] {
-  const sa = { kind: 'ServiceAccount', name: PORTAL_SERVICE_ACCOUNT, namespace: PORTAL_NAMESPACE };
+  const sa = {
+    kind: 'ServiceAccount',
+    name: PORTAL_SERVICE_ACCOUNT,
+    namespace: PORTAL_NAMESPACE,
+  };
   const binding = (role: string): KubeObject => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
     metadata: { name: role },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    roleRef: {
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: role,
+    },
     subjects: [sa],
   });
   return [
@@ -132,11 +166,19 @@ export function portalRbac(): KubeObject[] {
           verbs: read,
         },
         // suspend / resume
-        { apiGroups: ['flagger.app'], resources: ['canaries'], verbs: ['patch'] },
+        {
+          apiGroups: ['flagger.app'],
+          resources: ['canaries'],
+          verbs: ['patch'],
+        },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: read },
         { apiGroups: [''], resources: ['events'], verbs: read },
         { apiGroups: ['carto.run'], resources: ['workloads'], verbs: read },
-        { apiGroups: ['projectcontour.io'], resources: ['httpproxies'], verbs: read },
+        {
+          apiGroups: ['projectcontour.io'],
+          resources: ['httpproxies'],
+          verbs: read,
+        },
       ],
     },
     binding('progressive-delivery'),
@@ -149,16 +191,35 @@ export function portalRbac(): KubeObject[] {
       rules: [
         {
           apiGroups: [''],
-          resources: ['pods', 'services', 'configmaps', 'limitranges', 'resourcequotas'],
+          resources: [
+            'pods',
+            'services',
+            'configmaps',
+            'limitranges',
+            'resourcequotas',
+          ],
           verbs: read,
         },
         {
           apiGroups: ['apps'],
-          resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'],
+          resources: [
+            'deployments',
+            'replicasets',
+            'statefulsets',
+            'daemonsets',
+          ],
           verbs: read,
         },
-        { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: read },
-        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: read },
+        {
+          apiGroups: ['autoscaling'],
+          resources: ['horizontalpodautoscalers'],
+          verbs: read,
+        },
+        {
+          apiGroups: ['networking.k8s.io'],
+          resources: ['ingresses'],
+          verbs: read,
+        },
         { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: read },
       ],
     },
@@ -189,7 +250,8 @@ export const SAMPLE_APPS: readonly SampleApp[] = [
     provider: 'contour',
     strategy: 'canary',
     gated: false,
-    description: 'Contour canary: weights 20, 40, 60 every 10s, builtin metrics over 30s',
+    description:
+      'Contour canary: weights 20, 40, 60 every 10s, builtin metrics over 30s',
   },
   {
     name: 'hello-bluegreen',
@@ -198,7 +260,8 @@ export const SAMPLE_APPS: readonly SampleApp[] = [
     provider: 'kubernetes',
     strategy: 'blue-green',
     gated: false,
-    description: 'kubernetes provider blue-green: 4 iterations of 10s, builtin metrics over 30s',
+    description:
+      'kubernetes provider blue-green: 4 iterations of 10s, builtin metrics over 30s',
   },
   {
     name: 'hello-gated',
@@ -245,7 +308,14 @@ export function workloadFor(app: SampleApp, image: string): KubeObject {
     },
     spec: {
       image,
-      params: [{ name: 'ports', value: [{ port: SERVICE_PORT, containerPort: CONTAINER_PORT, name: 'http' }] }],
+      params: [
+        {
+          name: 'ports',
+          value: [
+            { port: SERVICE_PORT, containerPort: CONTAINER_PORT, name: 'http' },
+          ],
+        },
+      ],
     },
   };
 }
@@ -278,7 +348,13 @@ export function deploymentFor(
             {
               name: 'workload',
               image: imageFor(app.name, revision),
-              ports: [{ containerPort: CONTAINER_PORT, name: 'http', protocol: 'TCP' }],
+              ports: [
+                {
+                  containerPort: CONTAINER_PORT,
+                  name: 'http',
+                  protocol: 'TCP',
+                },
+              ],
               env: [{ name: 'PORT', value: String(CONTAINER_PORT) }],
             },
           ],
@@ -312,7 +388,11 @@ export function canaryFor(
   env: NodeJS.ProcessEnv = process.env,
 ): KubeObject {
   const metrics = [
-    { name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '30s' },
+    {
+      name: 'request-success-rate',
+      thresholdRange: { min: 99 },
+      interval: '30s',
+    },
     { name: 'request-duration', thresholdRange: { max: 500 }, interval: '30s' },
   ];
   const base = `${webhookBaseUrl(env)}/${cluster}`;
@@ -330,7 +410,13 @@ export function canaryFor(
   const analysis: Record<string, unknown> =
     app.strategy === 'blue-green'
       ? { interval: '10s', threshold: 3, iterations: 4, metrics }
-      : { interval: '10s', threshold: 3, stepWeight: 20, maxWeight: 60, metrics };
+      : {
+          interval: '10s',
+          threshold: 3,
+          stepWeight: 20,
+          maxWeight: 60,
+          metrics,
+        };
   if (webhooks) analysis.webhooks = webhooks;
   return {
     apiVersion: 'flagger.app/v1beta1',
@@ -338,13 +424,20 @@ export function canaryFor(
     metadata: {
       name: app.canary,
       namespace: app.namespace,
-      labels: { 'app.kubernetes.io/part-of': app.name, 'app.kubernetes.io/name': app.name },
+      labels: {
+        'app.kubernetes.io/part-of': app.name,
+        'app.kubernetes.io/name': app.name,
+      },
     },
     spec: {
       provider: app.provider,
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: app.name },
       progressDeadlineSeconds: 300,
-      service: { port: SERVICE_PORT, targetPort: CONTAINER_PORT, portName: 'http' },
+      service: {
+        port: SERVICE_PORT,
+        targetPort: CONTAINER_PORT,
+        portName: 'http',
+      },
       analysis,
     },
   };

@@ -1,4 +1,10 @@
-import { X509Certificate, createPublicKey, createPrivateKey, sign, verify } from 'node:crypto';
+import {
+  X509Certificate,
+  createPublicKey,
+  createPrivateKey,
+  sign,
+  verify,
+} from 'node:crypto';
 import { generateClusterPki, issueCertificate, oid, publicKeyPem } from './pki';
 
 describe('pki', () => {
@@ -25,7 +31,10 @@ describe('pki', () => {
   });
 
   it('issues an admin client certificate in system:masters', () => {
-    expect(admin.subject.split('\n')).toEqual(['O=system:masters', 'CN=sandbox-admin']);
+    expect(admin.subject.split('\n')).toEqual([
+      'O=system:masters',
+      'CN=sandbox-admin',
+    ]);
     expect(admin.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
     expect(admin.verify(ca.publicKey)).toBe(true);
   });
@@ -39,20 +48,39 @@ describe('pki', () => {
 
   it('makes a usable service-account signing key pair', () => {
     const data = Buffer.from('token');
-    const signature = sign('sha256', data, createPrivateKey(pki.serviceAccountKeyPem));
-    expect(verify('sha256', data, createPublicKey(pki.serviceAccountPublicPem), signature)).toBe(true);
-    expect(publicKeyPem(pki.serviceAccountKeyPem)).toBe(pki.serviceAccountPublicPem);
+    const signature = sign(
+      'sha256',
+      data,
+      createPrivateKey(pki.serviceAccountKeyPem),
+    );
+    expect(
+      verify(
+        'sha256',
+        data,
+        createPublicKey(pki.serviceAccountPublicPem),
+        signature,
+      ),
+    ).toBe(true);
+    expect(publicKeyPem(pki.serviceAccountKeyPem)).toBe(
+      pki.serviceAccountPublicPem,
+    );
   });
 
   it('honours validity and encodes far-future dates', () => {
     const notBefore = new Date('2049-12-31T00:00:00Z');
-    const c = new X509Certificate(issueCertificate({ commonName: 'x', notBefore, validDays: 2 }).certPem);
-    expect(new Date(c.validFrom).toISOString()).toBe('2049-12-31T00:00:00.000Z');
+    const c = new X509Certificate(
+      issueCertificate({ commonName: 'x', notBefore, validDays: 2 }).certPem,
+    );
+    expect(new Date(c.validFrom).toISOString()).toBe(
+      '2049-12-31T00:00:00.000Z',
+    );
     expect(new Date(c.validTo).toISOString()).toBe('2050-01-02T00:00:00.000Z');
   });
 
   it('encodes object identifiers', () => {
-    expect(oid('1.2.840.10045.4.3.2').toString('hex')).toBe('06082a8648ce3d040302');
+    expect(oid('1.2.840.10045.4.3.2').toString('hex')).toBe(
+      '06082a8648ce3d040302',
+    );
     expect(oid('2.5.29.17').toString('hex')).toBe('0603551d11');
   });
 });

@@ -42,7 +42,12 @@ function bitString(bytes: Buffer, unusedBits = 0): Buffer {
 function integer(value: Buffer | number): Buffer {
   let bytes = typeof value === 'number' ? Buffer.from([value]) : value;
   let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0 && !(bytes[start + 1] & 0x80)) start++;
+  while (
+    start < bytes.length - 1 &&
+    bytes[start] === 0 &&
+    !(bytes[start + 1] & 0x80)
+  )
+    start++;
   bytes = bytes.subarray(start);
   if (bytes[0] & 0x80) bytes = Buffer.concat([Buffer.from([0]), bytes]);
   return der(0x02, bytes);
@@ -68,14 +73,21 @@ function time(date: Date): Buffer {
     : der(0x18, Buffer.from(`${iso}Z`, 'ascii'));
 }
 
-function name(subject: { commonName: string; organizations?: string[] }): Buffer {
-  const rdns = (subject.organizations ?? []).map(o => set(seq(oid('2.5.4.10'), utf8(o))));
+function name(subject: {
+  commonName: string;
+  organizations?: string[];
+}): Buffer {
+  const rdns = (subject.organizations ?? []).map(o =>
+    set(seq(oid('2.5.4.10'), utf8(o))),
+  );
   rdns.push(set(seq(oid('2.5.4.3'), utf8(subject.commonName))));
   return seq(...rdns);
 }
 
 function extension(id: string, critical: boolean, value: Buffer): Buffer {
-  return critical ? seq(oid(id), bool(true), octets(value)) : seq(oid(id), octets(value));
+  return critical
+    ? seq(oid(id), bool(true), octets(value))
+    : seq(oid(id), octets(value));
 }
 
 function ipBytes(ip: string): Buffer {
@@ -84,7 +96,9 @@ function ipBytes(ip: string): Buffer {
   const [head, tail = ''] = ip.split('::');
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
+  const groups = ip.includes('::')
+    ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t]
+    : h;
   return Buffer.concat(groups.map(g => Buffer.from(g.padStart(4, '0'), 'hex')));
 }
 
@@ -119,7 +133,10 @@ export function generateKeyPair(): KeyPair {
 }
 
 function toPem(label: string, derBytes: Buffer): string {
-  const b64 = derBytes.toString('base64').match(/.{1,64}/g)!.join('\n');
+  const b64 = derBytes
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
@@ -133,7 +150,9 @@ export function issueCertificate(
   keys: KeyPair = generateKeyPair(),
 ): IssuedCertificate {
   const notBefore = request.notBefore ?? new Date(Date.now() - 3600_000);
-  const notAfter = new Date(notBefore.getTime() + (request.validDays ?? 3650) * 86400_000);
+  const notAfter = new Date(
+    notBefore.getTime() + (request.validDays ?? 3650) * 86400_000,
+  );
   const subject = name(request);
   const issuerName = issuer ? issuerSubject(issuer.certPem) : subject;
   const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
@@ -144,11 +163,15 @@ export function issueCertificate(
   if (request.isCA) {
     extensions.push(extension('2.5.29.19', true, seq(bool(true))));
     // digitalSignature, keyCertSign, cRLSign
-    extensions.push(extension('2.5.29.15', true, bitString(Buffer.from([0x86]), 1)));
+    extensions.push(
+      extension('2.5.29.15', true, bitString(Buffer.from([0x86]), 1)),
+    );
   } else {
     extensions.push(extension('2.5.29.19', true, seq()));
     // digitalSignature, keyEncipherment
-    extensions.push(extension('2.5.29.15', true, bitString(Buffer.from([0xa0]), 5)));
+    extensions.push(
+      extension('2.5.29.15', true, bitString(Buffer.from([0xa0]), 5)),
+    );
     const usages = (request.usage ?? ['client']).map(u =>
       oid(u === 'server' ? '1.3.6.1.5.5.7.3.1' : '1.3.6.1.5.5.7.3.2'),
     );
@@ -156,7 +179,9 @@ export function issueCertificate(
   }
   if (request.hosts?.length) {
     const names = request.hosts.map(host =>
-      isIP(host) ? der(0x87, ipBytes(host)) : der(0x82, Buffer.from(host, 'ascii')),
+      isIP(host)
+        ? der(0x87, ipBytes(host))
+        : der(0x82, Buffer.from(host, 'ascii')),
     );
     extensions.push(extension('2.5.29.17', false, seq(...names)));
   }
@@ -196,7 +221,10 @@ function issuerSubject(certPem: string): Buffer {
   return raw.subarray(subject.start, subject.end);
 }
 
-function readTlv(buf: Buffer, offset: number): { contentStart: number; end: number } {
+function readTlv(
+  buf: Buffer,
+  offset: number,
+): { contentStart: number; end: number } {
   let pos = offset + 1;
   let length = buf[pos++];
   if (length & 0x80) {
@@ -225,17 +253,31 @@ export interface ClusterPki {
 
 /** Everything a cluster needs: its CA, the apiserver serving cert, an admin client cert, SA keys. */
 export function generateClusterPki(cluster: string): ClusterPki {
-  const ca = issueCertificate({ commonName: `sandbox-${cluster}-ca`, isCA: true });
+  const ca = issueCertificate({
+    commonName: `sandbox-${cluster}-ca`,
+    isCA: true,
+  });
   const apiServer = issueCertificate(
     {
       commonName: 'kube-apiserver',
-      hosts: ['127.0.0.1', 'localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', '::1'],
+      hosts: [
+        '127.0.0.1',
+        'localhost',
+        'kubernetes',
+        'kubernetes.default',
+        'kubernetes.default.svc',
+        '::1',
+      ],
       usage: ['server'],
     },
     ca,
   );
   const admin = issueCertificate(
-    { commonName: 'sandbox-admin', organizations: ['system:masters'], usage: ['client'] },
+    {
+      commonName: 'sandbox-admin',
+      organizations: ['system:masters'],
+      usage: ['client'],
+    },
     ca,
   );
   const sa = generateKeyPair();
@@ -243,7 +285,13 @@ export function generateClusterPki(cluster: string): ClusterPki {
     ca,
     apiServer,
     admin,
-    serviceAccountKeyPem: sa.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    serviceAccountPublicPem: sa.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    serviceAccountKeyPem: sa.privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string,
+    serviceAccountPublicPem: sa.publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    }) as string,
   };
 }

@@ -52,9 +52,14 @@ export function isRunning(record: PidRecord | undefined): boolean {
   try {
     const stat = readFileSync(`/proc/${record.pid}/stat`, 'utf8');
     // state is the field after the parenthesised command name: Z = zombie, X = dead
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const state = stat.slice(
+      stat.lastIndexOf(')') + 2,
+      stat.lastIndexOf(')') + 3,
+    );
     if (state === 'Z' || state === 'X') return false;
-    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0');
+    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split(
+      '\0',
+    );
     return cmdline[0] === record.command;
   } catch {
     return false;
@@ -66,7 +71,12 @@ export function startProcess(options: StartOptions): PidRecord {
   mkdirSync(dirname(options.pidFile), { recursive: true });
   mkdirSync(dirname(options.logFile), { recursive: true });
   const out = openSync(options.logFile, 'a');
-  writeFileSync(out, `\n---- ${new Date().toISOString()} ${options.command} ${options.args.join(' ')}\n`);
+  writeFileSync(
+    out,
+    `\n---- ${new Date().toISOString()} ${options.command} ${options.args.join(
+      ' ',
+    )}\n`,
+  );
   try {
     const child = spawn(options.command, options.args, {
       cwd: options.cwd,

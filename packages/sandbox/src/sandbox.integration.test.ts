@@ -39,12 +39,21 @@ interface CanaryState {
   iterations?: number;
 }
 
-async function canaryState(client: KubeClient, name: string): Promise<CanaryState> {
-  const c = await client.get(`/apis/flagger.app/v1beta1/namespaces/${SAMPLE_NAMESPACE}/canaries/${name}`);
+async function canaryState(
+  client: KubeClient,
+  name: string,
+): Promise<CanaryState> {
+  const c = await client.get(
+    `/apis/flagger.app/v1beta1/namespaces/${SAMPLE_NAMESPACE}/canaries/${name}`,
+  );
   return { phase: c.status?.phase ?? '', ...c.status };
 }
 
-async function waitUntil<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+async function waitUntil<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -56,7 +65,11 @@ async function waitUntil<T>(what: string, fn: () => Promise<T | undefined>, time
     }
     await sleep(1000);
   }
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${last})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs / 1000}s waiting for ${what}${
+      last ? ` (last error: ${last})` : ''
+    }`,
+  );
 }
 
 /** Releases a revision and follows the canary until Flagger settles it; returns the phases seen. */
@@ -67,36 +80,62 @@ async function releaseAndFollow(
 ) {
   const client = adminClient(cluster);
   // Start from a settled canary, so the run we observe is ours.
-  await waitUntil(`${app} to be settled before the release`, async () =>
-    FINAL.includes((await canaryState(client, app)).phase) ? true : undefined, 4 * MINUTE);
+  await waitUntil(
+    `${app} to be settled before the release`,
+    async () =>
+      FINAL.includes((await canaryState(client, app)).phase) ? true : undefined,
+    4 * MINUTE,
+  );
   const before = await canaryState(client, app);
   const released = await release(app, { cluster, ...behaviour });
   const phases: string[] = [];
   const note = (s: CanaryState) => {
-    const label = `${s.phase}${s.canaryWeight ? `@${s.canaryWeight}` : ''}${s.iterations ? `#${s.iterations}` : ''}`;
+    const label = `${s.phase}${s.canaryWeight ? `@${s.canaryWeight}` : ''}${
+      s.iterations ? `#${s.iterations}` : ''
+    }`;
     if (phases[phases.length - 1] !== label) phases.push(label);
   };
-  await waitUntil(`Flagger to pick up ${app} revision ${released.revision}`, async () => {
-    const s = await canaryState(client, app);
-    note(s);
-    return s.lastAppliedSpec !== before.lastAppliedSpec || !FINAL.includes(s.phase) ? true : undefined;
-  }, 2 * MINUTE);
-  const final = await waitUntil(`${app} to finish its analysis`, async () => {
-    const s = await canaryState(client, app);
-    note(s);
-    return FINAL.includes(s.phase) ? s : undefined;
-  }, 5 * MINUTE);
+  await waitUntil(
+    `Flagger to pick up ${app} revision ${released.revision}`,
+    async () => {
+      const s = await canaryState(client, app);
+      note(s);
+      return s.lastAppliedSpec !== before.lastAppliedSpec ||
+        !FINAL.includes(s.phase)
+        ? true
+        : undefined;
+    },
+    2 * MINUTE,
+  );
+  const final = await waitUntil(
+    `${app} to finish its analysis`,
+    async () => {
+      const s = await canaryState(client, app);
+      note(s);
+      return FINAL.includes(s.phase) ? s : undefined;
+    },
+    5 * MINUTE,
+  );
   return { released, final, phases, client };
 }
 
 async function primaryImage(client: KubeClient, app: string): Promise<string> {
-  const d = await client.get(`/apis/apps/v1/namespaces/${SAMPLE_NAMESPACE}/deployments/${app}-primary`);
+  const d = await client.get(
+    `/apis/apps/v1/namespaces/${SAMPLE_NAMESPACE}/deployments/${app}-primary`,
+  );
   return d.spec.template.spec.containers[0].image;
 }
 
-async function canaryEvents(client: KubeClient, app: string): Promise<string[]> {
-  const selector = encodeURIComponent(`involvedObject.kind=Canary,involvedObject.name=${app}`);
-  const list = await client.get(`/api/v1/namespaces/${SAMPLE_NAMESPACE}/events?fieldSelector=${selector}`);
+async function canaryEvents(
+  client: KubeClient,
+  app: string,
+): Promise<string[]> {
+  const selector = encodeURIComponent(
+    `involvedObject.kind=Canary,involvedObject.name=${app}`,
+  );
+  const list = await client.get(
+    `/api/v1/namespaces/${SAMPLE_NAMESPACE}/events?fieldSelector=${selector}`,
+  );
   return list.items.map((e: any) => `${e.type}: ${e.message}`);
 }
 
@@ -118,20 +157,36 @@ describeSandbox('sandbox (integration)', () => {
     expect(status.components.filter(c => !c.healthy)).toEqual([]);
     expect(info!.stateDir).toBe('.sandbox');
     expect(info!.clusters.dev.apiServerUrl).toBe('https://127.0.0.1:16443');
-    expect(info!.apps.map(a => a.name)).toEqual(['hello-contour', 'hello-bluegreen', 'hello-gated']);
+    expect(info!.apps.map(a => a.name)).toEqual([
+      'hello-contour',
+      'hello-bluegreen',
+      'hello-gated',
+    ]);
     // The admin KubeConfig helper points at the cluster.
-    expect(adminKubeConfig('prod').getCurrentCluster()?.server).toBe('https://127.0.0.1:26443');
+    expect(adminKubeConfig('prod').getCurrentCluster()?.server).toBe(
+      'https://127.0.0.1:26443',
+    );
   });
 
   it(
     'lets the real Flagger promote a good hello-contour revision in dev',
     async () => {
-      const { released, final, phases, client } = await releaseAndFollow('dev', 'hello-contour', { errorRate: 0 });
-      expect({ phase: final.phase, phases }).toMatchObject({ phase: 'Succeeded' });
-      expect(phases).toEqual(expect.arrayContaining(['Progressing@20', 'Progressing@60']));
+      const { released, final, phases, client } = await releaseAndFollow(
+        'dev',
+        'hello-contour',
+        { errorRate: 0 },
+      );
+      expect({ phase: final.phase, phases }).toMatchObject({
+        phase: 'Succeeded',
+      });
+      expect(phases).toEqual(
+        expect.arrayContaining(['Progressing@20', 'Progressing@60']),
+      );
       expect(await primaryImage(client, 'hello-contour')).toBe(released.image);
       const events = await canaryEvents(client, 'hello-contour');
-      expect(events).toEqual(expect.arrayContaining([expect.stringMatching(/Promotion completed!/)]));
+      expect(events).toEqual(
+        expect.arrayContaining([expect.stringMatching(/Promotion completed!/)]),
+      );
       // Prometheus saw the canary's traffic and Flagger's own metrics.
       const prom = info!.clusters.dev.prometheusUrl;
       const canaryRq = await promQuery(
@@ -139,7 +194,10 @@ describeSandbox('sandbox (integration)', () => {
         `sum(envoy_cluster_upstream_rq{envoy_cluster_name=~"${SAMPLE_NAMESPACE}_hello-contour-canary_[0-9a-zA-Z-]+"})`,
       );
       expect(canaryRq[0]?.value).toBeGreaterThan(0);
-      const status = await promQuery(prom, 'flagger_canary_status{name="hello-contour"}');
+      const status = await promQuery(
+        prom,
+        'flagger_canary_status{name="hello-contour"}',
+      );
       expect(status.length).toBeGreaterThan(0);
     },
     8 * MINUTE,
@@ -149,14 +207,22 @@ describeSandbox('sandbox (integration)', () => {
     'lets the real Flagger roll back a bad hello-contour revision (30% errors) on its success-rate check',
     async () => {
       const good = await primaryImage(adminClient('dev'), 'hello-contour');
-      const { final, client } = await releaseAndFollow('dev', 'hello-contour', { errorRate: 0.3 });
+      const { final, client } = await releaseAndFollow('dev', 'hello-contour', {
+        errorRate: 0.3,
+      });
       expect(final.phase).toBe('Failed');
       const events = await canaryEvents(client, 'hello-contour');
       expect(events).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^Warning: Halt hello-contour\.tap-apps advancement success rate \d+(\.\d+)?% < 99%$/),
-          expect.stringMatching(/Rolling back hello-contour\.tap-apps failed checks threshold reached 3/),
-          expect.stringMatching(/Canary failed! Scaling down hello-contour\.tap-apps/),
+          expect.stringMatching(
+            /^Warning: Halt hello-contour\.tap-apps advancement success rate \d+(\.\d+)?% < 99%$/,
+          ),
+          expect.stringMatching(
+            /Rolling back hello-contour\.tap-apps failed checks threshold reached 3/,
+          ),
+          expect.stringMatching(
+            /Canary failed! Scaling down hello-contour\.tap-apps/,
+          ),
         ]),
       );
       expect(await primaryImage(client, 'hello-contour')).toBe(good);
@@ -167,12 +233,26 @@ describeSandbox('sandbox (integration)', () => {
   it(
     'lets the real Flagger promote a blue-green hello-bluegreen revision in prod',
     async () => {
-      const { released, final, phases, client } = await releaseAndFollow('prod', 'hello-bluegreen', {});
-      expect({ phase: final.phase, phases }).toMatchObject({ phase: 'Succeeded' });
+      const { released, final, phases, client } = await releaseAndFollow(
+        'prod',
+        'hello-bluegreen',
+        {},
+      );
+      expect({ phase: final.phase, phases }).toMatchObject({
+        phase: 'Succeeded',
+      });
       expect(phases).toEqual(expect.arrayContaining(['Progressing#4']));
-      expect(await primaryImage(client, 'hello-bluegreen')).toBe(released.image);
+      expect(await primaryImage(client, 'hello-bluegreen')).toBe(
+        released.image,
+      );
       const events = await canaryEvents(client, 'hello-bluegreen');
-      expect(events).toEqual(expect.arrayContaining([expect.stringMatching(/Advance hello-bluegreen\.tap-apps canary iteration 4\/4/)]));
+      expect(events).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /Advance hello-bluegreen\.tap-apps canary iteration 4\/4/,
+          ),
+        ]),
+      );
       // The kubernetes provider's query ran over the canary pods' own series.
       const served = await promQuery(
         info!.clusters.prod.prometheusUrl,
@@ -188,14 +268,25 @@ describeSandbox('sandbox (integration)', () => {
     async () => {
       const client = adminClient('prod');
       const before = await canaryState(client, 'hello-contour');
-      expect(await stopComponent('prod', 'kube-apiserver')).toMatch(/terminated|killed/);
+      expect(await stopComponent('prod', 'kube-apiserver')).toMatch(
+        /terminated|killed/,
+      );
       const down = await sandboxStatus();
-      expect(down.components.find(c => c.cluster === 'prod' && c.component === 'kube-apiserver')?.healthy).toBe(false);
+      expect(
+        down.components.find(
+          c => c.cluster === 'prod' && c.component === 'kube-apiserver',
+        )?.healthy,
+      ).toBe(false);
       expect(readSandboxInfo()).toBeUndefined();
       expect(await startComponent('prod', 'kube-apiserver')).toBe('started');
-      expect((await canaryState(client, 'hello-contour')).lastAppliedSpec).toBe(before.lastAppliedSpec);
-      await waitUntil('the whole sandbox to be healthy again', async () =>
-        (await sandboxStatus()).healthy ? true : undefined, 2 * MINUTE);
+      expect((await canaryState(client, 'hello-contour')).lastAppliedSpec).toBe(
+        before.lastAppliedSpec,
+      );
+      await waitUntil(
+        'the whole sandbox to be healthy again',
+        async () => ((await sandboxStatus()).healthy ? true : undefined),
+        2 * MINUTE,
+      );
     },
     4 * MINUTE,
   );

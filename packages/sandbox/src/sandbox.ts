@@ -85,7 +85,10 @@ export interface SandboxInfo {
   startedAt: string;
 }
 
-export function clusterInfo(cluster: ClusterName, paths: SandboxPaths = sandboxPaths()): ClusterInfo {
+export function clusterInfo(
+  cluster: ClusterName,
+  paths: SandboxPaths = sandboxPaths(),
+): ClusterInfo {
   const ctx = componentContext(cluster, paths);
   const { ports, files } = ctx;
   return {
@@ -109,7 +112,10 @@ function buildInfo(paths: SandboxPaths): SandboxInfo {
     stateDir: relative(paths.repoRoot, paths.stateDir) || '.',
     stateDirAbsolute: paths.stateDir,
     repoRoot: paths.repoRoot,
-    clusters: { dev: clusterInfo('dev', paths), prod: clusterInfo('prod', paths) },
+    clusters: {
+      dev: clusterInfo('dev', paths),
+      prod: clusterInfo('prod', paths),
+    },
     apps: SAMPLE_APPS,
     webhookBaseUrl: webhookBaseUrl(),
     versions: VERSIONS,
@@ -118,36 +124,56 @@ function buildInfo(paths: SandboxPaths): SandboxInfo {
 }
 
 /** The sandbox's description, or undefined when it is not up (no info file or apiservers down). */
-export function readSandboxInfo(paths: SandboxPaths = sandboxPaths()): SandboxInfo | undefined {
+export function readSandboxInfo(
+  paths: SandboxPaths = sandboxPaths(),
+): SandboxInfo | undefined {
   if (!existsSync(paths.infoFile)) return undefined;
   const info = JSON.parse(readFileSync(paths.infoFile, 'utf8')) as SandboxInfo;
   for (const cluster of CLUSTER_NAMES) {
     const ctx = componentContext(cluster, paths);
-    if (!isRunning(readPidFile(join(ctx.files.pidDir, 'kube-apiserver.pid')))) return undefined;
+    if (!isRunning(readPidFile(join(ctx.files.pidDir, 'kube-apiserver.pid'))))
+      return undefined;
   }
   return info;
 }
 
 /** A KubeConfig with admin rights (system:masters) for a sandbox cluster. */
-export function adminKubeConfig(cluster: ClusterName, paths: SandboxPaths = sandboxPaths()): KubeConfig {
+export function adminKubeConfig(
+  cluster: ClusterName,
+  paths: SandboxPaths = sandboxPaths(),
+): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(componentContext(cluster, paths).files.kubeconfig);
   return kc;
 }
 
 /** A minimal REST client with admin rights for a sandbox cluster. */
-export function adminClient(cluster: ClusterName, paths: SandboxPaths = sandboxPaths()): KubeClient {
-  return KubeClient.fromKubeconfigFile(componentContext(cluster, paths).files.kubeconfig);
+export function adminClient(
+  cluster: ClusterName,
+  paths: SandboxPaths = sandboxPaths(),
+): KubeClient {
+  return KubeClient.fromKubeconfigFile(
+    componentContext(cluster, paths).files.kubeconfig,
+  );
 }
 
 export function nodeTransformPath(paths: SandboxPaths): string {
-  const local = join(paths.repoRoot, 'node_modules/@backstage/cli-node/config/nodeTransform.cjs');
-  return existsSync(local) ? local : require.resolve('@backstage/cli-node/config/nodeTransform.cjs');
+  const local = join(
+    paths.repoRoot,
+    'node_modules/@backstage/cli-node/config/nodeTransform.cjs',
+  );
+  return existsSync(local)
+    ? local
+    : require.resolve('@backstage/cli-node/config/nodeTransform.cjs');
 }
 
 // ---- locking --------------------------------------------------------------------------------
 
-async function withLock<T>(paths: SandboxPaths, log: Logger, fn: () => Promise<T>): Promise<T> {
+async function withLock<T>(
+  paths: SandboxPaths,
+  log: Logger,
+  fn: () => Promise<T>,
+): Promise<T> {
   mkdirSync(paths.stateDir, { recursive: true });
   const owner = join(paths.lockDir, 'pid');
   for (let waited = 0; ; waited++) {
@@ -168,7 +194,10 @@ async function withLock<T>(paths: SandboxPaths, log: Logger, fn: () => Promise<T
         rmSync(paths.lockDir, { recursive: true, force: true });
         continue;
       }
-      if (waited % 20 === 0) log(`waiting for another sandbox command (pid ${pid || '?'}) to finish`);
+      if (waited % 20 === 0)
+        log(
+          `waiting for another sandbox command (pid ${pid || '?'}) to finish`,
+        );
       await sleep(500);
     }
   }
@@ -182,12 +211,22 @@ async function withLock<T>(paths: SandboxPaths, log: Logger, fn: () => Promise<T
 // ---- prerequisites --------------------------------------------------------------------------
 
 function binariesPresent(paths: SandboxPaths): boolean {
-  return (['etcd', 'kube-apiserver', 'flagger'] as const).every(b => existsSync(binaryPath(paths.binDir, b)));
+  return (['etcd', 'kube-apiserver', 'flagger'] as const).every(b =>
+    existsSync(binaryPath(paths.binDir, b)),
+  );
 }
 
-function runStreaming(command: string, args: string[], log: Logger, env?: NodeJS.ProcessEnv): Promise<number> {
+function runStreaming(
+  command: string,
+  args: string[],
+  log: Logger,
+  env?: NodeJS.ProcessEnv,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const forward = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line.trim() && !line.startsWith('go: downloading')) log(line);
@@ -205,18 +244,28 @@ async function ensureBinaries(paths: SandboxPaths, log: Logger) {
     log(`[sandbox] binaries cached in ${paths.binDir}`);
     return;
   }
-  log('[sandbox] building kube-apiserver, etcd and flagger from their Go modules (first time only)');
+  log(
+    '[sandbox] building kube-apiserver, etcd and flagger from their Go modules (first time only)',
+  );
   const started = Date.now();
-  const code = await runStreaming('bash', [join(paths.packageDir, 'scripts', 'build-binaries.sh'), 'all'], log);
+  const code = await runStreaming(
+    'bash',
+    [join(paths.packageDir, 'scripts', 'build-binaries.sh'), 'all'],
+    log,
+  );
   if (code !== 0 || !binariesPresent(paths)) {
     throw new Error(`building the sandbox binaries failed (exit ${code})`);
   }
-  log(`[sandbox] binaries built in ${Math.round((Date.now() - started) / 1000)}s`);
+  log(
+    `[sandbox] binaries built in ${Math.round((Date.now() - started) / 1000)}s`,
+  );
 }
 
 async function ensurePrometheus(log: Logger) {
   if (existsSync('/usr/bin/prometheus')) return;
-  log('[sandbox] installing prometheus with apt-get (Debian package; not started as a service)');
+  log(
+    '[sandbox] installing prometheus with apt-get (Debian package; not started as a service)',
+  );
   // Keep the package's init script from starting a system-wide Prometheus on 0.0.0.0:9090.
   const policy = '/usr/sbin/policy-rc.d';
   const ownPolicy = !existsSync(policy);
@@ -226,10 +275,20 @@ async function ensurePrometheus(log: Logger) {
   }
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    let code = await runStreaming('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], log, env);
+    let code = await runStreaming(
+      'apt-get',
+      ['install', '-y', '--no-install-recommends', 'prometheus'],
+      log,
+      env,
+    );
     if (code !== 0) {
       await runStreaming('apt-get', ['update'], log, env);
-      code = await runStreaming('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], log, env);
+      code = await runStreaming(
+        'apt-get',
+        ['install', '-y', '--no-install-recommends', 'prometheus'],
+        log,
+        env,
+      );
     }
     if (code !== 0 || !existsSync('/usr/bin/prometheus')) {
       throw new Error('apt-get install prometheus failed');
@@ -294,7 +353,9 @@ async function waitFor<T>(
     }
     await sleep(intervalMs);
   }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
+  throw new Error(
+    `timed out waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`,
+  );
 }
 
 async function applyCrds(client: KubeClient, crds: KubeObject[]) {
@@ -303,8 +364,12 @@ async function applyCrds(client: KubeClient, crds: KubeObject[]) {
     await waitFor(
       `CRD ${crd.metadata.name} to be established`,
       async () => {
-        const c = await client.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
-        return (c.status?.conditions ?? []).some((x: any) => x.type === 'Established' && x.status === 'True')
+        const c = await client.get(
+          `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`,
+        );
+        return (c.status?.conditions ?? []).some(
+          (x: any) => x.type === 'Established' && x.status === 'True',
+        )
           ? true
           : undefined;
       },
@@ -337,31 +402,57 @@ async function writePortalToken(ctx: ComponentContext, client: KubeClient) {
   );
 }
 
-const SETTLED_PHASES = ['Initialized', 'Succeeded', 'Failed', 'Waiting', 'Progressing', 'WaitingPromotion', 'Promoting', 'Finalising'];
+const SETTLED_PHASES = [
+  'Initialized',
+  'Succeeded',
+  'Failed',
+  'Waiting',
+  'Progressing',
+  'WaitingPromotion',
+  'Promoting',
+  'Finalising',
+];
 
-async function waitCanariesInitialized(client: KubeClient, log: Logger, cluster: ClusterName) {
+async function waitCanariesInitialized(
+  client: KubeClient,
+  log: Logger,
+  cluster: ClusterName,
+) {
   const wanted = SAMPLE_APPS.map(a => `${a.namespace}/${a.canary}`);
   let lastReport = '';
   await waitFor(
     `the sample canaries in ${cluster} to be initialized by Flagger`,
     async () => {
-      const list = await client.get(`/apis/flagger.app/v1beta1/namespaces/${SAMPLE_NAMESPACE}/canaries`);
-      const phases = new Map<string, string>(
-        list.items.map((c: any) => [`${c.metadata.namespace}/${c.metadata.name}`, c.status?.phase ?? '']),
+      const list = await client.get(
+        `/apis/flagger.app/v1beta1/namespaces/${SAMPLE_NAMESPACE}/canaries`,
       );
-      const report = wanted.map(w => `${w.split('/')[1]}=${phases.get(w) || 'pending'}`).join(' ');
+      const phases = new Map<string, string>(
+        list.items.map((c: any) => [
+          `${c.metadata.namespace}/${c.metadata.name}`,
+          c.status?.phase ?? '',
+        ]),
+      );
+      const report = wanted
+        .map(w => `${w.split('/')[1]}=${phases.get(w) || 'pending'}`)
+        .join(' ');
       if (report !== lastReport) {
         log(`[sandbox ${cluster}] canaries: ${report}`);
         lastReport = report;
       }
-      return wanted.every(w => SETTLED_PHASES.includes(phases.get(w) ?? '')) ? true : undefined;
+      return wanted.every(w => SETTLED_PHASES.includes(phases.get(w) ?? ''))
+        ? true
+        : undefined;
     },
     180_000,
     1000,
   );
 }
 
-async function clusterUp(cluster: ClusterName, paths: SandboxPaths, log: Logger) {
+async function clusterUp(
+  cluster: ClusterName,
+  paths: SandboxPaths,
+  log: Logger,
+) {
   const ctx = componentContext(cluster, paths);
   const transform = nodeTransformPath(paths);
   const say = (m: string) => log(`[sandbox ${cluster}] ${m}`);
@@ -372,17 +463,28 @@ async function clusterUp(cluster: ClusterName, paths: SandboxPaths, log: Logger)
     const t0 = Date.now();
     const result = await startComponentProcess(component, ctx, transform);
     await waitHealthy(component, ctx, timeoutMs);
-    say(`${component} ${result === 'started' ? 'started' : 'already running'} and healthy (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+    say(
+      `${component} ${
+        result === 'started' ? 'started' : 'already running'
+      } and healthy (${((Date.now() - t0) / 1000).toFixed(1)}s)`,
+    );
   };
 
   await start('etcd', 60_000);
   await start('kube-apiserver', 180_000);
   const client = KubeClient.fromKubeconfigFile(ctx.files.kubeconfig);
-  say('applying CRDs (Flagger, Contour HTTPProxy, Cartographer Workload), namespaces and RBAC');
+  say(
+    'applying CRDs (Flagger, Contour HTTPProxy, Cartographer Workload), namespaces and RBAC',
+  );
   await applyCrds(client, loadCrds());
   // The apiserver creates `default` itself; wait for it so ServiceAccounts can go there.
-  await waitFor('namespace default', () => client.find('/api/v1/namespaces/default'), 60_000);
-  for (const obj of [...baseObjects(), ...portalRbac()]) await client.apply(obj);
+  await waitFor(
+    'namespace default',
+    () => client.find('/api/v1/namespaces/default'),
+    60_000,
+  );
+  for (const obj of [...baseObjects(), ...portalRbac()])
+    await client.apply(obj);
   await writePortalToken(ctx, client);
   await start('simulator', 60_000);
   await start('prometheus', 60_000);
@@ -391,7 +493,11 @@ async function clusterUp(cluster: ClusterName, paths: SandboxPaths, log: Logger)
   for (const obj of sampleAppObjects(cluster)) {
     if (await client.createIfAbsent(obj)) created++;
   }
-  say(created ? `created ${created} sample app objects in ${SAMPLE_NAMESPACE}` : 'sample apps already present');
+  say(
+    created
+      ? `created ${created} sample app objects in ${SAMPLE_NAMESPACE}`
+      : 'sample apps already present',
+  );
   await waitCanariesInitialized(client, log, cluster);
 }
 
@@ -433,15 +539,30 @@ export async function sandboxUp(options: UpOptions = {}): Promise<SandboxInfo> {
     log(`[sandbox] up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     for (const c of CLUSTER_NAMES) {
       const ci = info.clusters[c];
-      log(`[sandbox] ${c}: ${ci.apiServerUrl}  admin kubeconfig ${relative(paths.repoRoot, ci.kubeconfigPath)}  portal token ${relative(paths.repoRoot, ci.tokenFile)}  prometheus ${ci.prometheusUrl}`);
+      log(
+        `[sandbox] ${c}: ${ci.apiServerUrl}  admin kubeconfig ${relative(
+          paths.repoRoot,
+          ci.kubeconfigPath,
+        )}  portal token ${relative(
+          paths.repoRoot,
+          ci.tokenFile,
+        )}  prometheus ${ci.prometheusUrl}`,
+      );
     }
-    log(`[sandbox] try: KUBECONFIG=${relative(paths.repoRoot, info.clusters.dev.kubeconfigPath)} kubectl get canaries -A   (if kubectl is installed)`);
+    log(
+      `[sandbox] try: KUBECONFIG=${relative(
+        paths.repoRoot,
+        info.clusters.dev.kubeconfigPath,
+      )} kubectl get canaries -A   (if kubectl is installed)`,
+    );
     return info;
   });
 }
 
 /** Stops every process the sandbox started (SIGTERM, then SIGKILL), by PID. With `purge`, deletes the state too. */
-export async function sandboxDown(options: { log?: Logger; paths?: SandboxPaths; purge?: boolean } = {}): Promise<void> {
+export async function sandboxDown(
+  options: { log?: Logger; paths?: SandboxPaths; purge?: boolean } = {},
+): Promise<void> {
   const log = options.log ?? defaultLogger;
   const paths = options.paths ?? sandboxPaths();
   await withLock(paths, log, async () => {
@@ -451,23 +572,35 @@ export async function sandboxDown(options: { log?: Logger; paths?: SandboxPaths;
         const ctx = componentContext(cluster, paths);
         for (const component of [...COMPONENTS].reverse()) {
           const result = await stopComponentProcess(component, ctx);
-          if (result !== 'not-running') log(`[sandbox ${cluster}] ${component} ${result}`);
+          if (result !== 'not-running')
+            log(`[sandbox ${cluster}] ${component} ${result}`);
         }
-        if (options.purge) rmSync(ctx.files.dir, { recursive: true, force: true });
+        if (options.purge)
+          rmSync(ctx.files.dir, { recursive: true, force: true });
       }),
     );
-    log(options.purge ? '[sandbox] down; state removed' : '[sandbox] down (state kept for the next `up`)');
+    log(
+      options.purge
+        ? '[sandbox] down; state removed'
+        : '[sandbox] down (state kept for the next `up`)',
+    );
   });
 }
 
-export async function sandboxStatus(options: { paths?: SandboxPaths } = {}): Promise<StatusReport> {
+export async function sandboxStatus(
+  options: { paths?: SandboxPaths } = {},
+): Promise<StatusReport> {
   const paths = options.paths ?? sandboxPaths();
   const components: ComponentStatus[] = [];
   await Promise.all(
     CLUSTER_NAMES.map(async cluster => {
       const ctx = componentContext(cluster, paths);
-      const results = await Promise.all(COMPONENTS.map(c => componentHealth(c, ctx)));
-      results.forEach((h, i) => components.push({ cluster, component: COMPONENTS[i], ...h }));
+      const results = await Promise.all(
+        COMPONENTS.map(c => componentHealth(c, ctx)),
+      );
+      results.forEach((h, i) =>
+        components.push({ cluster, component: COMPONENTS[i], ...h }),
+      );
       if (!results[COMPONENTS.indexOf('kube-apiserver')].healthy) return;
       // The portal's credentials work and the canaries exist.
       try {
@@ -477,49 +610,86 @@ export async function sandboxStatus(options: { paths?: SandboxPaths } = {}): Pro
           caPem: readFileSync(ctx.files.caFile, 'utf8'),
           token,
         });
-        const list = await portal.get(`/apis/flagger.app/v1beta1/namespaces/${SAMPLE_NAMESPACE}/canaries`);
+        const list = await portal.get(
+          `/apis/flagger.app/v1beta1/namespaces/${SAMPLE_NAMESPACE}/canaries`,
+        );
         components.push({
           cluster,
           component: 'portal-token',
           healthy: true,
-          detail: `${relative(paths.repoRoot, ctx.files.tokenFile)} can list canaries`,
+          detail: `${relative(
+            paths.repoRoot,
+            ctx.files.tokenFile,
+          )} can list canaries`,
         });
-        const phases = list.items.map((c: any) => `${c.metadata.name}=${c.status?.phase || 'pending'}`);
-        const missing = SAMPLE_APPS.filter(a => !list.items.some((c: any) => c.metadata.name === a.canary));
+        const phases = list.items.map(
+          (c: any) => `${c.metadata.name}=${c.status?.phase || 'pending'}`,
+        );
+        const missing = SAMPLE_APPS.filter(
+          a => !list.items.some((c: any) => c.metadata.name === a.canary),
+        );
         components.push({
           cluster,
           component: 'canaries',
           healthy: missing.length === 0,
-          detail: missing.length ? `missing: ${missing.map(a => a.canary).join(', ')}` : phases.join(' '),
+          detail: missing.length
+            ? `missing: ${missing.map(a => a.canary).join(', ')}`
+            : phases.join(' '),
         });
       } catch (e: any) {
-        components.push({ cluster, component: 'portal-token', healthy: false, detail: e.message });
+        components.push({
+          cluster,
+          component: 'portal-token',
+          healthy: false,
+          detail: e.message,
+        });
       }
     }),
   );
   const order = (c: ComponentStatus) =>
-    CLUSTER_NAMES.indexOf(c.cluster) * 100 + [...COMPONENTS, 'portal-token', 'canaries'].indexOf(c.component);
+    CLUSTER_NAMES.indexOf(c.cluster) * 100 +
+    [...COMPONENTS, 'portal-token', 'canaries'].indexOf(c.component);
   components.sort((a, b) => order(a) - order(b));
   const healthy = components.length > 0 && components.every(c => c.healthy);
-  return { healthy, components, info: healthy ? (readSandboxInfo(paths) ?? buildInfo(paths)) : undefined };
+  return {
+    healthy,
+    components,
+    info: healthy ? readSandboxInfo(paths) ?? buildInfo(paths) : undefined,
+  };
 }
 
 export function printStatus(report: StatusReport, log: Logger = defaultLogger) {
   for (const c of report.components) {
-    log(`${c.healthy ? 'ok  ' : 'FAIL'} ${c.cluster.padEnd(4)} ${c.component.padEnd(14)} ${c.detail}`);
+    log(
+      `${c.healthy ? 'ok  ' : 'FAIL'} ${c.cluster.padEnd(
+        4,
+      )} ${c.component.padEnd(14)} ${c.detail}`,
+    );
   }
   log(report.healthy ? 'sandbox: healthy' : 'sandbox: NOT healthy');
 }
 
-export async function stopComponent(cluster: ClusterName, component: ComponentName, options: { paths?: SandboxPaths } = {}) {
+export async function stopComponent(
+  cluster: ClusterName,
+  component: ComponentName,
+  options: { paths?: SandboxPaths } = {},
+) {
   const ctx = componentContext(cluster, options.paths ?? sandboxPaths());
   return stopComponentProcess(component, ctx);
 }
 
-export async function startComponent(cluster: ClusterName, component: ComponentName, options: { paths?: SandboxPaths } = {}) {
+export async function startComponent(
+  cluster: ClusterName,
+  component: ComponentName,
+  options: { paths?: SandboxPaths } = {},
+) {
   const paths = options.paths ?? sandboxPaths();
   const ctx = componentContext(cluster, paths);
-  const result = await startComponentProcess(component, ctx, nodeTransformPath(paths));
+  const result = await startComponentProcess(
+    component,
+    ctx,
+    nodeTransformPath(paths),
+  );
   await waitHealthy(component, ctx, 180_000);
   return result;
 }
@@ -549,23 +719,33 @@ export interface ReleaseResult {
  * and the Deployment's pod template changes (image tag + behaviour annotations), which is what
  * makes Flagger start a rollout.
  */
-export async function release(app: string, options: ReleaseOptions = {}): Promise<ReleaseResult> {
+export async function release(
+  app: string,
+  options: ReleaseOptions = {},
+): Promise<ReleaseResult> {
   const cluster = options.cluster ?? 'dev';
   const namespace = options.namespace ?? SAMPLE_NAMESPACE;
   const errorRate = options.errorRate ?? 0;
   const latencyMs = options.latencyMs ?? 20;
-  if (!(errorRate >= 0 && errorRate <= 1)) throw new Error(`error rate must be within 0..1, got ${errorRate}`);
-  if (!(latencyMs >= 0)) throw new Error(`latency must be >= 0 ms, got ${latencyMs}`);
+  if (!(errorRate >= 0 && errorRate <= 1))
+    throw new Error(`error rate must be within 0..1, got ${errorRate}`);
+  if (!(latencyMs >= 0))
+    throw new Error(`latency must be >= 0 ms, got ${latencyMs}`);
   const client = adminClient(cluster, options.paths);
   const path = `/apis/apps/v1/namespaces/${namespace}/deployments/${app}`;
   const deployment = await client.find(path);
-  if (!deployment) throw new Error(`no Deployment ${namespace}/${app} in cluster ${cluster}`);
+  if (!deployment)
+    throw new Error(`no Deployment ${namespace}/${app} in cluster ${cluster}`);
   const template = deployment.spec.template;
-  const revision = Number(template.metadata?.annotations?.[ANNOTATIONS.revision] ?? 1) + 1;
+  const revision =
+    Number(template.metadata?.annotations?.[ANNOTATIONS.revision] ?? 1) + 1;
   const image = imageFor(app, revision);
-  const containers = (template.spec.containers as any[]).map((c, i) => (i === 0 ? { ...c, image } : c));
+  const containers = (template.spec.containers as any[]).map((c, i) =>
+    i === 0 ? { ...c, image } : c,
+  );
   const workloadPath = `/apis/carto.run/v1alpha1/namespaces/${namespace}/workloads/${app}`;
-  if (await client.find(workloadPath)) await client.mergePatch(workloadPath, { spec: { image } });
+  if (await client.find(workloadPath))
+    await client.mergePatch(workloadPath, { spec: { image } });
   await client.mergePatch(path, {
     spec: {
       template: {
@@ -585,8 +765,12 @@ export async function release(app: string, options: ReleaseOptions = {}): Promis
 
 /** For scripts that want to shell out to the CLI (e.g. from another package's tests). */
 export function runCli(args: string[], paths: SandboxPaths = sandboxPaths()) {
-  return spawnSync(process.execPath, [join(paths.packageDir, 'bin', 'sandbox.mjs'), ...args], {
-    cwd: paths.repoRoot,
-    encoding: 'utf8',
-  });
+  return spawnSync(
+    process.execPath,
+    [join(paths.packageDir, 'bin', 'sandbox.mjs'), ...args],
+    {
+      cwd: paths.repoRoot,
+      encoding: 'utf8',
+    },
+  );
 }

@@ -33,7 +33,9 @@ export function fnv32a(text: string): number {
 
 /** Like k8s rand.SafeEncodeString: maps each character onto a vowel-free alphabet. */
 export function safeEncode(text: string): string {
-  return [...text].map(c => SAFE_ALPHABET[c.charCodeAt(0) % SAFE_ALPHABET.length]).join('');
+  return [...text]
+    .map(c => SAFE_ALPHABET[c.charCodeAt(0) % SAFE_ALPHABET.length])
+    .join('');
 }
 
 /** The pod-template-hash label value, computed as the deployment controller does (FNV-32a, safe-encoded). */
@@ -52,13 +54,24 @@ export function podSuffix(replicaSetName: string, index: number): string {
   return out;
 }
 
-export function podNamesFor(deployment: string, hash: string, replicas: number): string[] {
+export function podNamesFor(
+  deployment: string,
+  hash: string,
+  replicas: number,
+): string[] {
   const rs = `${deployment}-${hash}`;
-  return Array.from({ length: replicas }, (_, i) => `${rs}-${podSuffix(rs, i)}`);
+  return Array.from(
+    { length: replicas },
+    (_, i) => `${rs}-${podSuffix(rs, i)}`,
+  );
 }
 
 /** The status the deployment controller would report once all replicas are up. */
-export function deploymentStatus(deployment: any, replicaSetName: string, now = new Date()): any {
+export function deploymentStatus(
+  deployment: any,
+  replicaSetName: string,
+  now = new Date(),
+): any {
   const replicas = deployment.spec?.replicas ?? 1;
   const ts = now.toISOString().replace(/\.\d+Z$/, 'Z');
   const previous: any[] = deployment.status?.conditions ?? [];
@@ -70,8 +83,10 @@ export function deploymentStatus(deployment: any, replicaSetName: string, now = 
       status: 'True',
       reason,
       message,
-      lastUpdateTime: same && before.message === message ? before.lastUpdateTime : ts,
-      lastTransitionTime: before?.status === 'True' ? before.lastTransitionTime ?? ts : ts,
+      lastUpdateTime:
+        same && before.message === message ? before.lastUpdateTime : ts,
+      lastTransitionTime:
+        before?.status === 'True' ? before.lastTransitionTime ?? ts : ts,
     };
   };
   return {
@@ -81,7 +96,11 @@ export function deploymentStatus(deployment: any, replicaSetName: string, now = 
     readyReplicas: replicas,
     availableReplicas: replicas,
     conditions: [
-      condition('Available', 'MinimumReplicasAvailable', 'Deployment has minimum availability.'),
+      condition(
+        'Available',
+        'MinimumReplicasAvailable',
+        'Deployment has minimum availability.',
+      ),
       condition(
         'Progressing',
         'NewReplicaSetAvailable',
@@ -103,7 +122,8 @@ export function statusIsCurrent(deployment: any): boolean {
     n(s.readyReplicas) === replicas &&
     n(s.availableReplicas) === replicas &&
     (s.conditions ?? []).some(
-      (c: any) => c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable',
+      (c: any) =>
+        c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable',
     )
   );
 }
@@ -134,7 +154,8 @@ export async function reconcileDeployment(
   const template = deployment.spec.template;
   const hash = podTemplateHash(template);
   const rsName = `${name}-${hash}`;
-  const matchLabels: Record<string, string> = deployment.spec.selector?.matchLabels ?? {};
+  const matchLabels: Record<string, string> =
+    deployment.spec.selector?.matchLabels ?? {};
   let changed = false;
 
   const owner = (obj: any, kind: string) => ({
@@ -148,17 +169,24 @@ export async function reconcileDeployment(
 
   // ReplicaSets: the current one at `replicas`, older ones removed.
   const rsList = await client.get<any>(
-    `${base}/replicasets?labelSelector=${encodeURIComponent(selectorString(matchLabels))}`,
+    `${base}/replicasets?labelSelector=${encodeURIComponent(
+      selectorString(matchLabels),
+    )}`,
   );
   const owned = (rsList.items as any[]).filter(rs =>
-    (rs.metadata.ownerReferences ?? []).some((o: any) => o.uid === deployment.metadata.uid),
+    (rs.metadata.ownerReferences ?? []).some(
+      (o: any) => o.uid === deployment.metadata.uid,
+    ),
   );
   for (const old of owned.filter(rs => rs.metadata.name !== rsName)) {
     await client.delete(`${base}/replicasets/${old.metadata.name}`, 0);
     changed = true;
   }
   let rs = owned.find(r => r.metadata.name === rsName);
-  const podLabels = { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash };
+  const podLabels = {
+    ...(template.metadata?.labels ?? {}),
+    'pod-template-hash': hash,
+  };
   if (!rs) {
     rs = await client.post(`${base}/replicasets`, {
       apiVersion: 'apps/v1',
@@ -175,13 +203,20 @@ export async function reconcileDeployment(
       },
       spec: {
         replicas,
-        selector: { matchLabels: { ...matchLabels, 'pod-template-hash': hash } },
-        template: { ...template, metadata: { ...template.metadata, labels: podLabels } },
+        selector: {
+          matchLabels: { ...matchLabels, 'pod-template-hash': hash },
+        },
+        template: {
+          ...template,
+          metadata: { ...template.metadata, labels: podLabels },
+        },
       },
     });
     changed = true;
   } else if (rs.spec.replicas !== replicas) {
-    rs = await client.mergePatch(`${base}/replicasets/${rsName}`, { spec: { replicas } });
+    rs = await client.mergePatch(`${base}/replicasets/${rsName}`, {
+      spec: { replicas },
+    });
     changed = true;
   }
   if (
@@ -203,7 +238,9 @@ export async function reconcileDeployment(
   // Pods: exactly the wanted names, Running and Ready.
   const wanted = podNamesFor(name, hash, replicas);
   const podList = await client.get<any>(
-    `/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(selectorString(matchLabels))}`,
+    `/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(
+      selectorString(matchLabels),
+    )}`,
   );
   const existing = new Map<string, any>(
     (podList.items as any[])
@@ -235,30 +272,42 @@ export async function reconcileDeployment(
     }
     if (pod.status?.phase !== 'Running') {
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      const ready = (type: string) => ({ type, status: 'True', lastTransitionTime: now });
-      await client.mergePatch(`/api/v1/namespaces/${namespace}/pods/${podName}/status`, {
-        status: {
-          phase: 'Running',
-          hostIP: '127.0.0.1',
-          podIP: `10.244.${(fnv32a(podName) >> 8) & 0xff}.${(fnv32a(podName) & 0xfd) + 2}`,
-          startTime: now,
-          conditions: [
-            ready('PodScheduled'),
-            ready('Initialized'),
-            ready('ContainersReady'),
-            ready('Ready'),
-          ],
-          containerStatuses: (template.spec.containers as any[]).map(c => ({
-            name: c.name,
-            image: c.image,
-            imageID: `${c.image.split(':')[0]}@sha256:${fnv32a(c.image).toString(16).padStart(8, '0').repeat(8)}`,
-            ready: true,
-            started: true,
-            restartCount: 0,
-            state: { running: { startedAt: now } },
-          })),
-        },
+      const ready = (type: string) => ({
+        type,
+        status: 'True',
+        lastTransitionTime: now,
       });
+      await client.mergePatch(
+        `/api/v1/namespaces/${namespace}/pods/${podName}/status`,
+        {
+          status: {
+            phase: 'Running',
+            hostIP: '127.0.0.1',
+            podIP: `10.244.${(fnv32a(podName) >> 8) & 0xff}.${
+              (fnv32a(podName) & 0xfd) + 2
+            }`,
+            startTime: now,
+            conditions: [
+              ready('PodScheduled'),
+              ready('Initialized'),
+              ready('ContainersReady'),
+              ready('Ready'),
+            ],
+            containerStatuses: (template.spec.containers as any[]).map(c => ({
+              name: c.name,
+              image: c.image,
+              imageID: `${c.image.split(':')[0]}@sha256:${fnv32a(c.image)
+                .toString(16)
+                .padStart(8, '0')
+                .repeat(8)}`,
+              ready: true,
+              started: true,
+              restartCount: 0,
+              state: { running: { startedAt: now } },
+            })),
+          },
+        },
+      );
       changed = true;
     }
   }

@@ -16,7 +16,12 @@ import {
   V1Deployment,
   V1Service,
 } from '@kubernetes/client-node';
-import { clusterPaths, clusterPorts, isClusterName, sandboxPaths } from '../config';
+import {
+  clusterPaths,
+  clusterPorts,
+  isClusterName,
+  sandboxPaths,
+} from '../config';
 import { KubeClient } from '../kube';
 import { reconcileDeployment, statusIsCurrent } from './kubelet';
 import {
@@ -34,7 +39,8 @@ if (!cluster || !isClusterName(cluster)) {
 }
 const paths = clusterPaths(sandboxPaths().stateDir, cluster);
 const ports = clusterPorts(cluster);
-const log = (msg: string) => console.log(`${new Date().toISOString()} [simulator ${cluster}] ${msg}`);
+const log = (msg: string) =>
+  console.log(`${new Date().toISOString()} [simulator ${cluster}] ${msg}`);
 
 const kc = new KubeConfig();
 kc.loadFromFile(paths.kubeconfig);
@@ -87,7 +93,8 @@ function enqueue(namespace: string, name: string) {
         const result = await reconcileDeployment(client, namespace, name);
         if (result) {
           podsByDeployment.set(key, result.pods);
-          if (result.changed) log(`deployment ${key}: ${result.pods.length} pod(s) ready`);
+          if (result.changed)
+            log(`deployment ${key}: ${result.pods.length} pod(s) ready`);
         } else {
           podsByDeployment.delete(key);
         }
@@ -112,16 +119,28 @@ async function collectGarbage(d: V1Deployment) {
   if (!selector) return;
   const q = `?labelSelector=${encodeURIComponent(selector)}`;
   try {
-    const rs = await client.get(`/apis/apps/v1/namespaces/${ns}/replicasets${q}`);
+    const rs = await client.get(
+      `/apis/apps/v1/namespaces/${ns}/replicasets${q}`,
+    );
     for (const r of rs.items) {
-      if ((r.metadata.ownerReferences ?? []).some((o: any) => o.uid === d.metadata!.uid)) {
-        await client.delete(`/apis/apps/v1/namespaces/${ns}/replicasets/${r.metadata.name}`, 0);
+      if (
+        (r.metadata.ownerReferences ?? []).some(
+          (o: any) => o.uid === d.metadata!.uid,
+        )
+      ) {
+        await client.delete(
+          `/apis/apps/v1/namespaces/${ns}/replicasets/${r.metadata.name}`,
+          0,
+        );
       }
     }
     const pods = await client.get(`/api/v1/namespaces/${ns}/pods${q}`);
     for (const p of pods.items) {
       if (p.metadata.name.startsWith(`${name}-`)) {
-        await client.delete(`/api/v1/namespaces/${ns}/pods/${p.metadata.name}`, 0);
+        await client.delete(
+          `/api/v1/namespaces/${ns}/pods/${p.metadata.name}`,
+          0,
+        );
       }
     }
   } catch (e: any) {
@@ -129,8 +148,10 @@ async function collectGarbage(d: V1Deployment) {
   }
 }
 
-const deployments = watch<V1Deployment>('deployments', '/apis/apps/v1/deployments', () =>
-  apps.listDeploymentForAllNamespaces(),
+const deployments = watch<V1Deployment>(
+  'deployments',
+  '/apis/apps/v1/deployments',
+  () => apps.listDeploymentForAllNamespaces(),
 );
 const onDeployment = (d: V1Deployment) => {
   const key = `${d.metadata!.namespace}/${d.metadata!.name}`;
@@ -144,7 +165,8 @@ deployments.on('delete', d => void collectGarbage(d));
 
 // Periodic resync, as controllers do: repairs anything changed behind our back.
 setInterval(() => {
-  for (const d of deployments.list()) enqueue(d.metadata!.namespace!, d.metadata!.name!);
+  for (const d of deployments.list())
+    enqueue(d.metadata!.namespace!, d.metadata!.name!);
 }, 30_000).unref();
 
 // ---- traffic -------------------------------------------------------------------------------
@@ -155,7 +177,12 @@ const services = watch<V1Service>('services', '/api/v1/services', () =>
 const proxies = watch<KubernetesObject & { spec?: any }>(
   'httpproxies',
   '/apis/projectcontour.io/v1/httpproxies',
-  () => custom.listClusterCustomObject({ group: 'projectcontour.io', version: 'v1', plural: 'httpproxies' }),
+  () =>
+    custom.listClusterCustomObject({
+      group: 'projectcontour.io',
+      version: 'v1',
+      plural: 'httpproxies',
+    }),
 );
 
 const counters = new TrafficCounters();
@@ -171,7 +198,9 @@ function tick() {
     templateLabels: d.spec?.template?.metadata?.labels ?? {},
     templateAnnotations: d.spec?.template?.metadata?.annotations ?? {},
     availableReplicas: d.status?.availableReplicas ?? 0,
-    pods: podsByDeployment.get(`${d.metadata!.namespace}/${d.metadata!.name}`) ?? [],
+    pods:
+      podsByDeployment.get(`${d.metadata!.namespace}/${d.metadata!.name}`) ??
+      [],
   }));
   const serviceViews: ServiceView[] = services.list().map(s => ({
     namespace: s.metadata!.namespace!,
@@ -187,7 +216,9 @@ function tick() {
       weight: s.weight ?? 0,
     })),
   }));
-  counters.add(computeTraffic(deploymentViews, serviceViews, proxyViews, seconds));
+  counters.add(
+    computeTraffic(deploymentViews, serviceViews, proxyViews, seconds),
+  );
   counters.retainPods(new Set(deploymentViews.flatMap(d => d.pods)));
 }
 setInterval(tick, 1000);
@@ -216,9 +247,11 @@ server.listen(ports.exporter, '127.0.0.1', () =>
 const shutdown = () => {
   log('stopping');
   server.close();
-  void Promise.allSettled([deployments.stop(), services.stop(), proxies.stop()]).then(() =>
-    process.exit(0),
-  );
+  void Promise.allSettled([
+    deployments.stop(),
+    services.stop(),
+    proxies.stop(),
+  ]).then(() => process.exit(0));
   setTimeout(() => process.exit(0), 2000).unref();
 };
 process.on('SIGTERM', shutdown);

@@ -15,25 +15,35 @@ import { DEFAULT_LATENCY_MS } from '../manifests';
 export const BASE_RPS = 50;
 /** Envoy's default upstream_rq_time histogram buckets, in milliseconds. */
 export const ENVOY_BUCKETS_MS = [
-  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000,
-  1800000, 3600000,
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+  300000, 600000, 1800000, 3600000,
 ];
 /** The Prometheus client's default histogram buckets, in seconds. */
-export const HTTP_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const HTTP_BUCKETS_S = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 export interface Behaviour {
   errorRate: number;
   latencyMs: number;
 }
 
-export function behaviourOf(annotations: Record<string, string> | undefined): Behaviour {
+export function behaviourOf(
+  annotations: Record<string, string> | undefined,
+): Behaviour {
   const num = (v: string | undefined, fallback: number) => {
     const n = Number(v);
     return v !== undefined && v !== '' && Number.isFinite(n) ? n : fallback;
   };
   return {
-    errorRate: Math.min(1, Math.max(0, num(annotations?.[ANNOTATIONS.errorRate], 0))),
-    latencyMs: Math.max(0, num(annotations?.[ANNOTATIONS.latencyMs], DEFAULT_LATENCY_MS)),
+    errorRate: Math.min(
+      1,
+      Math.max(0, num(annotations?.[ANNOTATIONS.errorRate], 0)),
+    ),
+    latencyMs: Math.max(
+      0,
+      num(annotations?.[ANNOTATIONS.latencyMs], DEFAULT_LATENCY_MS),
+    ),
   };
 }
 
@@ -85,7 +95,10 @@ export interface TrafficSample {
   }[];
 }
 
-function matches(selector: Record<string, string>, labels: Record<string, string>): boolean {
+function matches(
+  selector: Record<string, string>,
+  labels: Record<string, string>,
+): boolean {
   const keys = Object.keys(selector);
   return keys.length > 0 && keys.every(k => labels[k] === selector[k]);
 }
@@ -103,26 +116,49 @@ export function computeTraffic(
   const routed = new Set<DeploymentView>();
 
   const deploymentBehindService = (namespace: string, serviceName: string) => {
-    const svc = services.find(s => s.namespace === namespace && s.name === serviceName);
+    const svc = services.find(
+      s => s.namespace === namespace && s.name === serviceName,
+    );
     if (!svc) return undefined;
-    return deployments.find(d => d.namespace === namespace && matches(svc.selector, d.templateLabels));
+    return deployments.find(
+      d => d.namespace === namespace && matches(svc.selector, d.templateLabels),
+    );
   };
 
   for (const proxy of proxies) {
-    const total = proxy.services.reduce((sum, s) => sum + Math.max(0, s.weight), 0);
+    const total = proxy.services.reduce(
+      (sum, s) => sum + Math.max(0, s.weight),
+      0,
+    );
     for (const svc of proxy.services) {
-      const share = total > 0 ? Math.max(0, svc.weight) / total : proxy.services.length === 1 ? 1 : 0;
+      // Envoy routes by weight; a single unweighted service takes everything.
+      let share = proxy.services.length === 1 ? 1 : 0;
+      if (total > 0) share = Math.max(0, svc.weight) / total;
       const requests = rps * seconds * share;
       const deployment = deploymentBehindService(proxy.namespace, svc.name);
       if (deployment) routed.add(deployment);
       const cluster = `${proxy.namespace}_${svc.name}_${svc.port}`;
-      if (!deployment || deployment.availableReplicas <= 0 || deployment.pods.length === 0) {
+      if (
+        !deployment ||
+        deployment.availableReplicas <= 0 ||
+        deployment.pods.length === 0
+      ) {
         // No healthy upstream: Envoy answers 503 itself.
-        sample.envoy.push({ cluster, requests, errors: requests, latencyMs: 1 });
+        sample.envoy.push({
+          cluster,
+          requests,
+          errors: requests,
+          latencyMs: 1,
+        });
         continue;
       }
       const b = behaviourOf(deployment.templateAnnotations);
-      sample.envoy.push({ cluster, requests, errors: requests * b.errorRate, latencyMs: b.latencyMs });
+      sample.envoy.push({
+        cluster,
+        requests,
+        errors: requests * b.errorRate,
+        latencyMs: b.latencyMs,
+      });
       served.set(deployment, (served.get(deployment) ?? 0) + requests);
     }
   }
@@ -154,11 +190,23 @@ export function computeTraffic(
 /** Counters accumulated over ticks, rendered in the Prometheus text format. */
 export class TrafficCounters {
   private readonly envoyRq = new Map<string, { ok: number; err: number }>();
-  private readonly envoyTime = new Map<string, { buckets: number[]; count: number; sum: number }>();
-  private readonly podCount = new Map<string, { ns: string; ok: number; err: number }>();
+  private readonly envoyTime = new Map<
+    string,
+    { buckets: number[]; count: number; sum: number }
+  >();
+  private readonly podCount = new Map<
+    string,
+    { ns: string; ok: number; err: number }
+  >();
   private readonly podHist = new Map<
     string,
-    { ns: string; status: string; buckets: number[]; count: number; sum: number }
+    {
+      ns: string;
+      status: string;
+      buckets: number[];
+      count: number;
+      sum: number;
+    }
   >();
 
   add(sample: TrafficSample): void {
@@ -208,7 +256,8 @@ export class TrafficCounters {
 
   /** Drops the series of pods that no longer exist (as Prometheus would stop scraping them). */
   retainPods(live: Set<string>): void {
-    for (const pod of this.podCount.keys()) if (!live.has(pod)) this.podCount.delete(pod);
+    for (const pod of this.podCount.keys())
+      if (!live.has(pod)) this.podCount.delete(pod);
     for (const [key] of this.podHist) {
       if (!live.has(key.split('\u0000')[0])) this.podHist.delete(key);
     }
@@ -217,38 +266,93 @@ export class TrafficCounters {
   render(): string {
     const lines: string[] = [];
     const num = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(6));
-    const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const esc = (v: string) =>
+      v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
     const labels = (l: Record<string, string>) =>
       `{${Object.entries(l)
         .map(([k, v]) => `${k}="${esc(v)}"`)
         .join(',')}}`;
 
-    lines.push('# HELP envoy_cluster_upstream_rq Total upstream requests by response code (simulated).');
+    lines.push(
+      '# HELP envoy_cluster_upstream_rq Total upstream requests by response code (simulated).',
+    );
     lines.push('# TYPE envoy_cluster_upstream_rq counter');
     for (const [cluster, rq] of [...this.envoyRq].sort()) {
-      lines.push(`envoy_cluster_upstream_rq${labels({ envoy_cluster_name: cluster, envoy_response_code: '200' })} ${num(rq.ok)}`);
-      lines.push(`envoy_cluster_upstream_rq${labels({ envoy_cluster_name: cluster, envoy_response_code: '500' })} ${num(rq.err)}`);
+      lines.push(
+        `envoy_cluster_upstream_rq${labels({
+          envoy_cluster_name: cluster,
+          envoy_response_code: '200',
+        })} ${num(rq.ok)}`,
+      );
+      lines.push(
+        `envoy_cluster_upstream_rq${labels({
+          envoy_cluster_name: cluster,
+          envoy_response_code: '500',
+        })} ${num(rq.err)}`,
+      );
     }
-    lines.push('# HELP envoy_cluster_upstream_rq_time Upstream request time in milliseconds (simulated).');
+    lines.push(
+      '# HELP envoy_cluster_upstream_rq_time Upstream request time in milliseconds (simulated).',
+    );
     lines.push('# TYPE envoy_cluster_upstream_rq_time histogram');
     for (const [cluster, t] of [...this.envoyTime].sort()) {
       ENVOY_BUCKETS_MS.forEach((le, i) => {
-        lines.push(`envoy_cluster_upstream_rq_time_bucket${labels({ envoy_cluster_name: cluster, le: String(le) })} ${num(t.buckets[i])}`);
+        lines.push(
+          `envoy_cluster_upstream_rq_time_bucket${labels({
+            envoy_cluster_name: cluster,
+            le: String(le),
+          })} ${num(t.buckets[i])}`,
+        );
       });
-      lines.push(`envoy_cluster_upstream_rq_time_bucket${labels({ envoy_cluster_name: cluster, le: '+Inf' })} ${num(t.count)}`);
-      lines.push(`envoy_cluster_upstream_rq_time_sum${labels({ envoy_cluster_name: cluster })} ${num(t.sum)}`);
-      lines.push(`envoy_cluster_upstream_rq_time_count${labels({ envoy_cluster_name: cluster })} ${num(t.count)}`);
+      lines.push(
+        `envoy_cluster_upstream_rq_time_bucket${labels({
+          envoy_cluster_name: cluster,
+          le: '+Inf',
+        })} ${num(t.count)}`,
+      );
+      lines.push(
+        `envoy_cluster_upstream_rq_time_sum${labels({
+          envoy_cluster_name: cluster,
+        })} ${num(t.sum)}`,
+      );
+      lines.push(
+        `envoy_cluster_upstream_rq_time_count${labels({
+          envoy_cluster_name: cluster,
+        })} ${num(t.count)}`,
+      );
     }
-    lines.push('# HELP http_request_duration_seconds HTTP request latency served by the app (simulated).');
+    lines.push(
+      '# HELP http_request_duration_seconds HTTP request latency served by the app (simulated).',
+    );
     lines.push('# TYPE http_request_duration_seconds histogram');
-    for (const [key, h] of [...this.podHist].sort(([a], [b]) => a.localeCompare(b))) {
-      const base = { kubernetes_namespace: h.ns, kubernetes_pod_name: key.split('\u0000')[0], status: h.status };
+    for (const [key, h] of [...this.podHist].sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
+      const base = {
+        kubernetes_namespace: h.ns,
+        kubernetes_pod_name: key.split('\u0000')[0],
+        status: h.status,
+      };
       HTTP_BUCKETS_S.forEach((le, i) => {
-        lines.push(`http_request_duration_seconds_bucket${labels({ ...base, le: String(le) })} ${num(h.buckets[i])}`);
+        lines.push(
+          `http_request_duration_seconds_bucket${labels({
+            ...base,
+            le: String(le),
+          })} ${num(h.buckets[i])}`,
+        );
       });
-      lines.push(`http_request_duration_seconds_bucket${labels({ ...base, le: '+Inf' })} ${num(h.count)}`);
-      lines.push(`http_request_duration_seconds_sum${labels(base)} ${num(h.sum)}`);
-      lines.push(`http_request_duration_seconds_count${labels(base)} ${num(h.count)}`);
+      lines.push(
+        `http_request_duration_seconds_bucket${labels({
+          ...base,
+          le: '+Inf',
+        })} ${num(h.count)}`,
+      );
+      lines.push(
+        `http_request_duration_seconds_sum${labels(base)} ${num(h.sum)}`,
+      );
+      lines.push(
+        `http_request_duration_seconds_count${labels(base)} ${num(h.count)}`,
+      );
     }
     return `${lines.join('\n')}\n`;
   }
