@@ -8,7 +8,6 @@ import { log, repoRoot } from './lib.mjs';
 import { startPostgres, stopPostgres } from './postgres.mjs';
 
 const stateDir = join(repoRoot, '.sandbox');
-const resultsFile = join(stateDir, 'jest-results.json');
 const summaryFile = join(stateDir, 'test-summary.txt');
 const sandboxCli = join(repoRoot, 'packages', 'sandbox', 'bin', 'sandbox.mjs');
 
@@ -35,21 +34,35 @@ const databaseEnv = postgres
   : {};
 
 const jestArgs = process.argv.slice(2);
-const jest = spawnSync(
-  'npx',
-  ['backstage-cli', 'repo', 'test', '--json', `--outputFile=${resultsFile}`, ...jestArgs],
-  {
-    cwd: repoRoot,
-    stdio: 'inherit',
-    env: {
-      ...process.env,
-      ...databaseEnv,
-      CI: 'true',
-      PD_SANDBOX_REQUIRED: '1',
-      BACKSTAGE_TEST_DISABLE_DOCKER: '1',
-    },
-  },
-);
+const jestEnv = {
+  ...process.env,
+  ...databaseEnv,
+  CI: 'true',
+  PD_SANDBOX_REQUIRED: '1',
+  BACKSTAGE_TEST_DISABLE_DOCKER: '1',
+};
+
+// Unit tests run in parallel; the integration and end-to-end tests share one sandbox whose
+// sample apps they release, so they run one file at a time.
+const serialPattern = '\\.(integration|e2e)\\.test\\.[jt]sx?$';
+const phases = [
+  { name: 'unit', args: [`--testPathIgnorePatterns=${serialPattern}`] },
+  { name: 'integration', args: ['--runInBand', `--testPathPatterns=${serialPattern}`] },
+];
+const exitCodes = [];
+for (const phase of phases) {
+  log(`running the ${phase.name} tests`);
+  const result = spawnSync(
+    'npx',
+    [
+      'backstage-cli', 'repo', 'test', '--json',
+      `--outputFile=${join(stateDir, `jest-results-${phase.name}.json`)}`,
+      ...phase.args, ...jestArgs,
+    ],
+    { cwd: repoRoot, stdio: 'inherit', env: jestEnv },
+  );
+  exitCodes.push(result.status);
+}
 
 stopPostgres();
 if (!sandboxWasUp) {
@@ -59,17 +72,20 @@ if (!sandboxWasUp) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-if (existsSync(resultsFile)) {
-  const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
-  passed = results.numPassedTests;
-  skipped = results.numPendingTests + (results.numTodoTests ?? 0);
+for (const phase of phases) {
+  const file = join(stateDir, `jest-results-${phase.name}.json`);
+  if (!existsSync(file)) {
+    failed += 1;
+    log(`jest wrote no results for the ${phase.name} tests (${file})`);
+    continue;
+  }
+  const results = JSON.parse(readFileSync(file, 'utf8'));
+  passed += results.numPassedTests;
+  skipped += results.numPendingTests + (results.numTodoTests ?? 0);
   // A suite that fails to load or crashes has no failing test of its own; count it.
-  failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
-} else {
-  failed = 1;
-  log(`jest wrote no results to ${resultsFile}`);
+  failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
 }
 const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
 writeFileSync(summaryFile, `${summary}\n`);
 console.log(summary);
-process.exit(failed > 0 || jest.status !== 0 ? 1 : 0);
+process.exit(failed > 0 || exitCodes.some(code => code !== 0) ? 1 : 0);

@@ -107,7 +107,10 @@ describe('CanaryActions', () => {
     expect(dialog).toHaveAccessibleName(expect.stringMatching(new RegExp(`^${label} demo/hello-\\w+ in dev\\?$`)));
     expect(within(dialog).getByText(says)).toBeInTheDocument();
     expect(within(dialog).getByText(new RegExp(`next calls its ${gate} webhook, at the next analysis tick \\(within 30s\\)`))).toBeInTheDocument();
-    await userEvent.type(within(dialog).getByLabelText(/Comment/), 'Approved in the release call');
+    await userEvent.setup({ delay: null }).type(
+      within(dialog).getByLabelText(/Comment/),
+      'Approved in the release call',
+    );
     await userEvent.click(within(dialog).getByRole('button', { name: label }));
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(api.calls.act).toEqual([
