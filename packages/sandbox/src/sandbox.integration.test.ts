@@ -16,7 +16,32 @@ import {
   startComponent,
   stopComponent,
 } from './sandbox';
-import { ClusterName, SAMPLE_NAMESPACE } from './config';
+import { ClusterName } from './config';
+import {
+  canaryFor,
+  deploymentFor,
+  imageFor,
+  SampleApp,
+  workloadFor,
+} from './manifests';
+
+/*
+ * The test works on its own copies of the sample apps in namespace `sandbox-it`, so releases
+ * made by other suites (e2e, backend) on tap-apps/* run alongside without interfering. The
+ * copies stay between runs (no garbage collector runs to clean up what Flagger creates).
+ */
+const IT_NAMESPACE = 'sandbox-it';
+const itApp = (name: string, provider: SampleApp['provider']): SampleApp => ({
+  name,
+  namespace: IT_NAMESPACE,
+  canary: name,
+  provider,
+  strategy: provider === 'contour' ? 'canary' : 'blue-green',
+  gated: false,
+  description: 'integration-test copy',
+});
+const CONTOUR = itApp('it-hello-contour', 'contour');
+const BLUEGREEN = itApp('it-hello-bluegreen', 'kubernetes');
 
 const info = readSandboxInfo();
 const required = !!process.env.PD_SANDBOX_REQUIRED;
@@ -44,7 +69,7 @@ async function canaryState(
   name: string,
 ): Promise<CanaryState> {
   const c = await client.get(
-    `/apis/flagger.app/v1beta1/namespaces/${SAMPLE_NAMESPACE}/canaries/${name}`,
+    `/apis/flagger.app/v1beta1/namespaces/${IT_NAMESPACE}/canaries/${name}`,
   );
   return { phase: c.status?.phase ?? '', ...c.status };
 }
@@ -72,6 +97,33 @@ async function waitUntil<T>(
   );
 }
 
+/** Creates the test's copy of an app in a cluster (once) and waits for Flagger to initialize it. */
+async function ensureApp(cluster: ClusterName, app: SampleApp) {
+  const client = adminClient(cluster);
+  await client.createIfAbsent({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: IT_NAMESPACE },
+  });
+  // Pod admission wants the namespace's default ServiceAccount (no controller-manager runs).
+  await client.createIfAbsent({
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'default', namespace: IT_NAMESPACE },
+  });
+  await client.createIfAbsent(workloadFor(app, imageFor(app.name, 1)));
+  await client.createIfAbsent(deploymentFor(app));
+  await client.createIfAbsent(canaryFor(app, cluster));
+  await waitUntil(
+    `Flagger to initialize ${cluster} ${IT_NAMESPACE}/${app.name}`,
+    async () =>
+      FINAL.includes((await canaryState(client, app.name)).phase)
+        ? true
+        : undefined,
+    3 * MINUTE,
+  );
+}
+
 /** Releases a revision and follows the canary until Flagger settles it; returns the phases seen. */
 async function releaseAndFollow(
   cluster: ClusterName,
@@ -87,7 +139,11 @@ async function releaseAndFollow(
     4 * MINUTE,
   );
   const before = await canaryState(client, app);
-  const released = await release(app, { cluster, ...behaviour });
+  const released = await release(app, {
+    cluster,
+    namespace: IT_NAMESPACE,
+    ...behaviour,
+  });
   const phases: string[] = [];
   const note = (s: CanaryState) => {
     const label = `${s.phase}${s.canaryWeight ? `@${s.canaryWeight}` : ''}${
@@ -121,7 +177,7 @@ async function releaseAndFollow(
 
 async function primaryImage(client: KubeClient, app: string): Promise<string> {
   const d = await client.get(
-    `/apis/apps/v1/namespaces/${SAMPLE_NAMESPACE}/deployments/${app}-primary`,
+    `/apis/apps/v1/namespaces/${IT_NAMESPACE}/deployments/${app}-primary`,
   );
   return d.spec.template.spec.containers[0].image;
 }
@@ -134,7 +190,7 @@ async function canaryEvents(
     `involvedObject.kind=Canary,involvedObject.name=${app}`,
   );
   const list = await client.get(
-    `/api/v1/namespaces/${SAMPLE_NAMESPACE}/events?fieldSelector=${selector}`,
+    `/api/v1/namespaces/${IT_NAMESPACE}/events?fieldSelector=${selector}`,
   );
   return list.items.map((e: any) => `${e.type}: ${e.message}`);
 }
@@ -150,7 +206,11 @@ describeSandbox('sandbox (integration)', () => {
           .join('\n')}`,
       );
     }
-  });
+    await Promise.all([
+      ensureApp('dev', CONTOUR),
+      ensureApp('prod', BLUEGREEN),
+    ]);
+  }, 4 * MINUTE);
 
   it('is healthy and describes itself', async () => {
     const status = await sandboxStatus();
@@ -169,11 +229,11 @@ describeSandbox('sandbox (integration)', () => {
   });
 
   it(
-    'lets the real Flagger promote a good hello-contour revision in dev',
+    'lets the real Flagger promote a good contour canary revision in dev',
     async () => {
       const { released, final, phases, client } = await releaseAndFollow(
         'dev',
-        'hello-contour',
+        CONTOUR.name,
         { errorRate: 0 },
       );
       expect({ phase: final.phase, phases }).toMatchObject({
@@ -182,8 +242,8 @@ describeSandbox('sandbox (integration)', () => {
       expect(phases).toEqual(
         expect.arrayContaining(['Progressing@20', 'Progressing@60']),
       );
-      expect(await primaryImage(client, 'hello-contour')).toBe(released.image);
-      const events = await canaryEvents(client, 'hello-contour');
+      expect(await primaryImage(client, CONTOUR.name)).toBe(released.image);
+      const events = await canaryEvents(client, CONTOUR.name);
       expect(events).toEqual(
         expect.arrayContaining([expect.stringMatching(/Promotion completed!/)]),
       );
@@ -191,12 +251,12 @@ describeSandbox('sandbox (integration)', () => {
       const prom = info!.clusters.dev.prometheusUrl;
       const canaryRq = await promQuery(
         prom,
-        `sum(envoy_cluster_upstream_rq{envoy_cluster_name=~"${SAMPLE_NAMESPACE}_hello-contour-canary_[0-9a-zA-Z-]+"})`,
+        `sum(envoy_cluster_upstream_rq{envoy_cluster_name=~"${IT_NAMESPACE}_${CONTOUR.name}-canary_[0-9a-zA-Z-]+"})`,
       );
       expect(canaryRq[0]?.value).toBeGreaterThan(0);
       const status = await promQuery(
         prom,
-        'flagger_canary_status{name="hello-contour"}',
+        `flagger_canary_status{name="${CONTOUR.name}"}`,
       );
       expect(status.length).toBeGreaterThan(0);
     },
@@ -204,82 +264,94 @@ describeSandbox('sandbox (integration)', () => {
   );
 
   it(
-    'lets the real Flagger roll back a bad hello-contour revision (30% errors) on its success-rate check',
+    'lets the real Flagger roll back a bad revision (30% errors) on its success-rate check',
     async () => {
-      const good = await primaryImage(adminClient('dev'), 'hello-contour');
-      const { final, client } = await releaseAndFollow('dev', 'hello-contour', {
+      const good = await primaryImage(adminClient('dev'), CONTOUR.name);
+      const { final, client } = await releaseAndFollow('dev', CONTOUR.name, {
         errorRate: 0.3,
       });
       expect(final.phase).toBe('Failed');
-      const events = await canaryEvents(client, 'hello-contour');
+      const events = await canaryEvents(client, CONTOUR.name);
+      const target = `${CONTOUR.name}\\.${IT_NAMESPACE}`;
       expect(events).toEqual(
         expect.arrayContaining([
           expect.stringMatching(
-            /^Warning: Halt hello-contour\.tap-apps advancement success rate \d+(\.\d+)?% < 99%$/,
+            new RegExp(
+              `^Warning: Halt ${target} advancement success rate \\d+(\\.\\d+)?% < 99%$`,
+            ),
           ),
           expect.stringMatching(
-            /Rolling back hello-contour\.tap-apps failed checks threshold reached 3/,
+            new RegExp(
+              `Rolling back ${target} failed checks threshold reached 3`,
+            ),
           ),
           expect.stringMatching(
-            /Canary failed! Scaling down hello-contour\.tap-apps/,
+            new RegExp(`Canary failed! Scaling down ${target}`),
           ),
         ]),
       );
-      expect(await primaryImage(client, 'hello-contour')).toBe(good);
+      expect(await primaryImage(client, CONTOUR.name)).toBe(good);
     },
     8 * MINUTE,
   );
 
   it(
-    'lets the real Flagger promote a blue-green hello-bluegreen revision in prod',
+    'lets the real Flagger promote a blue-green revision in prod',
     async () => {
       const { released, final, phases, client } = await releaseAndFollow(
         'prod',
-        'hello-bluegreen',
+        BLUEGREEN.name,
         {},
       );
       expect({ phase: final.phase, phases }).toMatchObject({
         phase: 'Succeeded',
       });
       expect(phases).toEqual(expect.arrayContaining(['Progressing#4']));
-      expect(await primaryImage(client, 'hello-bluegreen')).toBe(
-        released.image,
-      );
-      const events = await canaryEvents(client, 'hello-bluegreen');
+      expect(await primaryImage(client, BLUEGREEN.name)).toBe(released.image);
+      const events = await canaryEvents(client, BLUEGREEN.name);
       expect(events).toEqual(
         expect.arrayContaining([
           expect.stringMatching(
-            /Advance hello-bluegreen\.tap-apps canary iteration 4\/4/,
+            new RegExp(
+              `Advance ${BLUEGREEN.name}\\.${IT_NAMESPACE} canary iteration 4/4`,
+            ),
           ),
         ]),
       );
       // The kubernetes provider's query ran over the canary pods' own series.
       const served = await promQuery(
         info!.clusters.prod.prometheusUrl,
-        'sum(http_request_duration_seconds_count{kubernetes_namespace="tap-apps",kubernetes_pod_name=~"hello-bluegreen-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"})',
+        `sum(http_request_duration_seconds_count{kubernetes_namespace="${IT_NAMESPACE}",kubernetes_pod_name=~"${BLUEGREEN.name}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"})`,
       );
       expect(served[0]?.value).toBeGreaterThan(0);
     },
     8 * MINUTE,
   );
 
+  /*
+   * Stopping the prod kube-apiserver would disturb other suites that run at the same time
+   * against the sandbox, so by default this restarts the prod simulator (same mechanism: PID
+   * file, SIGTERM, start, health check). PD_SANDBOX_DISRUPTIVE_TESTS=1 restarts the apiserver.
+   */
+  const disruptive = !!process.env.PD_SANDBOX_DISRUPTIVE_TESTS;
+  const component = disruptive ? 'kube-apiserver' : 'simulator';
   it(
-    'stops and restarts the prod kube-apiserver with its data',
+    `stops and restarts the prod ${component} by PID, keeping its data`,
     async () => {
       const client = adminClient('prod');
-      const before = await canaryState(client, 'hello-contour');
-      expect(await stopComponent('prod', 'kube-apiserver')).toMatch(
+      const before = await canaryState(client, BLUEGREEN.name);
+      expect(await stopComponent('prod', component)).toMatch(
         /terminated|killed/,
       );
       const down = await sandboxStatus();
       expect(
         down.components.find(
-          c => c.cluster === 'prod' && c.component === 'kube-apiserver',
+          c => c.cluster === 'prod' && c.component === component,
         )?.healthy,
       ).toBe(false);
-      expect(readSandboxInfo()).toBeUndefined();
-      expect(await startComponent('prod', 'kube-apiserver')).toBe('started');
-      expect((await canaryState(client, 'hello-contour')).lastAppliedSpec).toBe(
+      if (disruptive) expect(readSandboxInfo()).toBeUndefined();
+      expect(await startComponent('prod', component)).toBe('started');
+      expect((await canaryState(client, BLUEGREEN.name)).lastAppliedSpec).toBe(
         before.lastAppliedSpec,
       );
       await waitUntil(
