@@ -212,7 +212,14 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     code => process.exit(code),
     err => {
-      console.error(`sandbox: ${err?.stack ?? err}`);
+      const refused = err?.code === 'ECONNREFUSED';
+      console.error(
+        `sandbox: ${
+          process.env.PD_SANDBOX_DEBUG ? err?.stack : err?.message ?? err
+        }${
+          refused ? '\n(is the sandbox up? `npm run sandbox -- status`)' : ''
+        }`,
+      );
       process.exit(1);
     },
   );
