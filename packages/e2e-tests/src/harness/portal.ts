@@ -7,9 +7,10 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { sandboxPaths } from '@progressive-delivery/sandbox';
 
-export const repoRoot = resolve(__dirname, '..', '..', '..', '..');
+export const repoRoot = sandboxPaths().repoRoot;
 export const portalUrl = 'http://127.0.0.1:7007';
 
 function newestMtime(dir: string): number {
