@@ -39,11 +39,14 @@ describe('LatencyProxy', () => {
       oneWayDelayMs: 50,
     });
     try {
-      const payload = Array.from({ length: 500 }, (_, i) => `chunk-${i};`).join('');
+      const payload = Array.from({ length: 500 }, (_, i) => `chunk-${i};`).join(
+        '',
+      );
       const { received, elapsedMs } = await roundTrip(proxy.port, payload);
       expect(received).toBe(payload);
       expect(elapsedMs).toBeGreaterThanOrEqual(100);
       expect(proxy.connections).toBe(1);
+      expect(proxy.bytesFromClients).toBe(payload.length);
     } finally {
       await proxy.stop();
     }

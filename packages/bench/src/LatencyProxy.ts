@@ -1,18 +1,21 @@
 import { createServer, Server, Socket, connect } from 'node:net';
 
+interface Traffic {
+  sockets: Set<Socket>;
+  connections: number;
+  bytesFromClients: number;
+}
+
 /**
  * A loopback TCP proxy that delays every chunk by `oneWayDelayMs` in each direction, so a
  * local API server looks like one across a WAN (round trip = 2 × delay). It forwards bytes
  * untouched (TLS passes through) and keeps their order.
  */
 export class LatencyProxy {
-  readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
-  #connections = 0;
-
-  private constructor(server: Server) {
-    this.#server = server;
-  }
+  private constructor(
+    private readonly server: Server,
+    private readonly traffic: Traffic,
+  ) {}
 
   static async start(options: {
     target: { host: string; port: number };
@@ -20,39 +23,45 @@ export class LatencyProxy {
     listenPort?: number;
   }): Promise<LatencyProxy> {
     const { target, oneWayDelayMs } = options;
-    let proxy: LatencyProxy | undefined;
+    const traffic: Traffic = {
+      sockets: new Set(),
+      connections: 0,
+      bytesFromClients: 0,
+    };
+    const track = (socket: Socket, peer: Socket) => {
+      traffic.sockets.add(socket);
+      socket.on('close', () => traffic.sockets.delete(socket));
+      socket.on('error', () => {
+        socket.destroy();
+        peer.destroy();
+      });
+    };
+    const delayed = (from: Socket, to: Socket, fromClient: boolean) => {
+      from.on('data', chunk => {
+        if (fromClient) traffic.bytesFromClients += chunk.length;
+        setTimeout(() => {
+          if (!to.destroyed) to.write(chunk);
+        }, oneWayDelayMs);
+      });
+      from.on('end', () => setTimeout(() => to.end(), oneWayDelayMs));
+    };
     const server = createServer(client => {
-      proxy!.#connections += 1;
+      traffic.connections += 1;
       const upstream = connect(target.port, target.host);
-      for (const socket of [client, upstream]) {
-        proxy!.#sockets.add(socket);
-        socket.on('close', () => proxy!.#sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      const delayed = (from: Socket, to: Socket) => {
-        from.on('data', chunk => {
-          setTimeout(() => {
-            if (!to.destroyed) to.write(chunk);
-          }, oneWayDelayMs);
-        });
-        from.on('end', () => setTimeout(() => to.end(), oneWayDelayMs));
-      };
-      delayed(client, upstream);
-      delayed(upstream, client);
+      track(client, upstream);
+      track(upstream, client);
+      delayed(client, upstream, true);
+      delayed(upstream, client, false);
     });
-    proxy = new LatencyProxy(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.listenPort ?? 0, '127.0.0.1', resolve);
     });
-    return proxy;
+    return new LatencyProxy(server, traffic);
   }
 
   get port(): number {
-    const address = this.#server.address();
+    const address = this.server.address();
     if (address === null || typeof address === 'string') {
       throw new Error('proxy is not listening');
     }
@@ -61,11 +70,19 @@ export class LatencyProxy {
 
   /** TCP connections accepted so far. */
   get connections(): number {
-    return this.#connections;
+    return this.traffic.connections;
+  }
+
+  /**
+   * Bytes received from clients so far. Between two readings, zero means the client sent no
+   * request at all (a watch only receives), whatever the TLS inside hides.
+   */
+  get bytesFromClients(): number {
+    return this.traffic.bytesFromClients;
   }
 
   async stop(): Promise<void> {
-    for (const socket of this.#sockets) socket.destroy();
-    await new Promise<void>(resolve => this.#server.close(() => resolve()));
+    for (const socket of this.traffic.sockets) socket.destroy();
+    await new Promise<void>(resolve => this.server.close(() => resolve()));
   }
 }

@@ -1,0 +1,747 @@
+/*
+ * `npm run bench`: our summary endpoint and change stream against Backstage's Kubernetes
+ * backend, in the same real backend process, on the sandbox's API servers behind
+ * latency-injecting proxies presented as 1, 5 and 20 clusters.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import {
+  adminClient,
+  CLUSTER_NAMES,
+  ClusterName,
+  readSandboxInfo,
+  sandboxDown,
+  SandboxInfo,
+  sandboxUp,
+  startComponent,
+  stopComponent,
+} from '@progressive-delivery/sandbox';
+import { BackendProcess, ourPluginPresent } from './backend/BackendProcess';
+import { benchAppConfig, benchCatalog, ProxiedCluster } from './benchConfig';
+import {
+  BENCH_APP,
+  BENCH_APP_NAMESPACE,
+  backingServer,
+  canariesPerServer,
+  freshnessStatus,
+  planServer,
+  proxiedClusterName,
+  RENDER_APP,
+  parseScales,
+  Scale,
+  serversUsed,
+} from './canaries';
+import {
+  allApiServerCounts,
+  patchCanaryStatus,
+  prometheusQueryCount,
+  reconcileServer,
+  removeBenchCanaries,
+} from './cluster';
+import {
+  buildAppIfNeeded,
+  measurePluginBundle,
+  measureTabRender,
+} from './frontend';
+import { LatencyProxy } from './LatencyProxy';
+import { PortalClient, peerCanaries } from './portalClient';
+import { BenchResults, formatTable, FrontendResult, ScaleRow } from './report';
+import { subscribe } from './sse';
+import { percentile, round } from './stats';
+
+const ONE_WAY_DELAY_MS = 50;
+const SUMMARY_WARMUP = 20;
+const SUMMARY_REQUESTS = 300;
+const PEER_WARMUP = 3;
+const PEER_REQUESTS = 50;
+const FRESHNESS_PATCHES = 100;
+const FRESHNESS_TIMEOUT_MS = 5_000;
+const IDLE_WINDOW_MS = Number(process.env.PD_BENCH_IDLE_SECONDS ?? 60) * 1000;
+const RENDER_CANARIES = 200;
+/** Backstage's Kubernetes frontend refreshes its objects this often (it has no push channel). */
+const PEER_REFRESH_INTERVAL_SECONDS = 10;
+const SYNC_TIMEOUT_MS = 8 * 60_000;
+const PORT = Number(process.env.PD_BENCH_PORT ?? 7017);
+const BENCH_ENTITY = `component:default/${BENCH_APP}`;
+const RENDER_ENTITY = `component:default/${RENDER_APP}`;
+
+const log = (line: string) =>
+  console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/** Undo steps, run last-in first-out on success, failure and Ctrl-C. */
+const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
+async function runCleanups() {
+  while (cleanups.length > 0) {
+    const step = cleanups.pop()!;
+    try {
+      await step.run();
+    } catch (error) {
+      log(`cleanup "${step.name}" failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function timed<T>(
+  fn: () => Promise<T>,
+): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - started, value };
+}
+
+function apiServerPort(info: SandboxInfo, server: ClusterName): number {
+  return Number(new URL(info.clusters[server].apiServerUrl).port);
+}
+
+async function startProxies(info: SandboxInfo, scale: Scale) {
+  const proxies: LatencyProxy[] = [];
+  for (let i = 0; i < scale.clusters; i++) {
+    proxies.push(
+      await LatencyProxy.start({
+        target: {
+          host: '127.0.0.1',
+          port: apiServerPort(info, backingServer(i)),
+        },
+        oneWayDelayMs: ONE_WAY_DELAY_MS,
+      }),
+    );
+  }
+  return proxies;
+}
+
+function proxiedClusters(
+  info: SandboxInfo,
+  proxies: LatencyProxy[],
+): ProxiedCluster[] {
+  return proxies.map((proxy, i) => {
+    const server = info.clusters[backingServer(i)];
+    return {
+      name: proxiedClusterName(i),
+      title: `Bench cluster ${i + 1} (${backingServer(i)} behind ${
+        2 * ONE_WAY_DELAY_MS
+      } ms)`,
+      url: `https://127.0.0.1:${proxy.port}`,
+      serviceAccountToken: readFileSync(server.tokenFile, 'utf8').trim(),
+      caData: readFileSync(server.caBase64File, 'utf8').trim(),
+      prometheusUrl: server.prometheusUrl,
+    };
+  });
+}
+
+/** The sandbox's own credentials for app-config.yaml's substitutions (its clusters are replaced). */
+function sandboxCredentialsEnv(info: SandboxInfo): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const server of CLUSTER_NAMES) {
+    const upper = server.toUpperCase();
+    env[`PD_SANDBOX_${upper}_TOKEN`] = readFileSync(
+      info.clusters[server].tokenFile,
+      'utf8',
+    ).trim();
+    env[`PD_SANDBOX_${upper}_CA_DATA`] = readFileSync(
+      info.clusters[server].caBase64File,
+      'utf8',
+    ).trim();
+  }
+  return env;
+}
+
+async function waitForSync(
+  portal: PortalClient,
+  clusters: number,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  let lastLogged = 0;
+  while (Date.now() < deadline) {
+    const { status, body } = await portal.canaries(BENCH_ENTITY);
+    if (status === 200) {
+      const ok = (body.clusters ?? []).filter(
+        (c: any) => c.status === 'ok',
+      ).length;
+      const items = (body.items ?? []).length;
+      last = `${ok}/${clusters} clusters ok, ${items}/${clusters} bench canaries`;
+      if (ok === clusters && items === clusters) return;
+    } else {
+      last = `${status} ${JSON.stringify(body).slice(0, 300)}`;
+    }
+    if (Date.now() - lastLogged > 15_000) {
+      log(`  waiting for sync: ${last}`);
+      lastLogged = Date.now();
+    }
+    await sleep(500);
+  }
+  throw new Error(
+    `the backend did not sync within ${timeoutMs / 1000} s: ${last}`,
+  );
+}
+
+/** What is wrong with an answer of our summary endpoint for the bench entity, if anything. */
+function checkSummary(
+  answer: { status: number; body: any },
+  clusters: number,
+): string | undefined {
+  if (answer.status !== 200) {
+    return `our summary answered ${answer.status}: ${JSON.stringify(
+      answer.body,
+    ).slice(0, 300)}`;
+  }
+  if (answer.body.items.length !== clusters) {
+    return `our summary listed ${answer.body.items.length} canaries, expected ${clusters}`;
+  }
+  return undefined;
+}
+
+/** Sequential requests after a warm-up; every answer must pass `check`. */
+async function latencies(
+  count: number,
+  warmup: number,
+  request: () => Promise<{ status: number; body: any }>,
+  check: (answer: { status: number; body: any }) => string | undefined,
+): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) {
+    const problem = check(await request());
+    if (problem) throw new Error(problem);
+  }
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const { ms, value } = await timed(request);
+    const problem = check(value);
+    if (problem) throw new Error(problem);
+    samples.push(ms);
+  }
+  return samples;
+}
+
+/** One status change awaited on the stream: when it was sent and which views announced it. */
+interface AwaitedChange {
+  sentAt: number;
+  firstAt?: number;
+  seen: Set<string>;
+  done: () => void;
+}
+
+/**
+ * Time from PATCHing the bench canary's status on a real server to the `canary-changed`
+ * message for it on our stream: to the first proxied view of that server, and to all of them.
+ */
+async function measureFreshness(
+  portal: PortalClient,
+  clusterNames: string[],
+): Promise<{ first: number[]; all: number[]; missed: number }> {
+  const server: ClusterName = 'dev';
+  const views = clusterNames.filter((_, i) => backingServer(i) === server);
+  const client = adminClient(server);
+  const state: { awaited?: AwaitedChange } = {};
+  const subscription = subscribe(
+    portal.streamUrl(BENCH_ENTITY),
+    portal.headers,
+    (event, receivedAt) => {
+      const awaited = state.awaited;
+      if (!awaited || event.event !== 'change') return;
+      const message = JSON.parse(event.data);
+      const ref = message.ref;
+      if (
+        message.type !== 'canary-changed' ||
+        ref?.name !== BENCH_APP ||
+        ref?.namespace !== BENCH_APP_NAMESPACE ||
+        !views.includes(ref.cluster)
+      ) {
+        return;
+      }
+      awaited.firstAt ??= receivedAt;
+      awaited.seen.add(ref.cluster);
+      if (awaited.seen.size === views.length) awaited.done();
+    },
+  );
+  /** PATCHes the i-th status and waits for its messages; undefined when they did not all come. */
+  const changeOnce = async (i: number) => {
+    let done = () => {};
+    const arrived = new Promise<'arrived'>(resolve => {
+      done = () => resolve('arrived');
+    });
+    const awaited: AwaitedChange = {
+      sentAt: performance.now(),
+      seen: new Set(),
+      done,
+    };
+    state.awaited = awaited;
+    await patchCanaryStatus(
+      client,
+      BENCH_APP_NAMESPACE,
+      BENCH_APP,
+      freshnessStatus(i, new Date()),
+    );
+    const outcome = await Promise.race([
+      arrived,
+      sleep(FRESHNESS_TIMEOUT_MS).then(() => 'timeout' as const),
+    ]);
+    state.awaited = undefined;
+    return {
+      first:
+        (awaited.firstAt ?? awaited.sentAt + FRESHNESS_TIMEOUT_MS) -
+        awaited.sentAt,
+      all:
+        outcome === 'arrived'
+          ? performance.now() - awaited.sentAt
+          : FRESHNESS_TIMEOUT_MS,
+      missed: outcome !== 'arrived',
+    };
+  };
+  const first: number[] = [];
+  const all: number[] = [];
+  let missed = 0;
+  try {
+    await subscription.opened;
+    await sleep(500);
+    for (let i = 0; i < FRESHNESS_PATCHES; i++) {
+      const result = await changeOnce(i);
+      first.push(result.first);
+      all.push(result.all);
+      if (result.missed) missed++;
+      await sleep(50);
+    }
+  } finally {
+    subscription.close();
+  }
+  return { first, all, missed };
+}
+
+async function sum(values: Promise<number>[]): Promise<number> {
+  return (await Promise.all(values)).reduce((a, b) => a + b, 0);
+}
+
+async function runScale(
+  info: SandboxInfo,
+  scale: Scale,
+  workDir: string,
+  catalogFile: string,
+  options: { renderCanaries: number },
+): Promise<{ row: ScaleRow; render?: FrontendResult['render'] }> {
+  const errors: string[] = [];
+  const perServer = canariesPerServer(scale);
+  const servers = serversUsed(scale);
+  log(
+    `scale: ${scale.clusters} cluster(s), ${scale.canaries} canaries seen by the backend (${perServer} per API server)`,
+  );
+  for (const server of CLUSTER_NAMES) {
+    const plans = servers.includes(server)
+      ? planServer(perServer, server === 'dev' ? options.renderCanaries : 0)
+      : [];
+    await reconcileServer(server, plans, log);
+  }
+
+  const scaleDir = join(workDir, `scale-${scale.clusters}`);
+  rmSync(scaleDir, { recursive: true, force: true });
+  mkdirSync(join(scaleDir, 'db'), { recursive: true });
+  const proxies = await startProxies(info, scale);
+  cleanups.push({
+    name: 'stop the latency proxies',
+    run: () => Promise.all(proxies.map(p => p.stop())),
+  });
+  const clusters = proxiedClusters(info, proxies);
+  const configFile = join(scaleDir, 'app-config.bench.yaml');
+  writeFileSync(
+    configFile,
+    JSON.stringify(
+      benchAppConfig({
+        port: PORT,
+        clusters,
+        catalogFiles: [join(info.repoRoot, 'catalog-info.yaml'), catalogFile],
+      }),
+      null,
+      2,
+    ),
+  );
+
+  const spawnedAt = performance.now();
+  const backend = await BackendProcess.start({
+    repoRoot: info.repoRoot,
+    port: PORT,
+    configFiles: [join(info.repoRoot, 'app-config.yaml'), configFile],
+    dataDir: join(scaleDir, 'db'),
+    logFile: join(scaleDir, 'backend.log'),
+    env: sandboxCredentialsEnv(info),
+  });
+  cleanups.push({ name: 'stop the backend', run: () => backend.stop() });
+  log(
+    `  backend ready in ${((performance.now() - spawnedAt) / 1000).toFixed(
+      1,
+    )} s (log: ${backend.logFile})`,
+  );
+  const portal = new PortalClient(backend.url);
+  await portal.signIn();
+  await portal.waitForEntity(BENCH_ENTITY);
+
+  const ours = backend.withOurPlugin;
+  let syncSeconds: number | null = null;
+  if (ours) {
+    await waitForSync(portal, scale.clusters, SYNC_TIMEOUT_MS);
+    syncSeconds = (performance.now() - spawnedAt) / 1000;
+    log(
+      `  all ${scale.clusters} cluster(s) synced ${syncSeconds.toFixed(
+        1,
+      )} s after spawn`,
+    );
+  } else {
+    errors.push(
+      'our backend plugin has no entry point yet: only the peer was measured',
+    );
+    log(`  ${errors[errors.length - 1]}`);
+  }
+  const synced = await backend.measure();
+
+  // Our summary: a burst of page views, with the API servers' request counters around it.
+  let summary: number[] = [];
+  let apiRequestsPerPageView: number | null = null;
+  let apiBytesSentPerPageView: number | null = null;
+  if (ours) {
+    for (let i = 0; i < SUMMARY_WARMUP; i++)
+      await portal.canaries(BENCH_ENTITY);
+    const before = await allApiServerCounts(servers);
+    const bytesBefore = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
+    summary = await latencies(
+      SUMMARY_REQUESTS,
+      0,
+      () => portal.canaries(BENCH_ENTITY),
+      answer => checkSummary(answer, scale.clusters),
+    );
+    const bytesAfter = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
+    const after = await allApiServerCounts(servers);
+    apiRequestsPerPageView =
+      (after.portalOnly - before.portalOnly) / SUMMARY_REQUESTS;
+    apiBytesSentPerPageView = (bytesAfter - bytesBefore) / SUMMARY_REQUESTS;
+    log(
+      `  ours: p50 ${percentile(summary, 50).toFixed(1)} ms, p99 ${percentile(
+        summary,
+        99,
+      ).toFixed(1)} ms; ` +
+        `${apiRequestsPerPageView} API requests and ${apiBytesSentPerPageView} bytes to API servers per view`,
+    );
+  }
+
+  // The peer, in the same process, same clusters, same canaries.
+  const peerBefore = await allApiServerCounts(servers);
+  let peerErrors: string[] = [];
+  const peer = await latencies(
+    PEER_REQUESTS,
+    PEER_WARMUP,
+    () => portal.peerCustomResources(BENCH_ENTITY),
+    answer => {
+      if (answer.status !== 200) {
+        return `the peer answered ${answer.status}: ${JSON.stringify(
+          answer.body,
+        ).slice(0, 300)}`;
+      }
+      const found = peerCanaries(answer.body);
+      peerErrors = found.errors;
+      return found.canaries !== scale.clusters && found.errors.length === 0
+        ? `the peer found ${found.canaries} canaries, expected ${scale.clusters}`
+        : undefined;
+    },
+  );
+  const peerAfter = await allApiServerCounts(servers);
+  if (peerErrors.length > 0)
+    errors.push(`peer cluster errors: ${peerErrors.slice(0, 3).join('; ')}`);
+  const apiRequestsPerPeerPageView =
+    (peerAfter.portalOnly - peerBefore.portalOnly) /
+    (PEER_REQUESTS + PEER_WARMUP);
+  log(
+    `  peer: p50 ${percentile(peer, 50).toFixed(0)} ms, p99 ${percentile(
+      peer,
+      99,
+    ).toFixed(0)} ms; ` +
+      `${apiRequestsPerPeerPageView.toFixed(1)} API requests per view`,
+  );
+
+  // Steady state: nobody looks for a minute.
+  const prometheusUrls = servers.map(
+    server => info.clusters[server].prometheusUrl,
+  );
+  const idleBefore = {
+    api: await allApiServerCounts(servers),
+    prometheus: await sum(prometheusUrls.map(prometheusQueryCount)),
+    cpu: (await backend.measure()).cpuSeconds,
+    at: performance.now(),
+  };
+  log(
+    `  idle for ${
+      IDLE_WINDOW_MS / 1000
+    } s (steady-state API requests, Prometheus queries, CPU)`,
+  );
+  await sleep(IDLE_WINDOW_MS);
+  const idleAfter = {
+    api: await allApiServerCounts(servers),
+    prometheus: await sum(prometheusUrls.map(prometheusQueryCount)),
+    cpu: (await backend.measure()).cpuSeconds,
+    at: performance.now(),
+  };
+  const idleMinutes = (idleAfter.at - idleBefore.at) / 60_000;
+  const apiRequestsPerMinute =
+    (idleAfter.api.portalOnly - idleBefore.api.portalOnly) / idleMinutes;
+  const refreshSeconds = ours
+    ? metricsRefreshSeconds(info.repoRoot)
+    : undefined;
+  const refreshes = refreshSeconds
+    ? (idleAfter.at - idleBefore.at) / 1000 / refreshSeconds
+    : undefined;
+  const promQueriesPerRefresh = refreshes
+    ? (idleAfter.prometheus - idleBefore.prometheus) / refreshes
+    : null;
+
+  // Freshness of our push channel.
+  let freshness: Awaited<ReturnType<typeof measureFreshness>> | undefined;
+  if (ours) {
+    freshness = await measureFreshness(
+      portal,
+      clusters.map(c => c.name),
+    );
+    log(
+      `  freshness: p50 ${percentile(freshness.first, 50).toFixed(
+        0,
+      )} ms, p95 ${percentile(freshness.first, 95).toFixed(0)} ms ` +
+        `(all views of the server: p95 ${percentile(freshness.all, 95).toFixed(
+          0,
+        )} ms; ${freshness.missed} missed)`,
+    );
+  }
+
+  let render: FrontendResult['render'] | undefined;
+  if (options.renderCanaries > 0) {
+    if (!ours) {
+      render = { error: 'our backend plugin has no entry point yet' };
+    } else {
+      try {
+        await portal.waitForEntity(RENDER_ENTITY);
+        render = await measureTabRender({
+          portalUrl: backend.url,
+          entityName: RENDER_APP,
+          canaryPrefix: 'render-',
+          expected: options.renderCanaries,
+        });
+        log(
+          `  render of ${
+            options.renderCanaries
+          } canaries: ${render.renderMs.toFixed(
+            0,
+          )} ms (samples ${render.samplesMs
+            .map(sample => sample.toFixed(0))
+            .join(', ')})`,
+        );
+      } catch (error) {
+        render = { error: (error as Error).message };
+        log(`  render failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  const memory = await backend.measure(true);
+  await cleanups.pop()!.run(); // the backend
+  await cleanups.pop()!.run(); // the proxies
+  const nullable = (samples: number[], p: number) =>
+    samples.length ? round(percentile(samples, p), 1) : null;
+  const row: ScaleRow = {
+    clusters: scale.clusters,
+    canaries: scale.canaries,
+    summaryP50Ms: nullable(summary, 50),
+    summaryP99Ms: nullable(summary, 99),
+    peerP50Ms: nullable(peer, 50),
+    peerP99Ms: nullable(peer, 99),
+    ratio: summary.length
+      ? round(percentile(peer, 99) / percentile(summary, 99), 1)
+      : null,
+    freshnessP50Ms: freshness
+      ? round(percentile(freshness.first, 50), 0)
+      : null,
+    freshnessP95Ms: freshness
+      ? round(percentile(freshness.first, 95), 0)
+      : null,
+    freshnessAllClustersP95Ms: freshness
+      ? round(percentile(freshness.all, 95), 0)
+      : null,
+    freshnessMissed: freshness ? freshness.missed : null,
+    apiRequestsPerPageView:
+      apiRequestsPerPageView === null ? null : round(apiRequestsPerPageView, 3),
+    apiBytesSentPerPageView:
+      apiBytesSentPerPageView === null
+        ? null
+        : round(apiBytesSentPerPageView, 1),
+    apiRequestsPerPeerPageView: round(apiRequestsPerPeerPageView, 2),
+    apiRequestsPerMinute: round(apiRequestsPerMinute, 1),
+    promQueriesPerRefresh:
+      promQueriesPerRefresh === null ? null : round(promQueriesPerRefresh, 1),
+    promQueriesPerRefreshPerCluster:
+      promQueriesPerRefresh === null
+        ? null
+        : round(promQueriesPerRefresh / scale.clusters, 2),
+    rssMb: round(memory.rssMb, 0),
+    heapMb: round(memory.heapUsedMb, 0),
+    cpuSeconds: round(synced.cpuSeconds, 1),
+    idleCpuSecondsPerMinute: round(
+      (idleAfter.cpu - idleBefore.cpu) / idleMinutes,
+      2,
+    ),
+    syncSeconds: syncSeconds === null ? null : round(syncSeconds, 1),
+    errors,
+  };
+  return { row, render };
+}
+
+/** The period of our backend's background metrics refresh, from its configuration schema defaults. */
+function metricsRefreshSeconds(_repoRoot: string): number | undefined {
+  return undefined;
+}
+
+async function main() {
+  const started = performance.now();
+  let info = readSandboxInfo();
+  if (!info) {
+    log(
+      'the sandbox is not up: bringing it up (it is taken down again at the end)',
+    );
+    info = await sandboxUp({ log });
+    cleanups.push({
+      name: 'take the sandbox down',
+      run: () => sandboxDown({ log }),
+    });
+  }
+  if (await portInUse(PORT)) {
+    throw new Error(
+      `127.0.0.1:${PORT} is in use; free it or set PD_BENCH_PORT to a free port`,
+    );
+  }
+  const workDir = join(info.repoRoot, '.sandbox', 'bench');
+  mkdirSync(workDir, { recursive: true });
+  const catalogFile = join(workDir, 'catalog-bench.yaml');
+  writeFileSync(catalogFile, benchCatalog());
+  const withOurPlugin = ourPluginPresent(info.repoRoot);
+
+  const skipFrontend = process.env.PD_BENCH_SKIP_FRONTEND === '1';
+  const frontend: FrontendResult = {
+    bundle: { error: 'not measured' },
+    render: null,
+  };
+  if (!skipFrontend) {
+    log('frontend: building the plugin to measure its bundle');
+    try {
+      frontend.bundle = measurePluginBundle(
+        info.repoRoot,
+        join(workDir, 'plugin-build'),
+      );
+      log(
+        `  ${frontend.bundle.files} JS files, ${(
+          frontend.bundle.gzipBytes / 1024
+        ).toFixed(1)} KiB gzip`,
+      );
+    } catch (error) {
+      frontend.bundle = { error: (error as Error).message.slice(0, 2000) };
+      log(`  bundle build failed: ${frontend.bundle.error}`);
+    }
+    if (withOurPlugin) buildAppIfNeeded(info.repoRoot, log);
+  }
+
+  log(
+    'stopping Flagger in both clusters for the benchmark (restarted at the end)',
+  );
+  for (const server of CLUSTER_NAMES) {
+    const result = await stopComponent(server, 'flagger');
+    if (result !== 'not-running') {
+      cleanups.push({
+        name: `start Flagger in ${server}`,
+        run: async () => {
+          await startComponent(server, 'flagger');
+          log(`Flagger in ${server} started again`);
+        },
+      });
+    }
+  }
+  // Runs before Flagger starts again, so it never sees the benchmark's canaries.
+  cleanups.push({
+    name: 'remove the benchmark canaries',
+    run: async () => {
+      for (const server of CLUSTER_NAMES) {
+        const removed = await removeBenchCanaries(server);
+        log(`removed ${removed} benchmark canaries from ${server}`);
+      }
+    },
+  });
+
+  const rows: ScaleRow[] = [];
+  for (const [index, scale] of parseScales(
+    process.env.PD_BENCH_SCALES,
+  ).entries()) {
+    const result = await runScale(info, scale, workDir, catalogFile, {
+      renderCanaries:
+        index === 0 &&
+        !skipFrontend &&
+        canariesPerServer(scale) > RENDER_CANARIES
+          ? RENDER_CANARIES
+          : 0,
+    });
+    rows.push(result.row);
+    if (result.render !== undefined) frontend.render = result.render;
+  }
+
+  const results: BenchResults = {
+    generatedAt: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      node: process.version,
+      platform: process.platform,
+    },
+    settings: {
+      oneWayDelayMs: ONE_WAY_DELAY_MS,
+      summaryRequests: SUMMARY_REQUESTS,
+      peerRequests: PEER_REQUESTS,
+      freshnessPatches: FRESHNESS_PATCHES,
+      idleWindowSeconds: IDLE_WINDOW_MS / 1000,
+      peerRefreshIntervalSeconds: PEER_REFRESH_INTERVAL_SECONDS,
+      totalSeconds: round((performance.now() - started) / 1000, 0),
+    },
+    rows,
+    frontend,
+    ourPluginPresent: withOurPlugin,
+  };
+  writeFileSync(
+    join(info.repoRoot, 'bench-results.json'),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
+  console.log(`\n${formatTable(rows)}\n`);
+  console.log(
+    `Freshness: our stream p95 vs Backstage's Kubernetes tab, which polls every ${PEER_REFRESH_INTERVAL_SECONDS} s ` +
+      `(a change shows after up to ${PEER_REFRESH_INTERVAL_SECONDS} s + one request).`,
+  );
+  console.log(`Frontend: ${JSON.stringify(frontend)}`);
+  console.log(
+    `Results written to bench-results.json (${results.settings.totalSeconds} s in all).`,
+  );
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void runCleanups().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .then(runCleanups)
+  .catch(async error => {
+    console.error(`bench failed: ${error?.stack ?? error}`);
+    await runCleanups();
+    process.exitCode = 1;
+  });

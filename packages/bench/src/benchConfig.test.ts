@@ -1,0 +1,87 @@
+import { benchAppConfig, benchCatalog } from './benchConfig';
+
+const clusters = [
+  {
+    name: 'dev-01',
+    title: 'one',
+    url: 'https://127.0.0.1:40001',
+    serviceAccountToken: 'token-dev',
+    caData: 'Y2E=',
+    prometheusUrl: 'http://127.0.0.1:19090',
+  },
+  {
+    name: 'prod-02',
+    title: 'two',
+    url: 'https://127.0.0.1:40002',
+    serviceAccountToken: 'token-prod',
+    caData: 'Y2I=',
+    prometheusUrl: 'http://127.0.0.1:29090',
+  },
+];
+
+describe('benchAppConfig', () => {
+  const config = benchAppConfig({
+    port: 7017,
+    clusters,
+    catalogFiles: [
+      '/repo/catalog-info.yaml',
+      '/repo/.sandbox/bench/catalog.yaml',
+    ],
+  });
+
+  it('moves the backend and app to the benchmark port on loopback', () => {
+    expect(config.backend.listen).toEqual({ host: '127.0.0.1', port: 7017 });
+    expect(config.backend.baseUrl).toBe('http://127.0.0.1:7017');
+    expect(config.app.baseUrl).toBe('http://127.0.0.1:7017');
+    expect(config.progressiveDelivery.webhooks.baseUrl).toBe(
+      'http://127.0.0.1:7017/api/progressive-delivery/webhooks',
+    );
+  });
+
+  it('configures every proxied cluster for the Kubernetes plugin and ours', () => {
+    const [method] = config.kubernetes.clusterLocatorMethods;
+    expect(method.type).toBe('config');
+    expect(method.clusters).toEqual([
+      expect.objectContaining({
+        name: 'dev-01',
+        url: 'https://127.0.0.1:40001',
+        authProvider: 'serviceAccount',
+        serviceAccountToken: 'token-dev',
+        caData: 'Y2E=',
+      }),
+      expect.objectContaining({
+        name: 'prod-02',
+        url: 'https://127.0.0.1:40002',
+      }),
+    ]);
+    expect(config.progressiveDelivery.clusters).toEqual({
+      'dev-01': { prometheus: { url: 'http://127.0.0.1:19090' } },
+      'prod-02': { prometheus: { url: 'http://127.0.0.1:29090' } },
+    });
+  });
+
+  it('lists every catalog file', () => {
+    expect(config.catalog.locations).toEqual([
+      { type: 'file', target: '/repo/catalog-info.yaml' },
+      { type: 'file', target: '/repo/.sandbox/bench/catalog.yaml' },
+    ]);
+  });
+});
+
+describe('benchCatalog', () => {
+  it('declares the bench entities with the annotations that select their canaries', () => {
+    const entities = benchCatalog()
+      .split('\n---\n')
+      .map(document => JSON.parse(document));
+    expect(entities.map(e => e.metadata.name)).toEqual([
+      'bench-app',
+      'bench-render',
+    ]);
+    expect(entities[0].metadata.annotations).toEqual({
+      'progressive-delivery/workload-name': 'bench-app',
+      'backstage.io/kubernetes-label-selector':
+        'app.kubernetes.io/part-of=bench-app',
+    });
+    expect(entities[0].spec.owner).toBe('group:default/team-delivery');
+  });
+});

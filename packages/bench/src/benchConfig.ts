@@ -1,0 +1,96 @@
+/*
+ * The configuration and catalog the benchmark hands the real backend. Both are written as JSON,
+ * which is YAML too, so no YAML library is needed.
+ */
+import { BENCH_APP, RENDER_APP } from './canaries';
+
+export interface ProxiedCluster {
+  name: string;
+  title: string;
+  /** `https://127.0.0.1:<proxy port>`: the proxy forwards TLS untouched to the real server. */
+  url: string;
+  serviceAccountToken: string;
+  caData: string;
+  prometheusUrl: string;
+}
+
+export interface BenchConfigOptions {
+  port: number;
+  clusters: ProxiedCluster[];
+  /** Catalog files (absolute paths): the repository's own and the benchmark's entities. */
+  catalogFiles: string[];
+}
+
+/**
+ * Overrides for app-config.yaml: the backend on its own port, the proxied clusters instead of
+ * the two real ones (arrays replace, so `clusterLocatorMethods` and `catalog.locations` are
+ * whole), and a Prometheus per cluster for our plugin.
+ */
+export function benchAppConfig(options: BenchConfigOptions) {
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  return {
+    app: { baseUrl },
+    backend: {
+      baseUrl,
+      listen: { host: '127.0.0.1', port: options.port },
+      cors: { origin: baseUrl },
+    },
+    catalog: {
+      locations: options.catalogFiles.map(target => ({ type: 'file', target })),
+    },
+    kubernetes: {
+      clusterLocatorMethods: [
+        {
+          type: 'config',
+          clusters: options.clusters.map(cluster => ({
+            name: cluster.name,
+            title: cluster.title,
+            url: cluster.url,
+            authProvider: 'serviceAccount',
+            serviceAccountToken: cluster.serviceAccountToken,
+            caData: cluster.caData,
+          })),
+        },
+      ],
+    },
+    progressiveDelivery: {
+      webhooks: { baseUrl: `${baseUrl}/api/progressive-delivery/webhooks` },
+      clusters: Object.fromEntries(
+        options.clusters.map(cluster => [
+          cluster.name,
+          { prometheus: { url: cluster.prometheusUrl } },
+        ]),
+      ),
+    },
+  };
+}
+
+function component(name: string, description: string) {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      description,
+      annotations: {
+        'progressive-delivery/workload-name': name,
+        'backstage.io/kubernetes-label-selector': `app.kubernetes.io/part-of=${name}`,
+      },
+    },
+    spec: {
+      type: 'service',
+      lifecycle: 'experimental',
+      owner: 'group:default/team-delivery',
+    },
+  };
+}
+
+/** The benchmark's entities as a multi-document YAML catalog file. */
+export function benchCatalog(): string {
+  return [
+    component(BENCH_APP, 'Benchmark app: one canary in every cluster.'),
+    component(RENDER_APP, 'Benchmark app: the canaries the browser renders.'),
+  ]
+    .map(entity => JSON.stringify(entity, null, 2))
+    .join('\n---\n');
+}

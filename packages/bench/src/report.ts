@@ -1,0 +1,101 @@
+/* The benchmark's result rows and how they are printed. */
+import type { BundleSize, RenderTiming } from './frontend';
+
+export interface ScaleRow {
+  clusters: number;
+  /** Canaries the backend sees in all clusters together. */
+  canaries: number;
+  /** Our `GET /canaries?entityRef=` for the bench entity (one canary per cluster). */
+  summaryP50Ms: number | null;
+  summaryP99Ms: number | null;
+  /** Backstage's Kubernetes backend, `POST /resources/custom/query`, same entity and canaries. */
+  peerP50Ms: number | null;
+  peerP99Ms: number | null;
+  /** peer p99 / ours p99. */
+  ratio: number | null;
+  /** From a status PATCH of the bench canary to its `canary-changed` message on our stream. */
+  freshnessP50Ms: number | null;
+  freshnessP95Ms: number | null;
+  /** The same until every proxied view of that API server has announced the change. */
+  freshnessAllClustersP95Ms: number | null;
+  freshnessMissed: number | null;
+  /** API-server requests one page view of our endpoint causes (target 0). */
+  apiRequestsPerPageView: number | null;
+  /** Bytes the backend sent to any API server per page view of ours (0 = no request at all). */
+  apiBytesSentPerPageView: number | null;
+  apiRequestsPerPeerPageView: number | null;
+  /** API-server requests of the backend per minute with nobody looking (watches only). */
+  apiRequestsPerMinute: number | null;
+  /** Prometheus queries per metrics refresh, all clusters together and per cluster. */
+  promQueriesPerRefresh: number | null;
+  promQueriesPerRefreshPerCluster: number | null;
+  /** The backend process after a full GC, once synced and measured. */
+  rssMb: number;
+  heapMb: number;
+  /** CPU time of the backend from its start until all clusters were synced. */
+  cpuSeconds: number;
+  idleCpuSecondsPerMinute: number;
+  /** From spawning the backend to all clusters `ok` with every bench canary listed. */
+  syncSeconds: number | null;
+  errors: string[];
+}
+
+export interface FrontendResult {
+  bundle: BundleSize | { error: string };
+  render: RenderTiming | { error: string } | null;
+}
+
+export interface BenchResults {
+  generatedAt: string;
+  machine: { cpus: number; node: string; platform: string };
+  settings: Record<string, unknown>;
+  rows: ScaleRow[];
+  frontend: FrontendResult;
+  /** Whether our backend plugin was present (otherwise only peer figures exist). */
+  ourPluginPresent: boolean;
+}
+
+function cell(value: number | null | undefined, digits = 1): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return '–';
+  return value.toFixed(digits);
+}
+
+/** A fixed-width table, one line per scale. */
+export function formatTable(rows: ScaleRow[]): string {
+  const columns: [string, (row: ScaleRow) => string][] = [
+    ['clusters', r => String(r.clusters)],
+    ['canaries', r => String(r.canaries)],
+    ['ours p50/p99 ms', r => `${cell(r.summaryP50Ms)}/${cell(r.summaryP99Ms)}`],
+    ['peer p50/p99 ms', r => `${cell(r.peerP50Ms, 0)}/${cell(r.peerP99Ms, 0)}`],
+    ['ratio', r => cell(r.ratio, 0)],
+    [
+      'fresh p50/p95 ms',
+      r => `${cell(r.freshnessP50Ms, 0)}/${cell(r.freshnessP95Ms, 0)}`,
+    ],
+    ['api req/view', r => cell(r.apiRequestsPerPageView, 2)],
+    ['peer req/view', r => cell(r.apiRequestsPerPeerPageView, 1)],
+    ['api req/min', r => cell(r.apiRequestsPerMinute, 1)],
+    [
+      'prom q/refresh',
+      r =>
+        `${cell(r.promQueriesPerRefresh, 1)} (${cell(
+          r.promQueriesPerRefreshPerCluster,
+          1,
+        )}/cl)`,
+    ],
+    ['rss MB', r => cell(r.rssMb, 0)],
+    ['heap MB', r => cell(r.heapMb, 0)],
+    ['cpu s', r => cell(r.cpuSeconds, 1)],
+    ['idle cpu s/min', r => cell(r.idleCpuSecondsPerMinute, 2)],
+  ];
+  const cells = [
+    columns.map(([title]) => title),
+    ...rows.map(row => columns.map(([, get]) => get(row))),
+  ];
+  const widths = columns.map((_, i) =>
+    Math.max(...cells.map(line => line[i].length)),
+  );
+  return cells
+    .map(line => line.map((text, i) => text.padStart(widths[i])).join('  '))
+    .join('\n');
+}
