@@ -132,14 +132,11 @@ export async function reconcileServer(
       });
     }
   });
-  if (missing.length > 0 || deleted > 0) {
-    log(
-      `  ${server}: created ${missing.length} canaries in ${(
-        (performance.now() - started) /
-        1000
-      ).toFixed(1)} s, deleted ${deleted}`,
-    );
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (missing.length > 0) {
+    log(`  ${server}: created ${missing.length} canaries in ${seconds} s`);
   }
+  if (deleted > 0) log(`  ${server}: deleted ${deleted} canaries`);
   const after = await benchCanaries(client);
   const count = [...after.values()].reduce((sum, names) => sum + names.size, 0);
   const expected = plans.reduce((sum, plan) => sum + plan.canaries.length, 0);
