@@ -1,0 +1,6 @@
+/**
+ * Backend plugin for Progressive Delivery with Flagger.
+ *
+ * @packageDocumentation
+ */
+export { progressiveDeliveryPlugin as default } from './plugin';

@@ -1,0 +1,56 @@
+import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { progressiveDeliveryPermissions } from '@progressive-delivery/plugin-progressive-delivery-common';
+import { createRouter } from './router';
+import { createServices } from './service/createServices';
+
+/**
+ * The Progressive Delivery backend plugin: watches Flagger canaries across the configured
+ * clusters, summarizes them for catalog entities and answers Flagger's gate webhooks.
+ *
+ * @public
+ */
+export const progressiveDeliveryPlugin = createBackendPlugin({
+  pluginId: 'progressive-delivery',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        userInfo: coreServices.userInfo,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        database: coreServices.database,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+      },
+      async init(deps) {
+        deps.permissionsRegistry.addPermissions(progressiveDeliveryPermissions);
+        const services = await createServices({
+          config: deps.config,
+          logger: deps.logger,
+          database: await deps.database.getClient(),
+          catalog: deps.catalog,
+          permissions: deps.permissions,
+          auditor: deps.auditor,
+        });
+        await services.start();
+        deps.lifecycle.addShutdownHook(() => services.stop());
+        deps.httpRouter.use(
+          await createRouter({
+            service: services.service,
+            store: services.store,
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+          }),
+        );
+        // Flagger calls the gate and event webhooks and cannot send a Backstage token.
+        deps.httpRouter.addAuthPolicy({ path: '/webhooks', allow: 'unauthenticated' });
+        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+      },
+    });
+  },
+});
