@@ -5,7 +5,7 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('pd_decisions', table => {
-    table.comment('A person\'s decision on a Flagger gate, bound to one revision of one canary');
+    table.comment('A decision a person made on a Flagger gate, bound to one revision of one canary');
     table.bigIncrements('id');
     table.string('cluster').notNullable();
     table.string('namespace').notNullable();
@@ -53,7 +53,7 @@ exports.up = async function up(knex) {
     table.unique(['cluster', 'namespace', 'name', 'revision'], { indexName: 'pd_rollouts_one_per_revision' });
   });
   await knex.schema.createTable('pd_flagger_events', table => {
-    table.comment("Flagger's event webhook calls, kept beyond Kubernetes' event TTL");
+    table.comment('Calls of the Flagger event webhook, kept beyond the event TTL of Kubernetes');
     table.bigIncrements('id');
     table.string('cluster').notNullable();
     table.string('namespace').notNullable();

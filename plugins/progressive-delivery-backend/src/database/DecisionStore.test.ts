@@ -1,0 +1,93 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import { DecisionStore } from './DecisionStore';
+
+// `npm test` starts a PostgreSQL on loopback and sets this variable; it requires both engines.
+const ids: TestDatabaseId[] =
+  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING || process.env.PD_SANDBOX_REQUIRED
+    ? ['SQLITE_3', 'POSTGRES_15']
+    : ['SQLITE_3'];
+const databases = TestDatabases.create({ ids });
+
+const ref = { cluster: 'prod', namespace: 'shop', name: 'checkout' };
+
+describe.each(databases.eachSupportedId())('DecisionStore on %p', databaseId => {
+  async function store() {
+    const knex = await databases.init(databaseId);
+    return { knex, store: await DecisionStore.create(knex) };
+  }
+
+  it('records a decision once, treats a repeat as harmless and refuses the opposite', async () => {
+    const { store: decisions } = await store();
+    const first = await decisions.decide({ ref, revision: 'r1', action: 'promote', actor: 'user:default/ana', comment: 'go' });
+    expect(first.outcome).toBe('accepted');
+    expect(first.decision).toMatchObject({ action: 'promote', decidedBy: 'user:default/ana', comment: 'go' });
+    expect((await decisions.decide({ ref, revision: 'r1', action: 'promote', actor: 'user:default/bo' })).outcome).toBe('repeated');
+    const conflict = await decisions.decide({ ref, revision: 'r1', action: 'rollback', actor: 'user:default/bo' });
+    expect(conflict).toMatchObject({ outcome: 'conflict', decision: { action: 'promote', decidedBy: 'user:default/ana' } });
+  });
+
+  it('binds decisions to one revision', async () => {
+    const { store: decisions } = await store();
+    await decisions.decide({ ref, revision: 'r1', action: 'promote', actor: 'user:default/ana' });
+    expect(await decisions.decision(ref, 'r2', 'verdict')).toBeUndefined();
+    expect(await decisions.decision({ ...ref, cluster: 'dev' }, 'r1', 'verdict')).toBeUndefined();
+  });
+
+  it('lets exactly one of two concurrent promote and rollback decisions win', async () => {
+    const { store: decisions } = await store();
+    const results = await Promise.all([
+      decisions.decide({ ref, revision: 'r9', action: 'promote', actor: 'user:default/ana' }),
+      decisions.decide({ ref, revision: 'r9', action: 'rollback', actor: 'user:default/bo' }),
+    ]);
+    expect(results.map(r => r.outcome).sort()).toEqual(['accepted', 'conflict']);
+    const stored = await decisions.decision(ref, 'r9', 'verdict');
+    expect(results.find(r => r.outcome === 'accepted')!.decision.action).toBe(stored!.action);
+  });
+
+  it('toggles pause and resume on the same revision', async () => {
+    const { store: decisions } = await store();
+    await decisions.decide({ ref, revision: 'r1', action: 'pause', actor: 'user:default/ana' });
+    await decisions.markApplied(ref, 'r1', 'traffic', 'checksum-a');
+    expect((await decisions.decide({ ref, revision: 'r1', action: 'resume', actor: 'user:default/ana' })).outcome).toBe('accepted');
+    const traffic = await decisions.decision(ref, 'r1', 'traffic');
+    expect(traffic).toMatchObject({ action: 'resume', appliedAt: undefined });
+  });
+
+  it('keeps decisions across a restart and marks them applied only once', async () => {
+    const { knex, store: before } = await store();
+    await before.decide({ ref, revision: 'r1', action: 'approve-rollout', actor: 'user:default/ana' });
+    const after = await DecisionStore.create(knex);
+    await after.markApplied(ref, 'r1', 'start', 'c1');
+    const applied = (await after.decision(ref, 'r1', 'start'))!.appliedAt;
+    expect(applied).toBeDefined();
+    await after.markApplied(ref, 'r1', 'start', 'c2');
+    expect((await after.decision(ref, 'r1', 'start'))!.appliedAt).toBe(applied);
+  });
+
+  it('records every attempt, also the refused ones', async () => {
+    const { store: decisions } = await store();
+    await decisions.recordAttempt({ ref, revision: 'r1', action: 'promote', actor: 'user:default/ana', outcome: 'accepted' });
+    await decisions.recordAttempt({ ref, revision: 'r1', action: 'rollback', actor: 'user:default/bo', outcome: 'conflict', message: 'Already decided: promote' });
+    expect((await decisions.attempts(ref)).map((a: any) => [a.actor, a.outcome])).toEqual([
+      ['user:default/ana', 'accepted'],
+      ['user:default/bo', 'conflict'],
+    ]);
+  });
+
+  it('keeps one history record per revision, newest first, with its decisions', async () => {
+    const { store: decisions } = await store();
+    await decisions.rolloutStarted(ref, 'r1', ['shop:v1'], '2026-11-23T01:00:00.000Z');
+    await decisions.rolloutStarted(ref, 'r1', ['shop:v1'], '2026-11-23T01:00:05.000Z');
+    await decisions.rolloutEnded(ref, 'r1', 'failed', '2026-11-23T01:05:00.000Z', 'success rate 70.07% < 99%');
+    await decisions.rolloutStarted(ref, 'r2', ['shop:v2'], '2026-11-23T02:00:00.000Z');
+    await decisions.decide({ ref, revision: 'r2', action: 'promote', actor: 'user:default/ana', comment: 'ship' });
+    await decisions.rolloutEnded(ref, 'r3', 'succeeded', '2026-11-23T03:00:00.000Z', undefined, [], false);
+    const history = await decisions.history([ref]);
+    expect(history.map(h => [h.revision, h.outcome])).toEqual([
+      ['r2', 'in-progress'],
+      ['r1', 'failed'],
+    ]);
+    expect(history[1]).toMatchObject({ startedAt: '2026-11-23T01:00:00.000Z', failureReason: 'success rate 70.07% < 99%' });
+    expect(history[0].decisions[0]).toMatchObject({ action: 'promote', comment: 'ship' });
+  });
+});
