@@ -45,7 +45,7 @@ export function buildAppIfNeeded(log: (line: string) => void) {
   const build = spawnSync('npx', ['backstage-cli', 'package', 'build'], {
     cwd: appDir,
     encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=4096' },
+    env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '--max-old-space-size=4096' },
   });
   if (build.status !== 0) {
     throw new Error(`App build failed:\n${build.stdout}\n${build.stderr}`);
