@@ -183,3 +183,24 @@ describe('parseDurationSeconds', () => {
     expect(parseDurationSeconds(undefined, 60)).toBe(60);
   });
 });
+
+describe('summarizeCanary on a real failed release', () => {
+  it('names the failed metric check with its value and threshold, from the captured events', () => {
+    const failed = require('../__fixtures__/failed-release.json');
+    const summary = summarizeCanary(
+      {
+        ref: { cluster: 'prod', namespace: 'tap-apps', name: 'hello-contour' },
+        object: failed.canary,
+        events: failed.events,
+        revision: revisionKey(failed.canary),
+      },
+      context(),
+    );
+    expect(summary.phase).toBe('Failed');
+    expect(summary.state.headline).toBe('Rolled back: success rate 60.00% < 99%');
+    expect(summary.events[0].category).toBe('failure');
+    expect(summary.events.map(e => e.category)).toEqual(
+      expect.arrayContaining(['initialization', 'new-revision', 'advance', 'halt', 'rollback', 'failure']),
+    );
+  });
+});
