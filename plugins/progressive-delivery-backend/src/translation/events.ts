@@ -30,7 +30,8 @@ const iso = (value: string | Date) => new Date(value).toISOString();
 /** Kubernetes Events about one Canary, classified, newest first. */
 export function toCanaryEvents(events: Obj[]): CanaryEvent[] {
   return events
-    .map(event => ({
+    .map((event, order) => ({
+      order,
       category: classifyEventMessage(event.message ?? ''),
       type: (event.type === 'Warning' ? 'Warning' : 'Normal') as CanaryEvent['type'],
       message: event.message ?? '',
@@ -38,5 +39,7 @@ export function toCanaryEvents(events: Obj[]): CanaryEvent[] {
       lastSeen: iso(time(event, 'last')),
       count: event.count ?? 1,
     }))
-    .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+    // Timestamps have second precision; within a second, later in the list is newer.
+    .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen) || b.order - a.order)
+    .map(({ order: _order, ...event }) => event);
 }
