@@ -21,5 +21,6 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 export async function screenshot(page: Page, dir: string, name: string) {
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  // Viewport captures: Backstage's fixed sidebar garbles full-page ones.
+  await page.screenshot({ path: join(dir, `${name}.png`) });
 }
