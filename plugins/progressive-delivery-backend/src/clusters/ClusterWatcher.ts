@@ -441,8 +441,3 @@ export function compareEvents(a: Obj, b: Obj): number {
   if (byCreation !== 0 && !Number.isNaN(byCreation)) return byCreation;
   return Number(a.metadata?.resourceVersion ?? 0) - Number(b.metadata?.resourceVersion ?? 0);
 }
-
-/** @deprecated kept for callers that format watch errors; messages now come from {@link KubeRequestError}. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import {
   CanaryRef,
@@ -6,33 +7,51 @@ import {
   ClusterStatus,
   StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { ClusterConfig } from '../service/config';
+import { ClusterConfig, readProgressiveDeliveryConfig } from '../service/config';
 import { CanaryStore, WatchedCanary } from '../service/types';
 import { revisionKey } from '../translation/revision';
 import { ClusterChange, ClusterWatcher } from './ClusterWatcher';
-import { parseLabelSelector } from './labelSelector';
+import { KubeTransport } from './KubeTransport';
+import { LabelRequirement, parseLabelSelector } from './labelSelector';
 
 type Obj = Record<string, any>;
 
-/** Lookups by workload name, rebuilt lazily after a change so page views stay O(matches). */
-interface ClusterIndex {
-  byTargetName: Map<string, Obj[]>;
-  byWorkloadLabel: Map<string, Obj[]>;
+export interface KubernetesCanaryStoreOptions {
+  clusters: ClusterConfig[];
+  logger: LoggerService;
+  /** Longest wait between reconnect attempts to an unreachable API server. Default 30 s. */
+  maxBackoffMs?: number;
+  /** Health of each cluster's Prometheus, for `getClusterStatuses()`; see {@link KubernetesCanaryStore.setPrometheusStatus}. */
+  prometheusStatus?: (cluster: string) => ClusterStatus['prometheus'];
+  /**
+   * Changes that arrive within this window are sent once per canary. Default 20 ms: a
+   * burst (an initial list, Flagger writing status and an event together) becomes one
+   * message per canary while a single change still reaches the browser at once.
+   */
+  coalesceMs?: number;
+  /** For tests: requests to a cluster go through this instead of its API server. */
+  transportFor?: (cluster: ClusterConfig) => KubeTransport;
+  reflectorOptions?: { initialBackoffMs?: number; watchTimeoutSeconds?: number; pageSize?: number };
 }
 
-/** Watch caches of every configured cluster, behind the `CanaryStore` contract. */
+/**
+ * Watch caches of every configured cluster, behind the `CanaryStore` contract. Page views
+ * (`findCanaries`, `getCanary`) are served from memory through indexes; only `fetchCanary`
+ * talks to an API server.
+ */
 export class KubernetesCanaryStore implements CanaryStore {
   readonly #watchers = new Map<string, ClusterWatcher>();
   readonly #listeners = new Set<(message: StreamMessage) => void>();
-  readonly #indexes = new Map<string, ClusterIndex | undefined>();
-  readonly #prometheusStatus: (cluster: string) => ClusterStatus['prometheus'];
+  readonly #logger: LoggerService;
+  readonly #coalesceMs: number;
+  readonly #pending = new Map<string, StreamMessage>();
+  #flushTimer?: NodeJS.Timeout;
+  #prometheusStatus: (cluster: string) => ClusterStatus['prometheus'];
+  #started?: Promise<void>;
 
-  constructor(options: {
-    clusters: ClusterConfig[];
-    logger: LoggerService;
-    maxBackoffMs: number;
-    prometheusStatus?: (cluster: string) => ClusterStatus['prometheus'];
-  }) {
+  constructor(options: KubernetesCanaryStoreOptions) {
+    this.#logger = options.logger;
+    this.#coalesceMs = options.coalesceMs ?? 20;
     this.#prometheusStatus = options.prometheusStatus ?? (() => ({ status: 'not-configured' }));
     for (const cluster of options.clusters) {
       this.#watchers.set(
@@ -41,19 +60,49 @@ export class KubernetesCanaryStore implements CanaryStore {
           cluster,
           logger: options.logger,
           maxBackoffMs: options.maxBackoffMs,
+          transport: options.transportFor?.(cluster),
+          reflectorOptions: options.reflectorOptions,
           onChange: change => this.#changed(cluster.name, change),
         }),
       );
     }
   }
 
+  /** Lets the summarizer's metrics cache report each cluster's Prometheus health here. */
+  setPrometheusStatus(status: (cluster: string) => ClusterStatus['prometheus']) {
+    this.#prometheusStatus = status;
+  }
+
+  /**
+   * Starts every cluster's watches and returns at once: one unreachable API server never
+   * delays the plugin's start or the other clusters. {@link ready} waits for the first lists.
+   */
   async start(): Promise<void> {
-    // Clusters start independently: one unreachable API server never delays the others.
-    for (const watcher of this.#watchers.values()) void watcher.start();
+    this.#started ??= Promise.all(
+      [...this.#watchers.values()].map(watcher =>
+        watcher.start().catch(error => this.#logger.warn(`Cluster ${watcher.name} did not start: ${error}`)),
+      ),
+    ).then(() => undefined);
+  }
+
+  /** Resolves when every cluster had its first list attempt, or after `timeoutMs`. */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    if (!this.#started) await this.start();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#started,
+      new Promise<void>(resolve => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   async stop(): Promise<void> {
     await Promise.all([...this.#watchers.values()].map(watcher => watcher.stop()));
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    this.#pending.clear();
   }
 
   clusterNames(): string[] {
@@ -75,6 +124,7 @@ export class KubernetesCanaryStore implements CanaryStore {
     return this.#watchers.has(cluster);
   }
 
+  /** False while the cluster's API server is unreachable or not yet listed: its summaries are not fresh. */
   isFresh(cluster: string): boolean {
     return this.#watchers.get(cluster)?.fresh ?? false;
   }
@@ -87,7 +137,11 @@ export class KubernetesCanaryStore implements CanaryStore {
 
   async fetchCanary(ref: CanaryRef): Promise<WatchedCanary | undefined> {
     const watcher = this.#watchers.get(ref.cluster);
-    if (!watcher) throw new NotFoundError(`Unknown cluster "${ref.cluster}"`);
+    if (!watcher) {
+      throw new NotFoundError(
+        `Unknown cluster "${ref.cluster}"; configured clusters: ${this.clusterNames().join(', ') || 'none'}.`,
+      );
+    }
     const object = await watcher.fetchCanary(ref.namespace, ref.name);
     return object ? this.#watched(watcher, object) : undefined;
   }
@@ -98,43 +152,57 @@ export class KubernetesCanaryStore implements CanaryStore {
     return watcher ? watcher.listCanaries().map(object => this.#watched(watcher, object)) : [];
   }
 
+  /** The MetricTemplate a canary's metric refers to, from the watch cache. */
+  getMetricTemplate(cluster: string, namespace: string, name: string): Obj | undefined {
+    return this.#watchers.get(cluster)?.getMetricTemplate(namespace, name);
+  }
+
+  /**
+   * The canaries that belong to an entity: by target name or `carto.run/workload-name` of the
+   * target Deployment (within `namespace` when set), by explicit reference, and by label
+   * selector. Sorted by cluster, namespace, name.
+   *
+   * @throws InputError when the label selector is malformed
+   */
   findCanaries(selector: CanarySelector): WatchedCanary[] {
-    const matchesLabels = selector.labelSelector ? parseLabelSelector(selector.labelSelector) : undefined;
-    const found = new Map<string, WatchedCanary>();
+    const labels = selector.labelSelector ? parseLabelSelector(selector.labelSelector) : undefined;
+    const inNamespace = (canaryKey: string) =>
+      !selector.namespace || canaryKey.startsWith(`${selector.namespace}/`);
+    const found: WatchedCanary[] = [];
     for (const watcher of this.#watchers.values()) {
-      const add = (object: Obj | undefined) => {
-        if (!object) return;
-        const key = `${watcher.name}/${object.metadata.namespace}/${object.metadata.name}`;
-        if (!found.has(key)) found.set(key, this.#watched(watcher, object));
-      };
-      const inNamespace = (object: Obj) =>
-        !selector.namespace || object.metadata.namespace === selector.namespace;
-      const index = this.#index(watcher);
+      const keys = new Set<string>();
       for (const name of selector.workloadNames) {
-        (index.byTargetName.get(name) ?? []).filter(inNamespace).forEach(add);
-        (index.byWorkloadLabel.get(name) ?? []).filter(inNamespace).forEach(add);
+        for (const canaryKey of watcher.canaryKeysByTargetName(name)) {
+          if (inNamespace(canaryKey)) keys.add(canaryKey);
+        }
+        for (const canaryKey of watcher.canaryKeysByWorkload(name)) {
+          if (inNamespace(canaryKey)) keys.add(canaryKey);
+        }
       }
       for (const reference of selector.canaries) {
         if (!reference.cluster || reference.cluster === watcher.name) {
-          add(watcher.getCanary(reference.namespace, reference.name));
+          keys.add(`${reference.namespace}/${reference.name}`);
         }
       }
-      if (matchesLabels) {
-        for (const object of watcher.listCanaries()) {
-          if (inNamespace(object) && matchesLabels(object.metadata.labels ?? {})) add(object);
+      if (labels) {
+        for (const canaryKey of labelCandidates(watcher, labels.requirements, selector.namespace)) {
+          if (!inNamespace(canaryKey) || keys.has(canaryKey)) continue;
+          if (labels.matches(watcher.getCanaryByKey(canaryKey)?.metadata?.labels)) keys.add(canaryKey);
         }
+      }
+      for (const canaryKey of keys) {
+        const object = watcher.getCanaryByKey(canaryKey);
+        if (object) found.push(this.#watched(watcher, object));
       }
     }
-    return [...found.values()].sort((a, b) =>
-      `${a.ref.cluster}/${a.ref.namespace}/${a.ref.name}`.localeCompare(
-        `${b.ref.cluster}/${b.ref.namespace}/${b.ref.name}`,
-      ),
-    );
+    return found.sort(compareRefs);
   }
 
   subscribe(listener: (message: StreamMessage) => void): () => void {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
   }
 
   #watched(watcher: ClusterWatcher, object: Obj): WatchedCanary {
@@ -150,57 +218,116 @@ export class KubernetesCanaryStore implements CanaryStore {
     };
   }
 
-  #index(watcher: ClusterWatcher): ClusterIndex {
-    let index = this.#indexes.get(watcher.name);
-    if (!index) {
-      index = { byTargetName: new Map(), byWorkloadLabel: new Map() };
-      const workloadOfDeployment = new Map<string, string>();
-      for (const deployment of watcher.listDeployments()) {
-        const workload = deployment.metadata?.labels?.['carto.run/workload-name'];
-        if (workload) {
-          workloadOfDeployment.set(`${deployment.metadata.namespace}/${deployment.metadata.name}`, workload);
+  #changed(cluster: string, change: ClusterChange) {
+    const at = () => new Date().toISOString();
+    const canaryChanged = (namespace: string, name: string) =>
+      this.#enqueue(`${cluster}/${namespace}/${name}`, {
+        type: 'canary-changed',
+        ref: { cluster, namespace, name },
+        at: at(),
+      });
+    switch (change.kind) {
+      case 'canary':
+        canaryChanged(change.namespace, change.name);
+        break;
+      case 'event':
+        canaryChanged(change.namespace, change.canaryName);
+        break;
+      case 'deployment': {
+        const watcher = this.#watchers.get(cluster);
+        const target = change.name.replace(/-primary$/, '');
+        const keys = new Set([
+          ...(watcher?.canaryKeysByTarget(change.namespace, change.name) ?? []),
+          ...(target !== change.name ? watcher?.canaryKeysByTarget(change.namespace, target) ?? [] : []),
+        ]);
+        for (const canaryKey of keys) {
+          canaryChanged(change.namespace, canaryKey.slice(change.namespace.length + 1));
         }
+        break;
       }
-      for (const canary of watcher.listCanaries()) {
-        const target = canary.spec?.targetRef?.name;
-        if (!target) continue;
-        push(index.byTargetName, target, canary);
-        const workload = workloadOfDeployment.get(`${canary.metadata.namespace}/${target}`);
-        if (workload && workload !== target) push(index.byWorkloadLabel, workload, canary);
-      }
-      this.#indexes.set(watcher.name, index);
+      case 'status':
+        this.#enqueue(`cluster:${cluster}`, { type: 'cluster-changed', cluster, at: at() });
+        break;
+      default:
+        // MetricTemplates and Workloads change no summary by themselves (metrics refresh on their own).
+        break;
     }
-    return index;
   }
 
-  #changed(cluster: string, change: ClusterChange) {
-    if (change.kind === 'canary' || change.kind === 'deployment') {
-      this.#indexes.set(cluster, undefined);
-    }
-    const at = new Date().toISOString();
-    let message: StreamMessage | undefined;
-    if (change.kind === 'canary') {
-      message = { type: 'canary-changed', ref: { cluster, namespace: change.namespace, name: change.name }, at };
-    } else if (change.kind === 'event') {
-      message = { type: 'canary-changed', ref: { cluster, namespace: change.namespace, name: change.canaryName }, at };
-    } else if (change.kind === 'deployment') {
-      const name = change.name.replace(/-primary$/, '');
-      const canary = this.#watchers
-        .get(cluster)
-        ?.listCanaries()
-        .find(c => c.metadata.namespace === change.namespace && c.spec?.targetRef?.name === name);
-      if (canary) {
-        message = { type: 'canary-changed', ref: { cluster, namespace: change.namespace, name: canary.metadata.name }, at };
+  #enqueue(key: string, message: StreamMessage) {
+    this.#pending.set(key, message);
+    if (this.#flushTimer) return;
+    this.#flushTimer = setTimeout(() => this.#flush(), this.#coalesceMs);
+  }
+
+  #flush() {
+    this.#flushTimer = undefined;
+    const messages = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const message of messages) {
+      for (const listener of this.#listeners) {
+        try {
+          listener(message);
+        } catch (error) {
+          this.#logger.warn(`A canary change listener failed: ${error}`);
+        }
       }
-    } else if (change.kind === 'status') {
-      message = { type: 'cluster-changed', cluster, at };
     }
-    if (message) for (const listener of this.#listeners) listener(message);
   }
 }
 
-function push(map: Map<string, Obj[]>, key: string, value: Obj) {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
+/**
+ * The canaries a label selector can match, from the most selective indexed requirement
+ * (`key=value`, `key in (...)`, `key`). Selectors made only of negations can match objects
+ * without the label, so they fall back to the namespace (or every canary of the cluster).
+ */
+function labelCandidates(
+  watcher: ClusterWatcher,
+  requirements: LabelRequirement[],
+  namespace: string | undefined,
+): Iterable<string> {
+  let best: Set<string> | ReadonlySet<string> | undefined;
+  for (const requirement of requirements) {
+    let candidates: Set<string> | ReadonlySet<string> | undefined;
+    if (requirement.operator === 'in') {
+      candidates =
+        requirement.values.length === 1
+          ? watcher.canaryKeysWithLabel(requirement.key, requirement.values[0])
+          : new Set(requirement.values.flatMap(value => [...watcher.canaryKeysWithLabel(requirement.key, value)]));
+    } else if (requirement.operator === 'exists') {
+      candidates = watcher.canaryKeysWithLabel(requirement.key);
+    }
+    if (candidates && (!best || candidates.size < best.size)) best = candidates;
+  }
+  if (best) return best;
+  return namespace ? watcher.canaryKeysInNamespace(namespace) : watcher.allCanaryKeys();
+}
+
+function compareRefs(a: WatchedCanary, b: WatchedCanary): number {
+  return (
+    compare(a.ref.cluster, b.ref.cluster) ||
+    compare(a.ref.namespace, b.ref.namespace) ||
+    compare(a.ref.name, b.ref.name)
+  );
+}
+
+function compare(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+/**
+ * Builds the store from Backstage config (`kubernetes.clusterLocatorMethods` and
+ * `progressiveDelivery.*`). Call `start()` (or let the plugin's lifecycle do it) before use.
+ */
+export function createCanaryStore(options: {
+  config: Config;
+  logger: LoggerService;
+}): KubernetesCanaryStore {
+  const config = readProgressiveDeliveryConfig(options.config);
+  return new KubernetesCanaryStore({
+    clusters: config.clusters,
+    logger: options.logger,
+    maxBackoffMs: config.maxBackoffMs,
+  });
 }

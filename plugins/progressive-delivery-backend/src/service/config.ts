@@ -1,5 +1,6 @@
-import { Config } from '@backstage/config';
+import { Config, readDurationFromConfig } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import { durationToMilliseconds } from '@backstage/types';
 
 /** One cluster, read from the Kubernetes plugin's `config` cluster locator. */
 export interface ClusterConfig {
@@ -10,12 +11,15 @@ export interface ClusterConfig {
   caData?: string;
   caFile?: string;
   skipTLSVerify: boolean;
+  /** The Prometheus that Flagger of this cluster queries. */
   prometheusUrl?: string;
+  /** Browser-reachable Prometheus for links; defaults to `prometheusUrl`. */
   prometheusExternalUrl?: string;
 }
 
 export interface ProgressiveDeliveryConfig {
   clusters: ClusterConfig[];
+  /** Without trailing slash. */
   webhookBaseUrl?: string;
   sharedSecret?: string;
   prometheusTimeoutMs: number;
@@ -23,46 +27,131 @@ export interface ProgressiveDeliveryConfig {
   maxBackoffMs: number;
 }
 
-const SUPPORTED_AUTH_PROVIDERS = ['serviceAccount'];
+/**
+ * Auth providers of the Kubernetes plugin this backend can use. It needs a credential of its
+ * own: Flagger's webhook calls carry no user, and the watches run with nobody signed in.
+ */
+export const SUPPORTED_AUTH_PROVIDERS = ['serviceAccount'];
+
+const DEFAULTS = {
+  prometheusTimeoutMs: 3_000,
+  metricsRefreshIntervalMs: 10_000,
+  maxBackoffMs: 30_000,
+};
 
 /**
- * Clusters come from the same `kubernetes.clusterLocatorMethods` (type `config`) that
- * Backstage's Kubernetes plugin and TDP read, so they are configured once.
+ * Reads clusters from the same `kubernetes.clusterLocatorMethods` (type `config`) that
+ * Backstage's Kubernetes plugin and TDP read, so they are configured once, plus the plugin's
+ * own `progressiveDelivery` settings.
+ *
+ * @throws InputError naming the cluster and the key when something cannot work
  */
 export function readProgressiveDeliveryConfig(config: Config): ProgressiveDeliveryConfig {
   const own = config.getOptionalConfig('progressiveDelivery');
   const clusters: ClusterConfig[] = [];
-  for (const method of config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? []) {
+  const methods = config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
+  for (const method of methods) {
     if (method.getString('type') !== 'config') continue;
     for (const cluster of method.getOptionalConfigArray('clusters') ?? []) {
-      const name = cluster.getString('name');
-      const authProvider = cluster.getOptionalString('authProvider') ?? 'serviceAccount';
-      if (!SUPPORTED_AUTH_PROVIDERS.includes(authProvider)) {
-        throw new InputError(
-          `Cluster "${name}" uses authProvider "${authProvider}"; the Progressive Delivery backend supports ${SUPPORTED_AUTH_PROVIDERS.join(', ')} (a server-side credential, since Flagger's webhooks carry no user).`,
-        );
-      }
-      const prometheus = own?.getOptionalConfig(`clusters.${name}.prometheus`);
-      clusters.push({
-        name,
-        title: cluster.getOptionalString('title'),
-        url: cluster.getString('url'),
-        serviceAccountToken: cluster.getOptionalString('serviceAccountToken'),
-        caData: cluster.getOptionalString('caData'),
-        caFile: cluster.getOptionalString('caFile'),
-        skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,
-        prometheusUrl: prometheus?.getOptionalString('url'),
-        prometheusExternalUrl:
-          prometheus?.getOptionalString('externalUrl') ?? prometheus?.getOptionalString('url'),
-      });
+      clusters.push(readCluster(cluster, own));
     }
   }
+
+  const names = new Set<string>();
+  for (const cluster of clusters) {
+    if (names.has(cluster.name)) {
+      throw new InputError(
+        `Cluster "${cluster.name}" is configured twice in kubernetes.clusterLocatorMethods; cluster names must be unique.`,
+      );
+    }
+    names.add(cluster.name);
+  }
+  for (const name of own?.getOptionalConfig('clusters')?.keys() ?? []) {
+    if (!names.has(name)) {
+      throw new InputError(
+        `progressiveDelivery.clusters.${name} refers to cluster "${name}", which kubernetes.clusterLocatorMethods does not configure; configured clusters: ${
+          [...names].join(', ') || 'none'
+        }.`,
+      );
+    }
+  }
+
+  const webhookBaseUrl = own?.getOptionalString('webhooks.baseUrl');
+  if (webhookBaseUrl !== undefined) checkUrl(webhookBaseUrl, 'progressiveDelivery.webhooks.baseUrl');
+
   return {
     clusters,
-    webhookBaseUrl: own?.getOptionalString('webhooks.baseUrl')?.replace(/\/+$/, ''),
-    sharedSecret: own?.getOptionalString('webhooks.sharedSecret'),
-    prometheusTimeoutMs: own?.getOptionalNumber('prometheus.timeoutMs') ?? 3000,
-    metricsRefreshIntervalMs: own?.getOptionalNumber('prometheus.refreshIntervalMs') ?? 10000,
-    maxBackoffMs: own?.getOptionalNumber('watch.maxBackoffMs') ?? 30000,
+    webhookBaseUrl: webhookBaseUrl?.replace(/\/+$/, ''),
+    sharedSecret: own?.getOptionalString('webhooks.sharedSecret') || undefined,
+    prometheusTimeoutMs: readMilliseconds(own, 'prometheus.timeout', DEFAULTS.prometheusTimeoutMs),
+    metricsRefreshIntervalMs: readMilliseconds(own, 'prometheus.refreshInterval', DEFAULTS.metricsRefreshIntervalMs),
+    maxBackoffMs: readMilliseconds(own, 'watch.maxBackoff', DEFAULTS.maxBackoffMs),
   };
+}
+
+function readCluster(cluster: Config, own: Config | undefined): ClusterConfig {
+  const name = cluster.getString('name');
+  const where = `Cluster "${name}" in kubernetes.clusterLocatorMethods`;
+  const authProvider = cluster.getOptionalString('authProvider') ?? 'serviceAccount';
+  if (!SUPPORTED_AUTH_PROVIDERS.includes(authProvider)) {
+    throw new InputError(
+      `${where} uses authProvider "${authProvider}", which the Progressive Delivery backend does not support; supported: ${SUPPORTED_AUTH_PROVIDERS.join(
+        ', ',
+      )} (with serviceAccountToken). The backend watches clusters and answers Flagger's webhooks with no user signed in, so it needs a credential of its own.`,
+    );
+  }
+  const url = cluster.getString('url');
+  checkUrl(url, `${where}: url`);
+  const prometheus = own?.getOptionalConfig(`clusters.${name}.prometheus`);
+  const prometheusUrl = prometheus?.getOptionalString('url')?.replace(/\/+$/, '');
+  if (prometheusUrl) checkUrl(prometheusUrl, `progressiveDelivery.clusters.${name}.prometheus.url`);
+  const externalUrl = prometheus?.getOptionalString('externalUrl')?.replace(/\/+$/, '');
+  if (externalUrl) checkUrl(externalUrl, `progressiveDelivery.clusters.${name}.prometheus.externalUrl`);
+  return {
+    name,
+    title: cluster.getOptionalString('title'),
+    url,
+    serviceAccountToken: cluster.getOptionalString('serviceAccountToken') || undefined,
+    caData: cluster.getOptionalString('caData') || undefined,
+    caFile: cluster.getOptionalString('caFile') || undefined,
+    skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,
+    prometheusUrl,
+    prometheusExternalUrl: externalUrl ?? prometheusUrl,
+  };
+}
+
+function checkUrl(value: string, key: string) {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(`${key} is "${value}", which is not a URL; expected e.g. https://host:port`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InputError(`${key} is "${value}"; expected an http:// or https:// URL`);
+  }
+}
+
+/**
+ * A duration key (`'3s'`, `'PT3S'` or `{ seconds: 3 }`); the older `<key>Ms` number is still read.
+ */
+function readMilliseconds(own: Config | undefined, key: string, fallback: number): number {
+  if (!own) return fallback;
+  let value: number | undefined;
+  if (own.has(key)) {
+    try {
+      value = durationToMilliseconds(readDurationFromConfig(own, { key }));
+    } catch (error) {
+      throw new InputError(
+        `progressiveDelivery.${key} is not a duration (${(error as Error).message}); expected e.g. "3s", "PT3S" or { seconds: 3 }`,
+      );
+    }
+  } else {
+    value = own.getOptionalNumber(`${key}Ms`);
+  }
+  if (value === undefined) return fallback;
+  if (!(value > 0)) {
+    throw new InputError(`progressiveDelivery.${key} must be longer than zero`);
+  }
+  return value;
 }
