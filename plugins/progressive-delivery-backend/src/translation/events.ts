@@ -2,32 +2,45 @@ import { CanaryEvent, CanaryEventCategory } from '@progressive-delivery/plugin-p
 
 type Obj = Record<string, any>;
 
-// Flagger gives every event reason "Synced"; the message prefix is what tells them apart.
+/*
+ * Flagger gives every event reason "Synced"; the message is what tells them apart
+ * (pkg/controller/events.go and the scheduler). First match wins, so the specific forms
+ * ("Halt ... waiting for ... approval", "Advance ... primary weight") come before the
+ * general ones.
+ */
 const RULES: Array<[RegExp, CanaryEventCategory]> = [
-  [/waiting for (approval|traffic increase approval|promotion approval)/i, 'gate-wait'],
-  [/^(Confirm-[a-z-]+|Pre-rollout|Post-rollout|Rollback) check .* passed/i, 'gate-pass'],
-  [/^Rolling back|manual webhook invoked/i, 'rollback'],
-  [/^Canary failed|^Promotion of .* failed|Post-rollout hook .* failed/i, 'failure'],
-  [/^Halt|no values found|query failed|not ready/i, 'halt'],
+  [/^all the metrics providers are available|^Initialization done|^Error checking metric providers/i, 'initialization'],
   [/^New revision detected/i, 'new-revision'],
-  [/^Advance|^Starting canary analysis|^Routing all traffic to canary|^Stop traffic mirroring/i, 'advance'],
-  [/^Copying|^Routing all traffic to primary|^Promotion completed/i, 'promotion'],
-  [/^Initialization done|metrics providers are available|^Error checking metric providers/i, 'initialization'],
+  [/^Halt .*advancement waiting for (approval|traffic increase approval|promotion approval)/i, 'gate-wait'],
+  [/^Rollback check .* passed|^Rolling back /i, 'rollback'],
+  [/^(Confirm-rollout|Confirm-traffic-increase|Confirm-promotion|Pre-rollout|Post-rollout) check .* passed/i, 'gate-pass'],
+  [/^Canary failed|^Promotion of .* failed|^Post-rollout hook .* failed/i, 'failure'],
+  [/^Copying |^Routing all traffic to primary|^Advance .* primary weight|^Promotion completed/i, 'promotion'],
+  [/^Advance |^Starting canary analysis|^Routing all traffic to canary|^Stop traffic mirroring/i, 'advance'],
+  [/^Halt |^Prometheus query failed|^Metric query failed| not ready: /i, 'halt'],
 ];
 
 export function classifyEventMessage(message: string): CanaryEventCategory {
   return RULES.find(([pattern]) => pattern.test(message))?.[1] ?? 'other';
 }
 
-const time = (event: Obj, field: 'first' | 'last'): string =>
-  (field === 'first'
-    ? event.firstTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp
-    : event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata?.creationTimestamp
-  )?.toString() ?? new Date(0).toISOString();
+function timestamp(event: Obj, which: 'first' | 'last'): string {
+  const value =
+    which === 'first'
+      ? event.firstTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp
+      : event.series?.lastObservedTime ??
+        event.lastTimestamp ??
+        event.eventTime ??
+        event.firstTimestamp ??
+        event.metadata?.creationTimestamp;
+  const parsed = value ? new Date(value) : undefined;
+  return parsed && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : new Date(0).toISOString();
+}
 
-const iso = (value: string | Date) => new Date(value).toISOString();
-
-/** Kubernetes Events about one Canary, classified, newest first. */
+/**
+ * Kubernetes Events about one Canary (given oldest first, as the store keeps them),
+ * classified and ordered **newest first**, the order a person reads a log of what just happened.
+ */
 export function toCanaryEvents(events: Obj[]): CanaryEvent[] {
   return events
     .map((event, order) => ({
@@ -35,11 +48,11 @@ export function toCanaryEvents(events: Obj[]): CanaryEvent[] {
       category: classifyEventMessage(event.message ?? ''),
       type: (event.type === 'Warning' ? 'Warning' : 'Normal') as CanaryEvent['type'],
       message: event.message ?? '',
-      firstSeen: iso(time(event, 'first')),
-      lastSeen: iso(time(event, 'last')),
-      count: event.count ?? 1,
+      firstSeen: timestamp(event, 'first'),
+      lastSeen: timestamp(event, 'last'),
+      count: Math.max(1, event.series?.count ?? event.count ?? 1),
     }))
-    // Timestamps have second precision; within a second, later in the list is newer.
+    // Timestamps have second precision; within a second, later in the input is newer.
     .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen) || b.order - a.order)
     .map(({ order: _order, ...event }) => event);
 }

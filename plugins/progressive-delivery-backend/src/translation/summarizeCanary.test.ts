@@ -122,7 +122,7 @@ describe('summarizeCanary on real sandbox objects', () => {
       ]),
       context(),
     );
-    expect(summary.state).toMatchObject({ kind: 'failed', tone: 'error', headline: 'Rolled back: success rate 70.07% < 99%' });
+    expect(summary.state).toMatchObject({ kind: 'failed', tone: 'error', headline: 'Rolled back: request-success-rate 70.07% < 99%' });
     expect(summary.events.map(e => e.category)).toEqual(['failure', 'rollback', 'halt']);
   });
 
@@ -197,7 +197,7 @@ describe('summarizeCanary on a real failed release', () => {
       context(),
     );
     expect(summary.phase).toBe('Failed');
-    expect(summary.state.headline).toBe('Rolled back: success rate 60.00% < 99%');
+    expect(summary.state.headline).toBe('Rolled back: request-success-rate 60.00% < 99%');
     expect(summary.events[0].category).toBe('failure');
     expect(summary.events.map(e => e.category)).toEqual(
       expect.arrayContaining(['initialization', 'new-revision', 'advance', 'halt', 'rollback', 'failure']),

@@ -39,18 +39,51 @@ export interface SummarizeContext {
   prometheusConfigured?: boolean;
 }
 
-/** Flagger's interval parsing: "30s", "1m", "1m30s"; below 10 s becomes 10 s; unparsable 60 s. */
-export function parseDurationSeconds(value: unknown, fallback: number): number {
-  if (typeof value !== 'string' || value.trim() === '') return fallback;
-  const pattern = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+const GO_DURATION_UNITS: Record<string, number> = {
+  ns: 1e-9,
+  us: 1e-6,
+  'µs': 1e-6,
+  'μs': 1e-6,
+  ms: 1e-3,
+  s: 1,
+  m: 60,
+  h: 3600,
+};
+
+/**
+ * Go's `time.ParseDuration` in seconds ("30s", "1m30s", "1.5h", "0"), as Flagger reads
+ * `analysis.interval`; undefined when Go would reject the value.
+ */
+export function parseGoDurationSeconds(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  const match = /^([-+]?)(.*)$/.exec(text)!;
+  const sign = match[1] === '-' ? -1 : 1;
+  const body = match[2];
+  if (body === '0') return 0;
+  if (body === '') return undefined;
   let total = 0;
-  let consumed = '';
-  for (const match of value.matchAll(pattern)) {
-    const amount = Number(match[1]);
-    total += match[2] === 'h' ? amount * 3600 : match[2] === 'm' ? amount * 60 : match[2] === 's' ? amount : amount / 1000;
-    consumed += match[0];
+  let rest = body;
+  while (rest.length > 0) {
+    const part = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/.exec(rest);
+    if (!part) return undefined;
+    total += Number(part[1]) * GO_DURATION_UNITS[part[2]];
+    rest = rest.slice(part[0].length);
   }
-  return consumed === value.trim() && total > 0 ? total : fallback;
+  return sign * total;
+}
+
+/** A duration in seconds, or `fallback` when it is missing or Go could not parse it. */
+export function parseDurationSeconds(value: unknown, fallback: number): number {
+  return parseGoDurationSeconds(value) ?? fallback;
+}
+
+/** `GetAnalysisInterval()`: default 60 s, unparsable 60 s, below 10 s raised to 10 s. */
+export function analysisIntervalSeconds(analysis: Obj | undefined): number {
+  if (!analysis?.interval) return 60;
+  const seconds = parseGoDurationSeconds(analysis.interval);
+  if (seconds === undefined) return 60;
+  return seconds < 10 ? 10 : seconds;
 }
 
 export function analysisOf(canary: Obj): Obj | undefined {
@@ -67,6 +100,7 @@ export function strategyOf(canary: Obj): DeliveryStrategy {
   return 'canary';
 }
 
+/** Flagger's `maxWeight()`: the last of `stepWeights` (at most 100), else `maxWeight`, else 100. */
 export function effectiveMaxWeight(analysis: Obj): number {
   if (Array.isArray(analysis.stepWeights) && analysis.stepWeights.length > 0) {
     return Math.min(100, analysis.stepWeights[analysis.stepWeights.length - 1]);
@@ -74,8 +108,38 @@ export function effectiveMaxWeight(analysis: Obj): number {
   return analysis.maxWeight > 0 ? Math.min(100, analysis.maxWeight) : 100;
 }
 
+/**
+ * The weights Flagger moves the canary through (`nextStepWeight()` from 0 until the weight
+ * reaches maxWeight), e.g. stepWeight 30 and maxWeight 50 give [30, 60].
+ */
+export function weightSteps(analysis: Obj): number[] {
+  const maxWeight = effectiveMaxWeight(analysis);
+  const steps: number[] = [];
+  if (analysis.stepWeight > 0 || !Array.isArray(analysis.stepWeights) || analysis.stepWeights.length === 0) {
+    if (!(analysis.stepWeight > 0)) return steps;
+    for (let weight = 0; weight < maxWeight && steps.length < 100; ) {
+      weight = Math.min(100, weight + analysis.stepWeight);
+      steps.push(weight);
+    }
+    return steps;
+  }
+  for (const weight of analysis.stepWeights as number[]) {
+    if (typeof weight !== 'number' || weight <= (steps[steps.length - 1] ?? 0)) continue;
+    steps.push(Math.min(100, weight));
+    if (weight >= maxWeight) break;
+  }
+  return steps;
+}
+
 function isKnownPhase(phase: unknown): phase is CanaryPhase {
   return typeof phase === 'string' && (CANARY_PHASES as readonly string[]).includes(phase);
+}
+
+/** Iterations the analysis runs: `analysis.iterations`, or 10 when the kubernetes provider forces blue-green without them. */
+export function configuredIterations(canary: Obj): number | undefined {
+  const iterations = analysisOf(canary)?.iterations;
+  if (typeof iterations === 'number' && iterations > 0) return iterations;
+  return canary.spec?.provider === 'kubernetes' ? 10 : undefined;
 }
 
 function traffic(canary: Obj, strategy: DeliveryStrategy, phase?: CanaryPhase): TrafficProgress {
@@ -83,32 +147,30 @@ function traffic(canary: Obj, strategy: DeliveryStrategy, phase?: CanaryPhase): 
   const status = canary.status ?? {};
   if (strategy === 'canary') {
     const maxWeight = effectiveMaxWeight(analysis);
+    const steps = weightSteps(analysis);
     const stepWeights: number[] | undefined = Array.isArray(analysis.stepWeights) ? analysis.stepWeights : undefined;
     const stepWeight: number | undefined = analysis.stepWeight > 0 ? analysis.stepWeight : undefined;
-    let canaryWeight: number | undefined = typeof status.canaryWeight === 'number' ? status.canaryWeight : undefined;
+    let canaryWeight: number | undefined =
+      typeof status.canaryWeight === 'number' ? Math.max(0, Math.min(100, status.canaryWeight)) : undefined;
     let weightSource: TrafficProgress['weightSource'] = canaryWeight === undefined ? undefined : 'status';
-    // Flagger writes canaryWeight 0 in WaitingPromotion while the route still holds max weight.
+    // setStatusPhase writes canaryWeight 0 for WaitingPromotion while the route still holds
+    // the last step's weight (the one that reached maxWeight).
     if (phase === 'WaitingPromotion') {
-      canaryWeight = maxWeight;
+      canaryWeight = steps.length > 0 ? steps[steps.length - 1] : maxWeight;
       weightSource = 'derived';
     }
-    const totalSteps = stepWeights
-      ? stepWeights.filter(weight => weight <= maxWeight).length
-      : stepWeight
-        ? Math.ceil(maxWeight / stepWeight)
-        : undefined;
-    const currentStep = stepWeights
-      ? stepWeights.filter(weight => weight <= (canaryWeight ?? 0)).length
-      : stepWeight
-        ? Math.min(totalSteps ?? Infinity, Math.ceil((canaryWeight ?? 0) / stepWeight))
-        : 0;
+    const totalSteps = steps.length > 0 ? steps.length : undefined;
+    const currentStep = steps.filter(weight => weight <= (canaryWeight ?? 0)).length;
     return { mode: 'weight', canaryWeight, weightSource, maxWeight, stepWeight, stepWeights, currentStep, totalSteps };
   }
-  const configured = analysis.iterations > 0 ? analysis.iterations : canary.spec?.provider === 'kubernetes' ? 10 : undefined;
+  const configured = configuredIterations(canary);
+  // WaitingPromotion writes iterations-1 (the analysis is complete); after the last iteration
+  // Flagger counts one more while it routes all traffic to the canary.
   const done = typeof status.iterations === 'number' && status.iterations > 0 ? status.iterations : 0;
   return {
     mode: 'iterations',
-    currentStep: phase === 'WaitingPromotion' && configured ? configured : Math.min(done, configured ?? done),
+    currentStep:
+      phase === 'WaitingPromotion' && configured ? configured : Math.min(done, configured ?? done),
     totalSteps: configured,
   };
 }
@@ -137,36 +199,53 @@ function trackedConfigs(canary: Obj): TrackedConfig[] {
   );
 }
 
+/** The URL is the configured base or below it ("…/webhooks/dev/gates/…", not "…/webhooks-other"). */
+export function isServedByPortal(url: unknown, webhookBaseUrl: string | undefined): boolean {
+  if (!webhookBaseUrl || typeof url !== 'string') return false;
+  const base = webhookBaseUrl.replace(/\/+$/, '');
+  return url === base || url.startsWith(`${base}/`) || url.startsWith(`${base}?`);
+}
+
 function webhooks(canary: Obj, webhookBaseUrl?: string): ConfiguredWebhook[] {
   return ((analysisOf(canary) ?? {}).webhooks ?? []).map((hook: Obj) => ({
     name: hook.name,
     type: hook.type || 'rollout',
     url: hook.url,
-    servedByPortal: Boolean(webhookBaseUrl && typeof hook.url === 'string' && hook.url.startsWith(webhookBaseUrl)),
+    servedByPortal: isServedByPortal(hook.url, webhookBaseUrl),
   }));
-}
-
-function metricUnit(name: string, isBuiltin: boolean): AnalysisMetric['unit'] {
-  if (!isBuiltin) return 'none';
-  return name === 'request-success-rate' ? 'percent' : 'milliseconds';
 }
 
 export const BUILTIN_METRICS = ['request-success-rate', 'request-duration'];
 
+/** A metric Flagger answers with its own query for the provider (no `templateRef`, no `query`). */
+export function isBuiltinMetric(metric: Obj): boolean {
+  return BUILTIN_METRICS.includes(metric?.name) && !metric.templateRef && !metric.query;
+}
+
+function metricUnit(metric: Obj): AnalysisMetric['unit'] {
+  if (!isBuiltinMetric(metric)) return 'none';
+  return metric.name === 'request-success-rate' ? 'percent' : 'milliseconds';
+}
+
+/**
+ * The range a value must stay in. `thresholdRange` when set; otherwise the deprecated
+ * `threshold` (Go's zero value 0 when absent) the way Flagger compares it: the builtin
+ * success rate fails below it, every other metric above it.
+ */
 export function thresholdRangeOf(metric: Obj): { min?: number; max?: number } {
-  if (metric.thresholdRange) {
+  if (metric.thresholdRange && typeof metric.thresholdRange === 'object') {
     return {
       min: typeof metric.thresholdRange.min === 'number' ? metric.thresholdRange.min : undefined,
       max: typeof metric.thresholdRange.max === 'number' ? metric.thresholdRange.max : undefined,
     };
   }
-  if (typeof metric.threshold === 'number') {
-    // Deprecated form: success rate fails below it, everything else above it.
-    return metric.name === 'request-success-rate' ? { min: metric.threshold } : { max: metric.threshold };
-  }
-  return {};
+  const threshold = typeof metric.threshold === 'number' ? metric.threshold : 0;
+  return metric.name === 'request-success-rate' && !metric.templateRef && !metric.query
+    ? { min: threshold }
+    : { max: threshold };
 }
 
+/** Flagger fails a check when the value is below min or above max (the bounds themselves pass). */
 export function verdictOf(value: number | undefined, range: { min?: number; max?: number }): MetricVerdict {
   if (value === undefined || Number.isNaN(value)) return 'no-data';
   if (range.min !== undefined && value < range.min) return 'fail';
@@ -174,31 +253,41 @@ export function verdictOf(value: number | undefined, range: { min?: number; max?
   return 'pass';
 }
 
-function metrics(canary: Obj, context: SummarizeContext): AnalysisMetric[] {
-  return ((analysisOf(canary) ?? {}).metrics ?? []).map((metric: Obj) => {
-    const isBuiltin = BUILTIN_METRICS.includes(metric.name) && !metric.templateRef && !metric.query;
+function metricSource(metric: Obj): AnalysisMetric['source'] {
+  if (metric.templateRef) return 'template';
+  if (metric.query) return 'inline-query';
+  return 'builtin';
+}
+
+/** A link to the Prometheus graph page showing `query` over the last 30 minutes. */
+export function prometheusGraphUrl(prometheusUrl: string, query: string): string {
+  const params = new URLSearchParams({ 'g0.expr': query, 'g0.tab': '0', 'g0.range_input': '30m' });
+  return `${prometheusUrl.replace(/\/+$/, '')}/graph?${params}`;
+}
+
+function metrics(canary: Obj, context: SummarizeContext, cluster: string): AnalysisMetric[] {
+  const list = (analysisOf(canary) ?? {}).metrics;
+  return (Array.isArray(list) ? list : []).map((metric: Obj) => {
     const thresholdRange = thresholdRangeOf(metric);
     const reading = context.metricReadings?.get(metric.name);
     const result: AnalysisMetric = {
       name: metric.name,
-      source: metric.templateRef ? 'template' : metric.query ? 'inline-query' : 'builtin',
+      source: metricSource(metric),
       templateRef: metric.templateRef
-        ? { namespace: metric.templateRef.namespace ?? canary.metadata.namespace, name: metric.templateRef.name }
+        ? { namespace: metric.templateRef.namespace ?? canary.metadata?.namespace, name: metric.templateRef.name }
         : undefined,
-      interval: metric.interval ?? '1m',
+      interval: metric.interval || '1m',
       thresholdRange,
-      unit: metricUnit(metric.name, isBuiltin),
+      unit: metricUnit(metric),
       query: reading?.query,
       primaryQuery: reading?.primaryQuery,
       prometheusUrl:
-        reading?.query && context.prometheusUrl
-          ? `${context.prometheusUrl}/graph?g0.expr=${encodeURIComponent(reading.query)}&g0.tab=0&g0.range_input=30m`
-          : undefined,
+        reading?.query && context.prometheusUrl ? prometheusGraphUrl(context.prometheusUrl, reading.query) : undefined,
     };
     if (!context.prometheusConfigured) {
       result.current = {
         verdict: 'unavailable',
-        message: 'No Prometheus is configured for this cluster (progressiveDelivery.clusters.<name>.prometheus.url).',
+        message: `No Prometheus is configured for this cluster (progressiveDelivery.clusters.${cluster}.prometheus.url).`,
         at: context.now.toISOString(),
       };
     } else if (reading?.error) {
@@ -209,7 +298,10 @@ function metrics(canary: Obj, context: SummarizeContext): AnalysisMetric[] {
         verdict,
         value: reading.value,
         primaryValue: reading.primaryValue,
-        message: verdict === 'no-data' ? 'Prometheus has no value for the canary yet: it may not be receiving traffic.' : undefined,
+        message:
+          verdict === 'no-data'
+            ? 'Prometheus has no value for the canary: it is probably not receiving traffic (Flagger halts on this too).'
+            : undefined,
         at: reading.at,
       };
     }
@@ -217,14 +309,41 @@ function metrics(canary: Obj, context: SummarizeContext): AnalysisMetric[] {
   });
 }
 
-/** The newest event that says why a release halted or rolled back, in Flagger's own words. */
-function lastReason(events: CanaryEvent[], categories: CanaryEvent['category'][]): string | undefined {
-  const event = events.find(e => categories.includes(e.category));
-  if (!event) return undefined;
-  const message = event.message
-    .replace(/^Halt [^ ]+ advancement /, '')
-    .replace(/^Rolling back [^ ]+ /, '');
-  return message;
+/** Flagger's halt message with the canary name taken out and the metric named as in the spec. */
+function haltReason(message: string): string {
+  return message
+    .replace(/^Halt (?:\S+ )?advancement /, '')
+    .replace(/^success rate /, 'request-success-rate ')
+    .replace(/^request duration /, 'request-duration ');
+}
+
+/** The events of the current run: those since the newest "New revision detected". */
+function currentRun(events: CanaryEvent[]): CanaryEvent[] {
+  const start = events.findIndex(event => event.category === 'new-revision');
+  return start === -1 ? events : events.slice(0, start + 1);
+}
+
+/** Why the current run rolled back, in Flagger's words, most specific first. */
+function rollbackReason(events: CanaryEvent[]): string | undefined {
+  const run = currentRun(events);
+  const rollback = run.find(event => event.category === 'rollback' && /^Rolling back /.test(event.message));
+  if (rollback && /manual webhook invoked/.test(rollback.message)) return 'manual rollback (webhook)';
+  const halt = run.find(event => event.category === 'halt');
+  if (halt) return haltReason(halt.message);
+  if (rollback) return rollback.message.replace(/^Rolling back \S+ /, '');
+  const failure = run.find(event => event.category === 'failure' && /^Promotion of /.test(event.message));
+  return failure?.message;
+}
+
+/**
+ * The newest event that tells what the analysis is doing right now; Flagger's noisy per-tick
+ * "Rollback hook ... not signaling a rollback" and similar messages are skipped.
+ */
+function latestProgressEvent(events: CanaryEvent[]): CanaryEvent | undefined {
+  return events.find(event =>
+    ['gate-wait', 'advance', 'halt', 'new-revision', 'promotion', 'rollback', 'failure'].includes(event.category) ||
+    (event.category === 'gate-pass' && /^Confirm-traffic-increase/i.test(event.message)),
+  );
 }
 
 function state(
@@ -240,14 +359,18 @@ function state(
       kind: 'suspended',
       tone: 'neutral',
       headline: 'Suspended',
-      detail: 'spec.suspend is true: Flagger leaves this canary alone until it is resumed.',
+      detail: `spec.suspend is true: Flagger leaves this canary alone${phase ? ` (phase ${phase})` : ''} until it is resumed; traffic stays where it is.`,
     };
   }
-  const newest = events[0];
   switch (phase) {
     case undefined:
       return rawPhase
-        ? { kind: 'unknown', tone: 'neutral', headline: `Unknown phase "${rawPhase}"`, detail: 'This Flagger version reports a phase this plugin does not know.' }
+        ? {
+            kind: 'unknown',
+            tone: 'neutral',
+            headline: `Unknown phase "${rawPhase}"`,
+            detail: 'Flagger reports a phase this plugin does not know (a newer Flagger, or a fork); nothing is inferred from it.',
+          }
         : { kind: 'initializing', tone: 'progress', headline: 'Not initialized yet', detail: 'Flagger has not written a status for this canary yet.' };
     case 'Initializing':
       return { kind: 'initializing', tone: 'progress', headline: 'Initializing', detail: 'Flagger is creating the primary workload, services and routes.' };
@@ -262,7 +385,9 @@ function state(
         waitingFor: 'confirm-rollout',
       };
     case 'Progressing': {
-      if (decisions.paused || (newest?.category === 'gate-wait' && /traffic increase/.test(newest.message))) {
+      const latest = latestProgressEvent(events);
+      const trafficGateClosed = latest?.category === 'gate-wait' && /traffic increase approval/i.test(latest.message);
+      if (decisions.paused || trafficGateClosed) {
         return {
           kind: 'waiting-traffic-approval',
           tone: 'waiting',
@@ -271,14 +396,15 @@ function state(
           waitingFor: 'confirm-traffic-increase',
         };
       }
-      const halt = checks.failedChecks > 0 ? lastReason(events, ['halt']) : undefined;
+      const halt = checks.failedChecks > 0 ? currentRun(events).find(event => event.category === 'halt') : undefined;
       return {
         kind: 'progressing',
         tone: checks.failedChecks > 0 ? 'waiting' : 'progress',
         headline: 'Analysis in progress',
-        detail: halt
-          ? `${checks.failedChecks} of ${checks.threshold} failed checks; last: ${halt}`
-          : undefined,
+        detail:
+          checks.failedChecks > 0
+            ? `${checks.failedChecks} of ${checks.threshold} failed checks${halt ? `; last: ${haltReason(halt.message)}` : ''}. Reaching ${checks.threshold} rolls the release back.`
+            : undefined,
       };
     }
     case 'WaitingPromotion':
@@ -296,10 +422,7 @@ function state(
     case 'Succeeded':
       return { kind: 'succeeded', tone: 'ok', headline: 'Succeeded: the new revision is promoted' };
     case 'Failed': {
-      const reason =
-        lastReason(events, ['rollback']) && /manual webhook/.test(lastReason(events, ['rollback'])!)
-          ? 'rolled back by the rollback gate'
-          : lastReason(events, ['halt']) ?? lastReason(events, ['rollback', 'failure']);
+      const reason = rollbackReason(events);
       return {
         kind: 'failed',
         tone: 'error',
@@ -316,6 +439,12 @@ function state(
   }
 }
 
+function isoOrUndefined(value: unknown): string | undefined {
+  if (typeof value !== 'string' && !(value instanceof Date)) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
 /** Turns a watched Canary (and what was watched beside it) into the domain model. */
 export function summarizeCanary(watched: WatchedCanary, context: SummarizeContext): CanarySummary {
   const canary = watched.object;
@@ -329,14 +458,15 @@ export function summarizeCanary(watched: WatchedCanary, context: SummarizeContex
     failedChecks: typeof status.failedChecks === 'number' && status.failedChecks > 0 ? status.failedChecks : 0,
     threshold: analysis.threshold > 0 ? analysis.threshold : 1,
   };
-  const intervalSeconds = Math.max(10, parseDurationSeconds(analysis.interval, 60));
+  const intervalSeconds = analysisIntervalSeconds(analysisOf(canary));
   const configuredHooks = webhooks(canary, context.webhookBaseUrl);
   const trafficProgress = traffic(canary, strategy, phase);
   const decision = context.decisions.decision;
-  const startedAt = events
-    .filter(event => event.category === 'new-revision')
-    .map(event => event.lastSeen)[0];
+  // Flagger's "New revision detected!" repeats word for word each run, so the aggregated
+  // event's last occurrence is the start of the current run.
+  const startedAt = events.find(event => event.category === 'new-revision')?.lastSeen;
   const inRelease = phase === 'Progressing' || phase === 'WaitingPromotion';
+  const runStarted = inRelease || phase === 'Promoting' || phase === 'Finalising';
   const remainingSteps =
     inRelease && trafficProgress.totalSteps !== undefined
       ? Math.max(0, trafficProgress.totalSteps - trafficProgress.currentStep)
@@ -358,14 +488,15 @@ export function summarizeCanary(watched: WatchedCanary, context: SummarizeContex
     traffic: trafficProgress,
     checks,
     intervalSeconds,
-    progressDeadlineSeconds: canary.spec?.progressDeadlineSeconds ?? 600,
-    metrics: metrics(canary, context),
+    progressDeadlineSeconds:
+      typeof canary.spec?.progressDeadlineSeconds === 'number' ? canary.spec.progressDeadlineSeconds : 600,
+    metrics: metrics(canary, context, watched.ref.cluster),
     webhooks: configuredHooks,
     canary: side(watched.target),
     primary: side(watched.primary),
     trackedConfigs: trackedConfigs(canary),
-    lastTransitionTime: status.lastTransitionTime ? new Date(status.lastTransitionTime).toISOString() : undefined,
-    startedAt: inRelease ? startedAt : undefined,
+    lastTransitionTime: isoOrUndefined(status.lastTransitionTime),
+    startedAt: runStarted ? startedAt : undefined,
     estimatedSecondsLeft: remainingSteps !== undefined ? remainingSteps * intervalSeconds : undefined,
     events,
     actions: getAllActionAvailability({
