@@ -27,6 +27,8 @@ describe('benchAppConfig', () => {
       '/repo/catalog-info.yaml',
       '/repo/.sandbox/bench/catalog.yaml',
     ],
+    replacedClusters: ['dev', 'prod'],
+    metricsRefreshSeconds: 10,
   });
 
   it('moves the backend and app to the benchmark port on loopback', () => {
@@ -55,8 +57,13 @@ describe('benchAppConfig', () => {
       }),
     ]);
     expect(config.progressiveDelivery.clusters).toEqual({
+      dev: null,
+      prod: null,
       'dev-01': { prometheus: { url: 'http://127.0.0.1:19090' } },
       'prod-02': { prometheus: { url: 'http://127.0.0.1:29090' } },
+    });
+    expect(config.progressiveDelivery.prometheus).toEqual({
+      refreshInterval: '10s',
     });
   });
 

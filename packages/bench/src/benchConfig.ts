@@ -19,6 +19,14 @@ export interface BenchConfigOptions {
   clusters: ProxiedCluster[];
   /** Catalog files (absolute paths): the repository's own and the benchmark's entities. */
   catalogFiles: string[];
+  /**
+   * Cluster names app-config.yaml configures under `progressiveDelivery.clusters` that the
+   * benchmark does not (they are removed with null, which config merging treats as unset;
+   * the plugin refuses settings for clusters that are not configured).
+   */
+  replacedClusters: string[];
+  /** The period of our plugin's background metrics refresh. */
+  metricsRefreshSeconds: number;
 }
 
 /**
@@ -55,12 +63,14 @@ export function benchAppConfig(options: BenchConfigOptions) {
     },
     progressiveDelivery: {
       webhooks: { baseUrl: `${baseUrl}/api/progressive-delivery/webhooks` },
-      clusters: Object.fromEntries(
-        options.clusters.map(cluster => [
+      prometheus: { refreshInterval: `${options.metricsRefreshSeconds}s` },
+      clusters: Object.fromEntries([
+        ...options.replacedClusters.map(name => [name, null]),
+        ...options.clusters.map(cluster => [
           cluster.name,
           { prometheus: { url: cluster.prometheusUrl } },
         ]),
-      ),
+      ]),
     },
   };
 }
