@@ -27,7 +27,7 @@ export interface WatchHandle {
  * so list and watch deliver the same shapes).
  */
 export interface KubeTransport {
-  get(path: string, query?: Record<string, string | undefined>): Promise<Obj>;
+  get(path: string, query?: Record<string, string | undefined>, options?: { timeoutMs?: number }): Promise<Obj>;
   watch(
     path: string,
     query: Record<string, string | undefined>,
@@ -74,8 +74,13 @@ export class KubeConfigTransport implements KubeTransport {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
-  async get(path: string, query: Record<string, string | undefined> = {}): Promise<Obj> {
+  async get(
+    path: string,
+    query: Record<string, string | undefined> = {},
+    options: { timeoutMs?: number } = {},
+  ): Promise<Obj> {
     const { agent, headers } = await this.#connect();
+    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
     const url = new URL(this.#server + path);
     for (const [key, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(key, value);
@@ -84,7 +89,7 @@ export class KubeConfigTransport implements KubeTransport {
     return new Promise((resolve, reject) => {
       const request = client.get(
         url,
-        { agent, headers: { ...headers, Accept: 'application/json' }, timeout: this.#requestTimeoutMs },
+        { agent, headers: { ...headers, Accept: 'application/json' }, timeout: timeoutMs },
         response => {
           const chunks: Buffer[] = [];
           response.on('data', chunk => chunks.push(chunk));
@@ -109,7 +114,7 @@ export class KubeConfigTransport implements KubeTransport {
       );
       request.on('timeout', () =>
         request.destroy(
-          new KubeRequestError(`no answer from ${this.#server} within ${this.#requestTimeoutMs} ms`),
+          new KubeRequestError(`no answer from ${this.#server} within ${timeoutMs} ms`),
         ),
       );
       request.on('error', error => reject(asRequestError(error)));

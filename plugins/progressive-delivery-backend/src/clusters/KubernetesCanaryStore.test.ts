@@ -65,6 +65,7 @@ async function setup(names = ['dev', 'prod'], prepare?: (transports: Record<stri
     transportFor: c => transports[c.name],
     coalesceMs: 5,
     reflectorOptions: { initialBackoffMs: 5 },
+    probeIntervalMs: 20,
   });
   await store.ready();
   return { store, transports };
@@ -199,7 +200,7 @@ describe('KubernetesCanaryStore', () => {
     dev.apply(PATHS.deployments, deployment('shop', 'cart-primary'));
     await new Promise(resolve => setTimeout(resolve, 30));
 
-    expect(messages.map(m => `${m.type} ${m.ref?.name}`).sort()).toEqual([
+    expect(messages.filter(m => m.type === 'canary-changed').map(m => `${m.type} ${m.ref?.name}`).sort()).toEqual([
       'canary-changed cart',
       'canary-changed checkout',
     ]);
@@ -230,6 +231,28 @@ describe('KubernetesCanaryStore', () => {
       expect.objectContaining({ cluster: 'dev' }),
       expect.objectContaining({ cluster: 'dev' }),
     ]);
+  });
+
+  it('notices within one probe interval that an API server stopped answering, and resumes the watches after', async () => {
+    const result = await setup(['dev', 'prod'], ({ dev }) => dev.applySilently(PATHS.canaries, canary('shop', 'checkout')));
+    store = result.store;
+    const { dev } = result.transports;
+    const watchesBefore = dev.watches.length;
+
+    dev.unreachable = new KubeRequestError('no answer from https://dev:6443 within 1000 ms');
+    await new Promise(resolve => setTimeout(resolve, 60));
+    expect(store.getClusterStatuses().map(s => [s.name, s.status, s.error])).toEqual([
+      ['dev', 'error', 'api-server: unreachable: no answer from https://dev:6443 within 1000 ms'],
+      ['prod', 'ok', undefined],
+    ]);
+    expect(store.getCanary({ cluster: 'dev', namespace: 'shop', name: 'checkout' })).toBeDefined();
+
+    dev.unreachable = undefined;
+    await new Promise(resolve => setTimeout(resolve, 60));
+    expect(store.getClusterStatuses()[0]).toMatchObject({ status: 'ok', error: undefined });
+    // Every collection watches again on a new connection, from where it left off.
+    expect(dev.watches.length).toBeGreaterThanOrEqual(watchesBefore + 5);
+    expect(dev.openWatches().length).toBe(5);
   });
 
   it('forgets deleted canaries, Deployments and expired events', async () => {

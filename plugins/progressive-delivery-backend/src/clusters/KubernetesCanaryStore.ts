@@ -32,6 +32,8 @@ export interface KubernetesCanaryStoreOptions {
   /** For tests: requests to a cluster go through this instead of its API server. */
   transportFor?: (cluster: ClusterConfig) => KubeTransport;
   reflectorOptions?: { initialBackoffMs?: number; watchTimeoutSeconds?: number; pageSize?: number };
+  /** How often each API server is probed for liveness; 0 turns the probe off. Default 5 s. */
+  probeIntervalMs?: number;
 }
 
 /**
@@ -62,6 +64,7 @@ export class KubernetesCanaryStore implements CanaryStore {
           maxBackoffMs: options.maxBackoffMs,
           transport: options.transportFor?.(cluster),
           reflectorOptions: options.reflectorOptions,
+          probeIntervalMs: options.probeIntervalMs,
           onChange: change => this.#changed(cluster.name, change),
         }),
       );

@@ -87,6 +87,14 @@ export class Reflector {
     await this.#run(this.#generation);
   }
 
+  /** Drops the current watch and starts over from the last resourceVersion (a 410 then relists). */
+  restart() {
+    if (!this.#running) return;
+    this.stop();
+    this.#failures = 0;
+    void this.start();
+  }
+
   stop() {
     this.#running = false;
     this.#generation += 1;

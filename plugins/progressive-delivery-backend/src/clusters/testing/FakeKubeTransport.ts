@@ -20,6 +20,8 @@ export class FakeKubeTransport implements KubeTransport {
   readonly requests: Array<{ verb: 'get' | 'watch'; path: string; query: Record<string, string | undefined> }> = [];
   /** Paths answering 404 (a CRD not installed). */
   readonly missing = new Set<string>();
+  /** While set, the liveness probe (GET /version) fails with this error. */
+  unreachable?: Error;
   /** The next GET fails with this error (once per entry). */
   readonly failures: Error[] = [];
   #resourceVersion = 100;
@@ -72,6 +74,10 @@ export class FakeKubeTransport implements KubeTransport {
 
   async get(path: string, query: Record<string, string | undefined> = {}): Promise<Obj> {
     this.requests.push({ verb: 'get', path, query });
+    if (path === '/version') {
+      if (this.unreachable) throw this.unreachable;
+      return { major: '1', minor: '36', gitVersion: 'v1.36.3' };
+    }
     const failure = this.failures.shift();
     if (failure) throw failure;
     const base = [...this.collections.keys(), ...this.missing].find(p => path === p);
