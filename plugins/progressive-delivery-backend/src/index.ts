@@ -4,3 +4,5 @@
  * @packageDocumentation
  */
 export { progressiveDeliveryPlugin as default } from './plugin';
+export { createRouter } from './legacy/createRouter';
+export type { LegacyRouterOptions } from './legacy/createRouter';

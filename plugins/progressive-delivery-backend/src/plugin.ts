@@ -1,7 +1,7 @@
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { progressiveDeliveryPermissions } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { createRouter } from './router';
+import { buildRouter } from './router';
 import { createServices } from './service/createServices';
 
 /**
@@ -37,16 +37,9 @@ export const progressiveDeliveryPlugin = createBackendPlugin({
           permissions: deps.permissions,
           auditor: deps.auditor,
         });
-        await services.start();
+        deps.lifecycle.addStartupHook(() => services.start());
         deps.lifecycle.addShutdownHook(() => services.stop());
-        deps.httpRouter.use(
-          await createRouter({
-            service: services.service,
-            store: services.store,
-            httpAuth: deps.httpAuth,
-            userInfo: deps.userInfo,
-          }),
-        );
+        deps.httpRouter.use(buildRouter({ services, httpAuth: deps.httpAuth, userInfo: deps.userInfo }));
         // Flagger calls the gate and event webhooks and cannot send a Backstage token.
         deps.httpRouter.addAuthPolicy({ path: '/webhooks', allow: 'unauthenticated' });
         deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

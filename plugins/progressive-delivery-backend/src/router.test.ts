@@ -1,17 +1,17 @@
-import { mockErrorHandler, mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { mockCredentials, mockErrorHandler, mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
+import { AddressInfo } from 'node:net';
 import request from 'supertest';
-import capture from './__fixtures__/sandbox-capture.json';
-import { DecisionStore } from './database/DecisionStore';
-import { createRouter } from './router';
-import { ProgressiveDeliveryService } from './service/ProgressiveDeliveryService';
-import { WatchedCanary } from './service/types';
-import { revisionKey } from './translation/revision';
+import { buildRouter } from './router';
+import { createServices, ProgressiveDeliveryServices } from './service/createServices';
+import { fakeClusterSide, FakeCanaryStore, FakeSummarizer, gatedCanary } from './service/testing/fakes';
 
 type Obj = Record<string, any>;
 
+const ENTITY_REF = 'component:default/hello-gated';
 const entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
@@ -22,157 +22,473 @@ const malformed = {
   ...entity,
   metadata: { name: 'broken', namespace: 'default', annotations: { 'progressive-delivery/canaries': 'hello-gated' } },
 };
+const notOptedIn = { ...entity, metadata: { name: 'plain', namespace: 'default' } };
+const other = {
+  ...entity,
+  metadata: { name: 'other', namespace: 'default', annotations: { 'progressive-delivery/workload-name': 'other-app' } },
+};
 
-function realGated(phase: string): Obj {
-  const object = structuredClone(
-    (capture as any).canaries.find((c: any) => c.cluster === 'dev' && c.object.metadata.name === 'hello-gated').object,
-  );
-  object.status.phase = phase;
-  return object;
-}
-
-/** An in-memory stand-in for the watch caches of one cluster, `dev`. */
-class FakeStore {
-  canary: Obj = realGated('WaitingPromotion');
-  watched(): WatchedCanary {
-    return {
-      ref: { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' },
-      object: this.canary,
-      events: [],
-      revision: revisionKey(this.canary),
-    };
-  }
-  hasCluster = (cluster: string) => cluster === 'dev';
-  clusterNames = () => ['dev'];
-  isFresh = () => true;
-  getClusterStatuses = () => [{ name: 'dev', status: 'ok', prometheus: { status: 'not-configured' } }];
-  findCanaries = () => [this.watched()];
-  getCanary = () => this.watched();
-  fetchCanary = async (ref: { name: string }) => (ref.name === 'hello-gated' ? this.watched() : undefined);
-  subscribe = () => () => {};
-}
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 describe('router', () => {
-  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
   let app: express.Express;
-  let store: FakeStore;
-  let allow: boolean;
+  let store: FakeCanaryStore;
+  let summarizer: FakeSummarizer;
+  let services: ProgressiveDeliveryServices;
+  let allow: (permission: string) => boolean;
+  let auditor: ReturnType<typeof mockServices.auditor.mock>;
 
-  beforeEach(async () => {
-    store = new FakeStore();
-    allow = true;
+  async function setUp(settings: Obj = {}) {
+    const side = fakeClusterSide();
+    store = side.store;
+    summarizer = side.summarizer;
+    store.put('dev', gatedCanary('WaitingPromotion'));
+    allow = () => true;
+    auditor = mockServices.auditor.mock();
     const permissions = mockServices.permissions.mock({
-      authorize: async requests => requests.map(() => ({ result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY })),
+      authorize: async requests =>
+        requests.map(r => ({ result: allow(r.permission.name) ? AuthorizeResult.ALLOW : AuthorizeResult.DENY })),
     });
-    const service = new ProgressiveDeliveryService({
-      config: {
-        clusters: [],
-        webhookBaseUrl: 'http://127.0.0.1:7007/api/progressive-delivery/webhooks',
-        prometheusTimeoutMs: 1000,
-        metricsRefreshIntervalMs: 1000,
-        maxBackoffMs: 1000,
-        sharedSecret: undefined,
-      },
-      store: store as any,
-      metrics: { readings: () => undefined, externalUrl: () => undefined, isConfigured: () => false } as any,
-      decisions: await DecisionStore.create(await databases.init('SQLITE_3')),
-      catalog: catalogServiceMock({ entities: [entity, malformed] }),
-      permissions,
-      auditor: mockServices.auditor.mock(),
+    services = await createServices({
+      config: new ConfigReader({ progressiveDelivery: settings }),
       logger: mockServices.logger.mock(),
+      database: await databases.init('SQLITE_3'),
+      catalog: catalogServiceMock({ entities: [entity, malformed, notOptedIn, other] }),
+      permissions,
+      auditor,
+      clusterSide: side,
     });
-    const router = await createRouter({
-      service,
-      store: store as any,
-      httpAuth: mockServices.httpAuth(),
-      userInfo: mockServices.userInfo(),
+    await services.start();
+    app = express()
+      .use(buildRouter({ services, httpAuth: mockServices.httpAuth(), userInfo: mockServices.userInfo(), heartbeatMs: 50 }))
+      .use(mockErrorHandler());
+  }
+
+  beforeEach(() => setUp());
+  afterEach(() => services.stop());
+
+  const setPhase = (phase: string, change: (o: Obj) => void = () => {}) => {
+    const object = gatedCanary(phase);
+    change(object);
+    store.put('dev', object);
+  };
+  const gate = (kind: string, body: Obj = { name: 'hello-gated', namespace: 'tap-apps', checksum: 'c1' }) =>
+    request(app).post(`/webhooks/dev/gates/${kind}`).send(body);
+  const act = (action: string, body: Obj = { entityRef: ENTITY_REF, comment: 'looks good' }, user?: string) =>
+    request(app)
+      .post(`/canaries/dev/tap-apps/hello-gated/actions/${action}`)
+      .set('authorization', mockCredentials.user.header(user))
+      .send(body);
+  const details = () => request(app).get('/canaries/dev/tap-apps/hello-gated').query({ entityRef: ENTITY_REF });
+
+  it('answers health without anything else', async () => {
+    expect((await request(app).get('/health')).body).toEqual({ status: 'ok' });
+  });
+
+  describe('reads', () => {
+    it('lists the canaries of an entity with every cluster, also an unreachable one', async () => {
+      const response = await request(app).get('/canaries').query({ entityRef: ENTITY_REF });
+      expect(response.status).toBe(200);
+      expect(response.body.items).toHaveLength(1);
+      expect(response.body.items[0]).toMatchObject({
+        ref: { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' },
+        phase: 'WaitingPromotion',
+        state: { kind: 'waiting-promotion-approval' },
+      });
+      expect(response.body.clusters.map((c: Obj) => [c.name, c.status])).toEqual([
+        ['dev', 'ok'],
+        ['prod', 'error'],
+      ]);
+      expect(response.body.selector).toMatchObject({ workloadNames: ['hello-gated'] });
     });
-    app = express().use(router).use(mockErrorHandler());
+
+    it('accepts an entity ref without namespace and lets service principals read', async () => {
+      const response = await request(app)
+        .get('/canaries')
+        .set('authorization', mockCredentials.service.header())
+        .query({ entityRef: 'component:hello-gated' });
+      expect(response.status).toBe(200);
+      expect(response.body.items).toHaveLength(1);
+    });
+
+    it('shows one canary with its manifest (without managedFields) and history', async () => {
+      const response = await details();
+      expect(response.status).toBe(200);
+      expect(response.body.summary.ref.name).toBe('hello-gated');
+      expect(response.body.manifest.kind).toBe('Canary');
+      expect(response.body.manifest.metadata.managedFields).toBeUndefined();
+      expect(response.body.history).toEqual([]);
+    });
+
+    it('reads metric series for the given window and validates it', async () => {
+      const url = '/canaries/dev/tap-apps/hello-gated/metrics';
+      const response = await request(app).get(url).query({ entityRef: ENTITY_REF, minutes: '15' });
+      expect(response.status).toBe(200);
+      expect(response.body.series[0].metric).toBe('request-success-rate');
+      await request(app).get(url).query({ entityRef: ENTITY_REF });
+      expect(summarizer.seriesRequests.map(r => r.minutes)).toEqual([15, 30]);
+      const bad = await request(app).get(url).query({ entityRef: ENTITY_REF, minutes: '0' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toMatch(/minutes/);
+    });
+
+    it('refuses readers without the read permission', async () => {
+      allow = name => name !== 'progressive-delivery.canary.read';
+      const response = await request(app).get('/canaries').query({ entityRef: ENTITY_REF });
+      expect(response.status).toBe(403);
+      expect(response.body.error.message).toMatch(/progressive-delivery\.canary\.read/);
+      expect((await details()).status).toBe(403);
+      expect((await request(app).get('/history').query({ entityRef: ENTITY_REF })).status).toBe(403);
+    });
+
+    it('does not show a canary through an entity it does not belong to', async () => {
+      const response = await request(app)
+        .get('/canaries/dev/tap-apps/hello-gated')
+        .query({ entityRef: 'component:default/other' });
+      expect(response.status).toBe(404);
+      expect(response.body.error.message).toMatch(/does not belong to component:default\/other/);
+    });
   });
 
-  const gate = (gateKind: string, body: Obj = { name: 'hello-gated', namespace: 'tap-apps', checksum: 'abc' }) =>
-    request(app).post(`/webhooks/dev/gates/${gateKind}`).send(body);
-  const act = (action: string, body: Obj = { entityRef: 'component:default/hello-gated', comment: 'ok' }) =>
-    request(app).post(`/canaries/dev/tap-apps/hello-gated/actions/${action}`).send(body);
+  describe('bad input', () => {
+    it('says what is wrong with the entity', async () => {
+      const get = (entityRef?: string) => request(app).get('/canaries').query(entityRef ? { entityRef } : {});
+      expect((await get()).body.error.message).toMatch(/entityRef is required/);
+      expect((await get('not a ref')).status).toBe(400);
+      const annotation = await get('component:default/broken');
+      expect(annotation.status).toBe(400);
+      expect(annotation.body.error.message).toMatch(/progressive-delivery\/canaries/);
+      const plain = await get('component:default/plain');
+      expect(plain.status).toBe(400);
+      expect(plain.body.error.message).toMatch(/has not opted in/);
+      expect((await get('component:default/missing')).status).toBe(404);
+    });
 
-  it('lists the canaries of an entity with cluster health', async () => {
-    const response = await request(app).get('/canaries').query({ entityRef: 'component:default/hello-gated' });
-    expect(response.status).toBe(200);
-    expect(response.body.items[0]).toMatchObject({ phase: 'WaitingPromotion', state: { kind: 'waiting-promotion-approval' } });
-    expect(response.body.clusters[0]).toMatchObject({ name: 'dev', status: 'ok' });
+    it('validates cluster, namespace and name, and names the configured clusters', async () => {
+      const query = { entityRef: ENTITY_REF };
+      expect((await request(app).get('/canaries/dev/Bad_NS/x').query(query)).status).toBe(400);
+      expect((await request(app).get('/canaries/dev/ns/-x-').query(query)).status).toBe(400);
+      const unknown = await request(app).get('/canaries/elsewhere/tap-apps/hello-gated').query(query);
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error.message).toBe('Unknown cluster "elsewhere"; configured: dev, prod.');
+    });
+
+    it('rejects unknown actions, long comments, malformed and oversized bodies', async () => {
+      expect((await act('launch')).body.error.message).toMatch(/action must be one of approve-rollout/);
+      const long = await act('promote', { entityRef: ENTITY_REF, comment: 'x'.repeat(501) });
+      expect(long.status).toBe(400);
+      expect(long.body.error.message).toMatch(/at most 500 characters/);
+      expect((await act('promote', { comment: 'no entity' })).status).toBe(400);
+      const broken = await request(app)
+        .post('/webhooks/dev/gates/confirm-promotion')
+        .set('content-type', 'application/json')
+        .send('{"name":');
+      expect(broken.status).toBe(400);
+      expect(broken.body.error.message).toMatch(/not valid JSON/);
+      const huge = await request(app).post('/webhooks/dev/gates/confirm-promotion').send({ name: 'x'.repeat(20000) });
+      expect(huge.status).toBe(400);
+      expect(huge.body.error.message).toMatch(/larger than 16 kB/);
+    });
+
+    it('keeps a comment of exactly 500 characters', async () => {
+      const response = await act('promote', { entityRef: ENTITY_REF, comment: 'y'.repeat(500) });
+      expect(response.status).toBe(200);
+      expect(response.body.decision.comment).toHaveLength(500);
+    });
   });
 
-  it('answers gates "no" until a person decides, then "yes" for that revision only', async () => {
-    expect((await gate('confirm-promotion')).status).toBe(403);
-    expect((await gate('rollback')).status).toBe(403);
-    expect((await gate('confirm-traffic-increase')).status).toBe(200);
+  describe('gates', () => {
+    it('answers each gate when nobody decided anything', async () => {
+      setPhase('Waiting');
+      const rollout = await gate('confirm-rollout');
+      expect(rollout.status).toBe(403);
+      expect(rollout.text).toBe('Waiting for approval in Backstage (Approve rollout)');
+      setPhase('Progressing');
+      expect((await gate('confirm-traffic-increase')).status).toBe(200);
+      const promotion = await gate('confirm-promotion');
+      expect(promotion.status).toBe(403);
+      expect(promotion.text).toBe('Waiting for promotion in Backstage');
+      expect((await gate('rollback')).status).toBe(403);
+    });
 
-    const promoted = await act('promote');
-    expect(promoted.status).toBe(200);
-    expect(promoted.body.message).toMatch(/^Promote recorded/);
-    const answer = await gate('confirm-promotion');
-    expect(answer.status).toBe(200);
-    expect(answer.text).toBe('Promotion approved in Backstage by user:default/mock');
-    expect((await gate('rollback')).status).toBe(403);
+    it('answers "yes" once a person decided, for that revision only', async () => {
+      const promoted = await act('promote', undefined, 'user:default/ana');
+      expect(promoted.status).toBe(200);
+      expect(promoted.body).toMatchObject({
+        action: 'promote',
+        ref: { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' },
+        decision: { action: 'promote', decidedBy: 'user:default/ana', comment: 'looks good' },
+      });
+      expect(promoted.body.message).toMatch(/^Promotion approved\. Flagger picks it up when it next calls the confirm-promotion webhook/);
+      expect(promoted.body.decision.appliedAt).toBeUndefined();
 
-    store.canary.status.lastAppliedSpec = 'a-later-revision';
-    expect((await gate('confirm-promotion')).status).toBe(403);
+      const answer = await gate('confirm-promotion');
+      expect(answer.status).toBe(200);
+      expect(answer.text).toBe('Promotion approved in Backstage by user:default/ana');
+      expect((await gate('rollback')).status).toBe(403);
+      const { pendingDecision } = (await details()).body.summary;
+      expect(pendingDecision).toMatchObject({ action: 'promote', decidedBy: 'user:default/ana' });
+      expect(pendingDecision.appliedAt).toEqual(expect.any(String));
+
+      // A new revision of the same canary starts undecided.
+      setPhase('Progressing', o => {
+        o.status.lastAppliedSpec = 'a-later-revision';
+      });
+      expect((await gate('confirm-promotion')).status).toBe(403);
+      expect((await details()).body.summary.pendingDecision).toBeUndefined();
+    });
+
+    it('binds to the revision the API server has, not a stale cache', async () => {
+      const stale = store.canaries.get('dev/tap-apps/hello-gated')!;
+      await act('promote');
+      // The cluster moved on to a new revision; the cache has not heard yet.
+      store.fetchCanary = async () => ({ ...stale, object: stale.object, revision: 'revision-b' });
+      expect((await gate('confirm-promotion')).status).toBe(403);
+    });
+
+    it('falls back to the watch cache when the API server cannot answer', async () => {
+      await act('promote');
+      store.fetchFails = true;
+      expect((await gate('confirm-promotion')).status).toBe(200);
+    });
+
+    it('repeating a decision is harmless and reports the existing one', async () => {
+      const first = await act('rollback', undefined, 'user:default/ana');
+      const again = await act('rollback', { entityRef: ENTITY_REF, comment: 'again' }, 'user:default/bo');
+      expect(again.status).toBe(200);
+      expect(again.body.decision).toEqual(first.body.decision);
+      expect(again.body.message).toMatch(/^Rollback requested already by user:default\/ana/);
+      expect((await gate('rollback')).status).toBe(200);
+      // Still harmless after Flagger acted, even though the phase no longer allows a rollback.
+      setPhase('Failed');
+      const late = await act('rollback');
+      expect(late.status).toBe(200);
+      expect(late.body.message).toMatch(/Flagger acted on it at/);
+    });
+
+    it('lets promote or rollback win, never both, and keeps every attempt', async () => {
+      setPhase('Progressing');
+      const [a, b] = await Promise.all([act('promote', undefined, 'user:default/ana'), act('rollback', undefined, 'user:default/bo')]);
+      const statuses = [a.status, b.status].sort();
+      expect(statuses).toEqual([200, 409]);
+      const loser = a.status === 409 ? a : b;
+      expect(loser.body.error.message).toMatch(/already decided/);
+      const attempts = await services.decisions.attempts({ cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' });
+      // The loser either lost the insert race (conflict) or already saw the winner (invalid).
+      expect(attempts).toHaveLength(2);
+      expect(attempts.filter(x => x.outcome === 'accepted')).toHaveLength(1);
+      expect(['conflict', 'invalid']).toContain(attempts.find(x => x.outcome !== 'accepted')!.outcome);
+      expect(attempts.map(x => x.actor).sort()).toEqual(['user:default/ana', 'user:default/bo']);
+    });
+
+    it('holds traffic while paused, with the hold applied on the "no", and lets it go on resume', async () => {
+      setPhase('Progressing');
+      const paused = await act('pause');
+      expect(paused.status).toBe(200);
+      expect((await details()).body.summary.state.kind).toBe('waiting-traffic-approval');
+      const held = await gate('confirm-traffic-increase');
+      expect(held.status).toBe(403);
+      expect(held.text).toBe('Traffic increases paused in Backstage by user:default/mock');
+      expect((await details()).body.summary.pendingDecision).toMatchObject({ action: 'pause', appliedAt: expect.any(String) });
+      expect((await act('pause')).status).toBe(200);
+
+      const resumed = await act('resume');
+      expect(resumed.status).toBe(200);
+      expect(resumed.body.decision.appliedAt).toBeUndefined();
+      expect((await gate('confirm-traffic-increase')).status).toBe(200);
+      expect((await details()).body.summary.pendingDecision).toMatchObject({ action: 'resume', appliedAt: expect.any(String) });
+      const nothing = await act('resume', { entityRef: ENTITY_REF });
+      expect(nothing.status).toBe(200);
+    });
+
+    it('approves a waiting rollout and shows only that decision while Waiting', async () => {
+      // A promotion of the previous release is recorded on the revision Waiting still shows.
+      await act('promote');
+      setPhase('Waiting');
+      expect((await details()).body.summary.pendingDecision).toBeUndefined();
+      const approved = await act('approve-rollout');
+      expect(approved.status).toBe(200);
+      expect((await gate('confirm-rollout')).text).toBe('Rollout approved in Backstage by user:default/mock');
+      expect((await details()).body.summary.pendingDecision).toMatchObject({
+        action: 'approve-rollout',
+        appliedAt: expect.any(String),
+      });
+    });
+
+    it('answers 409 with the reason when the phase does not allow the action', async () => {
+      setPhase('Succeeded');
+      const early = await act('promote');
+      expect(early.status).toBe(409);
+      expect(early.body.error.message).toMatch(/Only possible while the analysis runs/);
+      expect((await act('approve-rollout')).body.error.message).toMatch(/Waiting/);
+      setPhase('Progressing', o => {
+        o.spec.analysis.webhooks = o.spec.analysis.webhooks.filter((w: Obj) => w.type !== 'rollback');
+      });
+      expect((await act('rollback')).body.error.message).toMatch(/no rollback webhook pointing at this portal/);
+      const attempts = await services.decisions.attempts({ cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' });
+      expect(attempts.map(a => a.outcome)).toEqual(['invalid', 'invalid', 'invalid']);
+    });
+
+    it('refuses an action without permission, records the attempt and audits the failure', async () => {
+      allow = name => name !== 'progressive-delivery.canary.promote';
+      const response = await act('promote');
+      expect(response.status).toBe(403);
+      expect(response.body.error.message).toMatch(/You may not promote releases of component:default\/hello-gated/);
+      expect((await gate('confirm-promotion')).status).toBe(403);
+      const [attempt] = await services.decisions.attempts({ cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' });
+      expect(attempt).toMatchObject({ action: 'promote', outcome: 'forbidden', actor: 'user:default/mock' });
+      expect(auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({ eventId: 'canary-action', severityLevel: 'medium', meta: expect.objectContaining({ action: 'promote' }) }),
+      );
+      const event = await (auditor.createEvent as jest.Mock).mock.results[0].value;
+      expect(event.fail).toHaveBeenCalled();
+      expect(event.success).not.toHaveBeenCalled();
+    });
+
+    it('requires a user for actions', async () => {
+      const response = await request(app)
+        .post('/canaries/dev/tap-apps/hello-gated/actions/promote')
+        .set('authorization', mockCredentials.service.header())
+        .send({ entityRef: ENTITY_REF });
+      expect(response.status).toBe(403);
+    });
+
+    it('answers webhooks only for canaries that exist in a configured cluster, recording nothing else', async () => {
+      const unknownCluster = await request(app)
+        .post('/webhooks/elsewhere/gates/rollback')
+        .send({ name: 'hello-gated', namespace: 'tap-apps' });
+      expect(unknownCluster.status).toBe(404);
+      expect(unknownCluster.body.error.message).toBe('Unknown cluster "elsewhere"');
+      expect((await gate('rollback', { name: 'ghost', namespace: 'tap-apps' })).status).toBe(404);
+      expect((await gate('open-sesame')).status).toBe(400);
+      expect((await gate('rollback', { namespace: 'tap-apps' })).body.error.message).toMatch(/name is required/);
+      const ghostEvent = await request(app)
+        .post('/webhooks/dev/event')
+        .send({ name: 'ghost', namespace: 'tap-apps', metadata: { eventMessage: 'x', eventType: 'Normal', timestamp: '1' } });
+      expect(ghostEvent.status).toBe(404);
+      expect(await services.decisions.flaggerEvents({ cluster: 'dev', namespace: 'tap-apps', name: 'ghost' })).toEqual([]);
+    });
   });
 
-  it('holds traffic while paused and lets it go on resume', async () => {
-    store.canary = realGated('Progressing');
-    expect((await act('pause')).status).toBe(200);
-    const held = await gate('confirm-traffic-increase');
-    expect(held.status).toBe(403);
-    expect(held.text).toMatch(/paused in Backstage/);
-    expect((await act('resume')).status).toBe(200);
-    expect((await gate('confirm-traffic-increase')).status).toBe(200);
+  describe('shared secret', () => {
+    beforeEach(async () => {
+      await services.stop();
+      await setUp({ webhooks: { sharedSecret: 's3cret' } });
+    });
+
+    it('requires metadata.secret to match', async () => {
+      const body = { name: 'hello-gated', namespace: 'tap-apps' };
+      const missing = await gate('confirm-traffic-increase', body);
+      expect(missing.status).toBe(403);
+      expect(missing.body.error.message).toMatch(/shared secret/);
+      expect((await gate('confirm-traffic-increase', { ...body, metadata: { secret: 's3cret!' } })).status).toBe(403);
+      expect((await gate('confirm-traffic-increase', { ...body, metadata: { secret: 's3cre' } })).status).toBe(403);
+      expect((await gate('confirm-traffic-increase', { ...body, metadata: { secret: 's3cret' } })).status).toBe(200);
+      const event = await request(app)
+        .post('/webhooks/dev/event')
+        .send({ ...body, metadata: { eventMessage: 'x', eventType: 'Normal', timestamp: '1' } });
+      expect(event.status).toBe(403);
+    });
   });
 
-  it('answers 409 with the reason when the phase does not allow the action, and for the opposite decision', async () => {
-    store.canary = realGated('Succeeded');
-    const early = await act('promote');
-    expect(early.status).toBe(409);
-    expect(early.body.error.message).toMatch(/Only possible while the analysis runs/);
+  describe('history', () => {
+    const ref = { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' };
+    const event = (message: string, eventType = 'Warning') =>
+      request(app)
+        .post('/webhooks/dev/event')
+        .send({ name: 'hello-gated', namespace: 'tap-apps', phase: 'Progressing', metadata: { eventMessage: message, eventType, timestamp: String(Date.parse('2026-11-23T02:00:00Z')) } });
 
-    store.canary = realGated('Progressing');
-    expect((await act('rollback')).status).toBe(200);
-    expect((await act('rollback')).status).toBe(200);
-    const conflict = await act('promote');
-    expect(conflict.status).toBe(409);
-    expect(conflict.body.error.message).toMatch(/already decided/);
+    it('keeps a rollout from start to rollback with the failing check and who decided', async () => {
+      setPhase('Progressing');
+      await services.history.idle();
+      await act('pause', { entityRef: ENTITY_REF, comment: 'hold on' });
+      expect((await event('Halt hello-gated.tap-apps advancement success rate 70.07% < 99%')).status).toBe(202);
+      await event('Rolling back hello-gated.tap-apps failed checks threshold reached 2');
+      setPhase('Failed');
+      await services.history.idle();
+      const { body } = await request(app).get('/history').query({ entityRef: ENTITY_REF });
+      expect(body.items).toHaveLength(1);
+      expect(body.items[0]).toMatchObject({
+        ref,
+        outcome: 'failed',
+        failureReason: 'failed checks threshold reached 2 (last failed check: success rate 70.07% < 99%)',
+        endedAt: '2026-11-23T02:00:00.000Z',
+        decisions: [{ action: 'pause', comment: 'hold on' }],
+      });
+      expect((await services.decisions.flaggerEvents(ref)).map(e => e.message)[0]).toMatch(/^Rolling back/);
+    });
+
+    it('closes decisions with their rollout, so a revert to the same template starts undecided', async () => {
+      setPhase('Progressing');
+      await services.history.idle();
+      await act('promote');
+      expect((await gate('confirm-promotion')).status).toBe(200);
+      setPhase('Succeeded');
+      await services.history.idle();
+      // The same pod template comes back later (a revert): Flagger's revision key repeats.
+      setPhase('Progressing');
+      await services.history.idle();
+      expect((await gate('confirm-promotion')).status).toBe(403);
+      const { body } = await request(app).get('/history').query({ entityRef: ENTITY_REF });
+      expect(body.items[0]).toMatchObject({ outcome: 'succeeded', decisions: [{ action: 'promote' }] });
+    });
+
+    it('marks a rollout superseded when a new revision restarts the analysis', async () => {
+      setPhase('Progressing');
+      await services.history.idle();
+      setPhase('Progressing', o => {
+        o.status.lastAppliedSpec = 'revision-b';
+      });
+      await services.history.idle();
+      const { body } = await request(app).get('/history').query({ entityRef: ENTITY_REF });
+      expect(body.items.map((i: Obj) => i.outcome).sort()).toEqual(['in-progress', 'superseded']);
+    });
   });
 
-  it('refuses an action without permission and records nothing', async () => {
-    allow = false;
-    const response = await act('promote');
-    expect(response.status).toBe(403);
-    allow = true;
-    expect((await gate('confirm-promotion')).status).toBe(403);
-  });
+  describe('stream', () => {
+    it('pushes changes of the entity’s canaries and heartbeats, and cleans up on close', async () => {
+      const server = app.listen(0);
+      const { port } = server.address() as AddressInfo;
+      const controller = new AbortController();
+      const listenersBefore = store.listenerCount();
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/stream?entityRef=${encodeURIComponent(ENTITY_REF)}`, {
+          signal: controller.signal,
+        });
+        expect(response.headers.get('content-type')).toBe('text/event-stream');
+        const reader = response.body!.getReader();
+        let text = '';
+        const readUntil = async (pattern: RegExp) => {
+          const deadline = Date.now() + 1000;
+          while (!pattern.test(text)) {
+            if (Date.now() > deadline) throw new Error(`no ${pattern} within 1 s in ${JSON.stringify(text)}`);
+            const { value } = await reader.read();
+            text += new TextDecoder().decode(value);
+          }
+        };
+        await readUntil(/: connected/);
+        store.put('dev', gatedCanary('Progressing'));
+        const other = gatedCanary('Progressing');
+        other.metadata.name = 'unrelated';
+        other.spec.targetRef.name = 'other-app';
+        store.put('dev', other);
+        await readUntil(/event: change\ndata: .*hello-gated/);
+        expect(text).not.toMatch(/unrelated/);
+        const frame = /data: (.*)\n/.exec(text)![1];
+        expect(JSON.parse(frame)).toMatchObject({ type: 'canary-changed', ref: { name: 'hello-gated' } });
+        await readUntil(/: heartbeat/);
+        expect(store.listenerCount()).toBe(listenersBefore + 1);
+      } finally {
+        controller.abort();
+        await new Promise(resolve => setTimeout(resolve, 50));
+        server.close();
+      }
+      expect(store.listenerCount()).toBe(listenersBefore);
+    });
 
-  it('rejects bad input with a 4xx that says what is wrong', async () => {
-    expect((await request(app).get('/canaries').query({ entityRef: 'not a ref' })).status).toBe(400);
-    expect((await request(app).get('/canaries').query({ entityRef: 'component:default/broken' })).body.error.message).toMatch(
-      /progressive-delivery\/canaries/,
-    );
-    expect((await request(app).get('/canaries').query({ entityRef: 'component:default/missing' })).status).toBe(404);
-    expect((await request(app).get('/canaries/dev/Bad_NS/x').query({ entityRef: 'component:default/hello-gated' })).status).toBe(400);
-    expect((await act('launch')).status).toBe(400);
-    expect((await act('promote', { entityRef: 'component:default/hello-gated', comment: 'x'.repeat(501) })).status).toBe(400);
-    expect(
-      (await request(app).post('/webhooks/dev/gates/confirm-promotion').set('content-type', 'application/json').send('{"name":')).status,
-    ).toBe(400);
-    expect((await request(app).post('/webhooks/dev/gates/confirm-promotion').send({ name: 'x'.repeat(20000) })).status).toBe(400);
-  });
-
-  it('answers webhooks only for canaries that exist in a configured cluster', async () => {
-    expect((await request(app).post('/webhooks/elsewhere/gates/rollback').send({ name: 'hello-gated', namespace: 'tap-apps' })).status).toBe(404);
-    expect((await gate('rollback', { name: 'ghost', namespace: 'tap-apps' })).status).toBe(404);
-    expect((await gate('open-sesame')).status).toBe(400);
-    const event = await request(app)
-      .post('/webhooks/dev/event')
-      .send({ name: 'hello-gated', namespace: 'tap-apps', phase: 'Progressing', metadata: { eventMessage: 'Advance hello-gated.tap-apps canary weight 20', eventType: 'Normal', timestamp: '1763862000000' } });
-    expect(event.status).toBe(202);
+    it('refuses the stream without the read permission', async () => {
+      allow = () => false;
+      expect((await request(app).get('/stream').query({ entityRef: ENTITY_REF })).status).toBe(403);
+    });
   });
 });

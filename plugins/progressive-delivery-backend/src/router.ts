@@ -6,6 +6,7 @@ import { z } from 'zod';
 import {
   CANARY_ACTIONS,
   CanaryAction,
+  CanaryRef,
   GATE_KINDS,
   GateKind,
   isValidClusterName,
@@ -13,45 +14,79 @@ import {
   isValidKubernetesNamespace,
   StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { KubernetesCanaryStore } from './clusters/KubernetesCanaryStore';
-import { ProgressiveDeliveryService } from './service/ProgressiveDeliveryService';
+import { MAX_COMMENT_LENGTH } from './service/ActionService';
+import { ProgressiveDeliveryServices } from './service/createServices';
+
+/** How often the event stream sends a comment line, so proxies keep an idle stream open. */
+export const HEARTBEAT_MS = 15_000;
 
 export interface RouterOptions {
-  service: ProgressiveDeliveryService;
-  store: KubernetesCanaryStore;
-  httpAuth: HttpAuthService;
-  userInfo: UserInfoService;
+  services: ProgressiveDeliveryServices;
+  httpAuth: Pick<HttpAuthService, 'credentials'>;
+  userInfo: Pick<UserInfoService, 'getUserInfo'>;
+  /** For tests. */
+  heartbeatMs?: number;
 }
 
+const clusterName = z.string().refine(isValidClusterName, 'must be a cluster name (letters, digits, "-", "_", ".")');
 const canaryParams = z.object({
-  cluster: z.string().refine(isValidClusterName, 'cluster must be a configured cluster name'),
-  namespace: z.string().refine(isValidKubernetesNamespace, 'namespace must be a valid Kubernetes namespace'),
-  name: z.string().refine(isValidKubernetesName, 'name must be a valid Kubernetes name'),
+  cluster: clusterName,
+  namespace: z.string().refine(isValidKubernetesNamespace, 'must be a Kubernetes namespace (lower-case letters, digits, "-")'),
+  name: z.string().refine(isValidKubernetesName, 'must be a Kubernetes name (lower-case letters, digits, "-", ".")'),
 });
-const entityQuery = z.object({ entityRef: z.string().min(1, 'entityRef is required') });
+const entityQuery = z.object({
+  entityRef: z.string({ required_error: 'is required, e.g. ?entityRef=component:default/checkout' }).min(1, 'is required'),
+});
+const metricsQuery = entityQuery.extend({
+  minutes: z.coerce.number().int().min(1).max(24 * 60).default(30),
+});
+const actionParams = canaryParams.extend({
+  action: z.enum(CANARY_ACTIONS as [CanaryAction, ...CanaryAction[]], {
+    errorMap: () => ({ message: `must be one of ${CANARY_ACTIONS.join(', ')}` }),
+  }),
+});
 const actionBody = z.object({
-  entityRef: z.string().min(1, 'entityRef is required'),
-  comment: z.string().optional(),
+  entityRef: z.string({ required_error: 'is required' }).min(1, 'is required'),
+  comment: z
+    .string()
+    .max(MAX_COMMENT_LENGTH, `may have at most ${MAX_COMMENT_LENGTH} characters`)
+    .optional(),
+});
+const gateParams = z.object({
+  cluster: clusterName,
+  gate: z.enum(GATE_KINDS as unknown as [GateKind, ...GateKind[]], {
+    errorMap: () => ({ message: `must be one of ${GATE_KINDS.join(', ')}` }),
+  }),
 });
 const webhookBody = z.object({
-  name: z.string().refine(isValidKubernetesName, 'name must be a valid Kubernetes name'),
-  namespace: z.string().refine(isValidKubernetesNamespace, 'namespace must be a valid Kubernetes namespace'),
-  phase: z.string().optional(),
-  checksum: z.string().optional(),
+  name: z.string({ required_error: 'is required' }).refine(isValidKubernetesName, 'must be a Kubernetes name'),
+  namespace: z.string({ required_error: 'is required' }).refine(isValidKubernetesNamespace, 'must be a Kubernetes namespace'),
+  phase: z.string().max(64).optional(),
+  checksum: z.string().max(256).optional(),
   metadata: z.record(z.string()).optional(),
 });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new InputError(result.error.issues.map(issue => `${issue.path.join('.') || 'request'}: ${issue.message}`).join('; '));
+    const problems = result.error.issues.map(issue =>
+      issue.path.length > 0 ? `${issue.path.join('.')} ${issue.message}` : issue.message,
+    );
+    throw new InputError(`Invalid ${what}: ${problems.join('; ')}`);
   }
   return result.data;
 }
 
-/** Routes only: every decision is made in ProgressiveDeliveryService. */
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { service, store, httpAuth, userInfo } = options;
+const refKey = (ref: CanaryRef) => `${ref.cluster}/${ref.namespace}/${ref.name}`;
+
+/**
+ * The plugin's HTTP API. Routes only: every decision is made in the services. Used by the new
+ * backend system (plugin.ts) and the legacy `createRouter` alike.
+ */
+export function buildRouter(options: RouterOptions): express.Router {
+  const { services, httpAuth, userInfo } = options;
+  const { queries, actions, gates, entities, feed } = services;
+  const reader = (req: express.Request) => httpAuth.credentials(req, { allow: ['user', 'service'] });
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
 
@@ -60,48 +95,51 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/canaries', async (req, res) => {
-    const { entityRef } = parse(entityQuery, req.query);
-    const credentials = await httpAuth.credentials(req);
-    res.json(await service.list(entityRef, credentials));
-  });
-
-  router.get('/history', async (req, res) => {
-    const { entityRef } = parse(entityQuery, req.query);
-    res.json(await service.history(entityRef, await httpAuth.credentials(req)));
+    const { entityRef } = parse(entityQuery, req.query, 'query');
+    res.json(await queries.list(entityRef, await reader(req)));
   });
 
   router.get('/canaries/:cluster/:namespace/:name', async (req, res) => {
-    const ref = parse(canaryParams, req.params);
-    const { entityRef } = parse(entityQuery, req.query);
-    res.json(await service.details(ref, entityRef, await httpAuth.credentials(req)));
+    const ref = parse(canaryParams, req.params, 'canary');
+    const { entityRef } = parse(entityQuery, req.query, 'query');
+    res.json(await queries.details(ref, entityRef, await reader(req)));
   });
 
   router.get('/canaries/:cluster/:namespace/:name/metrics', async (req, res) => {
-    const ref = parse(canaryParams, req.params);
-    const { entityRef, minutes } = parse(
-      entityQuery.extend({ minutes: z.coerce.number().int().min(1).max(24 * 60).default(30) }),
-      req.query,
-    );
-    res.json(await service.metrics(ref, entityRef, minutes ?? 30, await httpAuth.credentials(req)));
+    const ref = parse(canaryParams, req.params, 'canary');
+    const { entityRef, minutes } = parse(metricsQuery, req.query, 'query');
+    res.json(await queries.metrics(ref, entityRef, minutes, await reader(req)));
+  });
+
+  router.get('/history', async (req, res) => {
+    const { entityRef } = parse(entityQuery, req.query, 'query');
+    res.json(await queries.history(entityRef, await reader(req)));
   });
 
   router.post('/canaries/:cluster/:namespace/:name/actions/:action', async (req, res) => {
-    const ref = parse(canaryParams, req.params);
-    const action = parse(z.enum(CANARY_ACTIONS as [CanaryAction, ...CanaryAction[]]), req.params.action);
-    const body = parse(actionBody, req.body ?? {});
+    const { action, ...ref } = parse(actionParams, req.params, 'action');
+    const body = parse(actionBody, req.body ?? {}, 'request body');
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const { userEntityRef } = await userInfo.getUserInfo(credentials);
     res.json(
-      await service.act({ ref, action, entityRef: body.entityRef, comment: body.comment, credentials, actor: userEntityRef, request: req }),
+      await actions.act({
+        ref,
+        action,
+        entityRef: body.entityRef,
+        comment: body.comment,
+        credentials,
+        actor: userEntityRef,
+        request: req,
+      }),
     );
   });
 
   router.get('/stream', async (req, res) => {
-    const { entityRef } = parse(entityQuery, req.query);
-    const credentials = await httpAuth.credentials(req);
-    const { selector } = await service.selectorFor(entityRef, credentials);
-    const matches = () => new Set(store.findCanaries(selector).map(c => `${c.ref.cluster}/${c.ref.namespace}/${c.ref.name}`));
-    let watched = matches();
+    const { entityRef } = parse(entityQuery, req.query, 'query');
+    const { selector } = await entities.selectorFor(entityRef, await reader(req));
+    // Which canaries the entity has can change (a canary created later); recompute on a miss.
+    const belonging = () => new Set(entities.canariesOf(selector).map(c => refKey(c.ref)));
+    let watched = belonging();
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache, no-transform',
@@ -109,47 +147,47 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       'X-Accel-Buffering': 'no',
     });
     res.write(': connected\n\n');
-    const send = (message: StreamMessage) => res.write(`event: change\ndata: ${JSON.stringify(message)}\n\n`);
-    const unsubscribe = store.subscribe(message => {
+    const send = (message: StreamMessage) => {
+      res.write(`event: change\ndata: ${JSON.stringify(message)}\n\n`);
+    };
+    const unsubscribe = feed.subscribe(message => {
       if (message.type === 'cluster-changed') {
-        watched = matches();
+        watched = belonging();
         send(message);
         return;
       }
-      const ref = message.ref;
-      if (!ref) return;
-      const key = `${ref.cluster}/${ref.namespace}/${ref.name}`;
-      if (!watched.has(key)) watched = matches();
+      if (!message.ref) return;
+      const key = refKey(message.ref);
+      if (!watched.has(key)) watched = belonging();
       if (watched.has(key)) send(message);
     });
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), 15_000);
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs ?? HEARTBEAT_MS);
     req.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
     });
   });
 
-  const gateParams = z.object({
-    cluster: z.string().refine(isValidClusterName, 'cluster must be a cluster name'),
-    gate: z.enum(GATE_KINDS as unknown as [GateKind, ...GateKind[]]),
-  });
-
   router.post('/webhooks/:cluster/gates/:gate', async (req, res) => {
-    const { cluster, gate } = parse(gateParams, req.params);
-    const answer = await service.answerGate(cluster, gate, parse(webhookBody, req.body ?? {}));
+    const { cluster, gate } = parse(gateParams, req.params, 'gate');
+    const answer = await gates.answerGate(cluster, gate, parse(webhookBody, req.body ?? {}, 'webhook payload'));
     res.status(answer.status).type('text/plain').send(answer.message);
   });
 
   router.post('/webhooks/:cluster/event', async (req, res) => {
-    const { cluster } = parse(gateParams.pick({ cluster: true }), req.params);
-    await service.recordEvent(cluster, parse(webhookBody, req.body ?? {}));
-    res.status(202).type('text/plain').send('recorded');
+    const { cluster } = parse(gateParams.pick({ cluster: true }), req.params, 'cluster');
+    await gates.recordEvent(cluster, parse(webhookBody, req.body ?? {}, 'webhook payload'));
+    res.status(202).type('text/plain').send('Recorded');
   });
 
-  // Malformed JSON bodies are the client's mistake, not the server's.
+  // Malformed and oversized JSON bodies are the client's mistake, not the server's.
   router.use((error: any, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
-    if (error?.type === 'entity.parse.failed') return next(new InputError(`The request body is not valid JSON: ${error.message}`));
-    if (error?.type === 'entity.too.large') return next(new InputError('The request body is larger than 16 kB.'));
+    if (error?.type === 'entity.parse.failed') {
+      return next(new InputError(`The request body is not valid JSON: ${error.message}`));
+    }
+    if (error?.type === 'entity.too.large') {
+      return next(new InputError('The request body is larger than 16 kB.'));
+    }
     return next(error);
   });
 

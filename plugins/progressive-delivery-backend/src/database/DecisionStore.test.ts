@@ -78,10 +78,10 @@ describe.each(databases.eachSupportedId())('DecisionStore on %p', databaseId => 
     const { store: decisions } = await store();
     await decisions.rolloutStarted(ref, 'r1', ['shop:v1'], '2026-11-23T01:00:00.000Z');
     await decisions.rolloutStarted(ref, 'r1', ['shop:v1'], '2026-11-23T01:00:05.000Z');
-    await decisions.rolloutEnded(ref, 'r1', 'failed', '2026-11-23T01:05:00.000Z', 'success rate 70.07% < 99%');
+    await decisions.rolloutEnded(ref, 'r1', 'failed', '2026-11-23T01:05:00.000Z', { failureReason: 'success rate 70.07% < 99%' });
     await decisions.rolloutStarted(ref, 'r2', ['shop:v2'], '2026-11-23T02:00:00.000Z');
     await decisions.decide({ ref, revision: 'r2', action: 'promote', actor: 'user:default/ana', comment: 'ship' });
-    await decisions.rolloutEnded(ref, 'r3', 'succeeded', '2026-11-23T03:00:00.000Z', undefined, [], false);
+    expect(await decisions.rolloutEnded(ref, 'r3', 'succeeded', '2026-11-23T03:00:00.000Z', { createIfMissing: false })).toBe(false);
     const history = await decisions.history([ref]);
     expect(history.map(h => [h.revision, h.outcome])).toEqual([
       ['r2', 'in-progress'],
@@ -89,5 +89,45 @@ describe.each(databases.eachSupportedId())('DecisionStore on %p', databaseId => 
     ]);
     expect(history[1]).toMatchObject({ startedAt: '2026-11-23T01:00:00.000Z', failureReason: 'success rate 70.07% < 99%' });
     expect(history[0].decisions[0]).toMatchObject({ action: 'promote', comment: 'ship' });
+  });
+
+  it('closes the decisions of a rollout when it ends, freeing the revision for a later release', async () => {
+    const { store: decisions } = await store();
+    await decisions.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
+    await decisions.decide({ ref, revision: 'r1', action: 'pause', actor: 'user:default/ana' });
+    await decisions.decide({ ref, revision: 'r1', action: 'promote', actor: 'user:default/ana' });
+    expect(await decisions.rolloutEnded(ref, 'r1', 'succeeded', '2026-11-23T01:10:00.000Z')).toBe(true);
+    expect(await decisions.rolloutEnded(ref, 'r1', 'succeeded', '2026-11-23T01:10:01.000Z')).toBe(false);
+    expect(await decisions.decisionsFor(ref, 'r1')).toEqual([]);
+    // The same template released again: a rollback now is a new decision, not a conflict.
+    expect((await decisions.decide({ ref, revision: 'r1', action: 'rollback', actor: 'user:default/bo' })).outcome).toBe('accepted');
+    const [record] = await decisions.history([ref]);
+    expect(record.decisions.map(d => d.action).sort()).toEqual(['pause', 'promote', 'rollback']);
+  });
+
+  it('attributes an approve-rollout decision to the rollout it started and closes it then', async () => {
+    const { store: decisions } = await store();
+    // While Waiting the canary still shows the previous revision r1.
+    await decisions.decide({ ref, revision: 'r1', action: 'approve-rollout', actor: 'user:default/ana', comment: 'go' });
+    expect(await decisions.rolloutStarted(ref, 'r2', ['shop:v2'], '2026-11-23T02:00:00.000Z')).toBe(true);
+    expect(await decisions.decision(ref, 'r1', 'start')).toBeUndefined();
+    const [record] = await decisions.history([ref]);
+    expect(record).toMatchObject({ revision: 'r2', decisions: [{ action: 'approve-rollout', revision: 'r1', comment: 'go' }] });
+    expect(await decisions.rolloutStarted(ref, 'r2', ['shop:v2'], '2026-11-23T02:00:09.000Z')).toBe(false);
+  });
+
+  it('supersedes a running rollout when a new revision starts and keeps its halt reason for a failure', async () => {
+    const { store: decisions } = await store();
+    await decisions.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
+    await decisions.decide({ ref, revision: 'r1', action: 'pause', actor: 'user:default/ana' });
+    await decisions.rolloutStarted(ref, 'r2', [], '2026-11-23T01:01:00.000Z');
+    expect(await decisions.decision(ref, 'r1', 'traffic')).toBeUndefined();
+    await decisions.noteHalt(ref, 'r2', 'request duration 1.5s > 500ms');
+    await decisions.rolloutEnded(ref, 'r2', 'failed', '2026-11-23T01:05:00.000Z', { failureReason: 'failed checks threshold reached 1' });
+    const history = await decisions.history([ref]);
+    expect(history.map(h => [h.revision, h.outcome, h.failureReason])).toEqual([
+      ['r2', 'failed', 'failed checks threshold reached 1 (last failed check: request duration 1.5s > 500ms)'],
+      ['r1', 'superseded', undefined],
+    ]);
   });
 });

@@ -8,6 +8,10 @@ import {
   RolloutRecord,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 
+/**
+ * Each revision has three independent decisions: the verdict (promote or rollback, one excludes
+ * the other), the start of the rollout, and the traffic hold (pause or resume, the newest counts).
+ */
 export type DecisionSlot = 'verdict' | 'start' | 'traffic';
 
 export const SLOT_OF_ACTION: Record<CanaryAction, DecisionSlot> = {
@@ -19,6 +23,17 @@ export const SLOT_OF_ACTION: Record<CanaryAction, DecisionSlot> = {
 };
 
 export type AttemptOutcome = 'accepted' | 'repeated' | 'conflict' | 'forbidden' | 'invalid';
+
+export interface ActionAttempt {
+  ref: CanaryRef;
+  revision?: string;
+  action: CanaryAction;
+  actor: string;
+  comment?: string;
+  outcome: AttemptOutcome;
+  message?: string;
+  at: string;
+}
 
 interface DecisionRow {
   cluster: string;
@@ -32,7 +47,15 @@ interface DecisionRow {
   comment: string | null;
   checksum: string | null;
   applied_at: string | null;
+  epoch: number | string;
+  rollout_revision: string | null;
 }
+
+const DECISIONS = 'pd_decisions';
+const ATTEMPTS = 'pd_action_attempts';
+const ROLLOUTS = 'pd_rollouts';
+const FLAGGER_EVENTS = 'pd_flagger_events';
+const OPEN = 0;
 
 const toDecision = (row: DecisionRow): GateDecision => ({
   action: row.action,
@@ -43,8 +66,10 @@ const toDecision = (row: DecisionRow): GateDecision => ({
   appliedAt: row.applied_at ?? undefined,
 });
 
-const where = (ref: CanaryRef) => ({ cluster: ref.cluster, namespace: ref.namespace, name: ref.name });
+const canary = (ref: CanaryRef) => ({ cluster: ref.cluster, namespace: ref.namespace, name: ref.name });
+const keyOf = (ref: CanaryRef) => `${ref.cluster}/${ref.namespace}/${ref.name}`;
 
+/** Runs the package's knex migrations (shipped in the package's `migrations/` folder). */
 export async function migrateDatabase(knex: Knex) {
   await knex.migrate.latest({
     directory: resolvePackagePath('@progressive-delivery/plugin-progressive-delivery-backend', 'migrations'),
@@ -54,31 +79,37 @@ export async function migrateDatabase(knex: Knex) {
 
 /**
  * Decisions, attempts, rollouts and Flagger events, all in the backend's database, so every
- * replica answers Flagger the same and nothing is lost on restart.
+ * replica answers Flagger the same and nothing is lost on restart. Every write is safe to repeat:
+ * all replicas observe the same transitions and write them.
  */
 export class DecisionStore {
-  constructor(private readonly db: Knex) {}
+  private constructor(private readonly db: Knex) {}
 
   static async create(db: Knex): Promise<DecisionStore> {
     await migrateDatabase(db);
     return new DecisionStore(db);
   }
 
+  /** The open decisions of one revision. */
   async decisionsFor(ref: CanaryRef, revision: string): Promise<GateDecision[]> {
-    const rows: DecisionRow[] = await this.db('pd_decisions').where({ ...where(ref), revision });
+    const rows: DecisionRow[] = await this.db(DECISIONS).where({ ...canary(ref), revision, epoch: OPEN });
     return rows.map(toDecision);
   }
 
+  /** The open decision in one slot of one revision. */
   async decision(ref: CanaryRef, revision: string, slot: DecisionSlot): Promise<GateDecision | undefined> {
-    const row: DecisionRow | undefined = await this.db('pd_decisions').where({ ...where(ref), revision, slot }).first();
+    const row: DecisionRow | undefined = await this.db(DECISIONS)
+      .where({ ...canary(ref), revision, slot, epoch: OPEN })
+      .first();
     return row ? toDecision(row) : undefined;
   }
 
   /**
-   * Records a decision. The unique (canary, revision, slot) index makes the first of two
-   * concurrent conflicting decisions win on every database and replica.
+   * Records a decision. The unique (canary, revision, slot, epoch) index makes the first of two
+   * concurrent conflicting decisions win, on every database and across replicas.
    *
-   * @returns the stored decision and whether this call created or changed it
+   * @returns the stored decision and what this call did: `accepted` (created or changed it),
+   *   `repeated` (the same decision was there) or `conflict` (another decision holds the slot)
    */
   async decide(options: {
     ref: CanaryRef;
@@ -87,56 +118,61 @@ export class DecisionStore {
     actor: string;
     comment?: string;
   }): Promise<{ decision: GateDecision; outcome: 'accepted' | 'repeated' | 'conflict' }> {
-    const slot = SLOT_OF_ACTION[options.action];
+    const { ref, revision, action } = options;
+    const slot = SLOT_OF_ACTION[action];
     const now = new Date().toISOString();
-    const existing = await this.decision(options.ref, options.revision, slot);
-    if (slot === 'traffic' && existing && existing.action !== options.action) {
-      // Pause and resume toggle the same slot; the newest word counts.
-      await this.db('pd_decisions')
-        .where({ ...where(options.ref), revision: options.revision, slot })
-        .update({ action: options.action, decided_by: options.actor, decided_at: now, comment: options.comment ?? null, applied_at: null });
-      return { decision: (await this.decision(options.ref, options.revision, slot))!, outcome: 'accepted' };
+    const existing = await this.decision(ref, revision, slot);
+    if (existing?.action === action) {
+      return { decision: existing, outcome: 'repeated' };
+    }
+    if (existing && slot === 'traffic') {
+      // Pause and resume share a slot; the newest word counts and waits for Flagger again.
+      const changed = await this.db(DECISIONS)
+        .where({ ...canary(ref), revision, slot, epoch: OPEN })
+        .whereNot({ action })
+        .update({ action, decided_by: options.actor, decided_at: now, comment: options.comment ?? null, applied_at: null, checksum: null });
+      // Zero rows changed means a concurrent request already set the same word.
+      return { decision: (await this.decision(ref, revision, slot))!, outcome: changed > 0 ? 'accepted' : 'repeated' };
     }
     if (existing) {
-      return { decision: existing, outcome: existing.action === options.action ? 'repeated' : 'conflict' };
+      return { decision: existing, outcome: 'conflict' };
     }
     try {
-      await this.db('pd_decisions').insert({
-        ...where(options.ref),
-        revision: options.revision,
+      await this.db(DECISIONS).insert({
+        ...canary(ref),
+        revision,
         slot,
-        action: options.action,
+        action,
         decided_by: options.actor,
         decided_at: now,
         comment: options.comment ?? null,
+        epoch: OPEN,
       });
-      return { decision: (await this.decision(options.ref, options.revision, slot))!, outcome: 'accepted' };
+      return { decision: (await this.decision(ref, revision, slot))!, outcome: 'accepted' };
     } catch (error) {
-      const winner = await this.decision(options.ref, options.revision, slot);
+      // Lost the race for the slot: whoever won decides the answer.
+      const winner = await this.decision(ref, revision, slot);
       if (!winner) throw error;
-      return { decision: winner, outcome: winner.action === options.action ? 'repeated' : 'conflict' };
+      return { decision: winner, outcome: winner.action === action ? 'repeated' : 'conflict' };
     }
   }
 
-  /** Marks a decision as picked up by Flagger (first time only). */
-  async markApplied(ref: CanaryRef, revision: string, slot: DecisionSlot, checksum?: string) {
-    await this.db('pd_decisions')
-      .where({ ...where(ref), revision, slot })
+  /**
+   * Marks an open decision as applied by Flagger, the first time only.
+   *
+   * @returns true when this call marked it
+   */
+  async markApplied(ref: CanaryRef, revision: string, slot: DecisionSlot, checksum?: string): Promise<boolean> {
+    const updated = await this.db(DECISIONS)
+      .where({ ...canary(ref), revision, slot, epoch: OPEN })
       .whereNull('applied_at')
       .update({ applied_at: new Date().toISOString(), checksum: checksum ?? null });
+    return updated > 0;
   }
 
-  async recordAttempt(attempt: {
-    ref: CanaryRef;
-    revision?: string;
-    action: CanaryAction;
-    actor: string;
-    comment?: string;
-    outcome: AttemptOutcome;
-    message?: string;
-  }) {
-    await this.db('pd_action_attempts').insert({
-      ...where(attempt.ref),
+  async recordAttempt(attempt: Omit<ActionAttempt, 'at'>) {
+    await this.db(ATTEMPTS).insert({
+      ...canary(attempt.ref),
       revision: attempt.revision ?? null,
       action: attempt.action,
       actor: attempt.actor,
@@ -147,8 +183,19 @@ export class DecisionStore {
     });
   }
 
-  async attempts(ref: CanaryRef) {
-    return this.db('pd_action_attempts').where(where(ref)).orderBy('id', 'asc');
+  /** Every action tried on a canary, oldest first. */
+  async attempts(ref: CanaryRef): Promise<ActionAttempt[]> {
+    const rows = await this.db(ATTEMPTS).where(canary(ref)).orderBy('id', 'asc');
+    return rows.map((row: any) => ({
+      ref: canary(row),
+      revision: row.revision ?? undefined,
+      action: row.action,
+      actor: row.actor,
+      comment: row.comment ?? undefined,
+      outcome: row.outcome,
+      message: row.message ?? undefined,
+      at: row.at,
+    }));
   }
 
   async recordFlaggerEvent(event: {
@@ -159,8 +206,8 @@ export class DecisionStore {
     message: string;
     at: string;
   }) {
-    await this.db('pd_flagger_events').insert({
-      ...where(event.ref),
+    await this.db(FLAGGER_EVENTS).insert({
+      ...canary(event.ref),
       phase: event.phase ?? null,
       checksum: event.checksum ?? null,
       event_type: event.eventType ?? null,
@@ -169,42 +216,121 @@ export class DecisionStore {
     });
   }
 
-  /** Starts a rollout record once per revision; every replica may call it. */
-  async rolloutStarted(ref: CanaryRef, revision: string, images: string[], at: string) {
-    await this.db('pd_rollouts')
-      .insert({ ...where(ref), revision, images: JSON.stringify(images), started_at: at, outcome: 'in-progress' })
-      .onConflict(['cluster', 'namespace', 'name', 'revision'])
-      .ignore();
+  /** Flagger's events as its event webhook delivered them, newest first. */
+  async flaggerEvents(ref: CanaryRef, limit = 100) {
+    const rows = await this.db(FLAGGER_EVENTS).where(canary(ref)).orderBy('id', 'desc').limit(limit);
+    return rows.map((row: any) => ({
+      phase: row.phase ?? undefined,
+      eventType: row.event_type ?? undefined,
+      message: row.message as string,
+      at: row.at as string,
+    }));
   }
 
+  /**
+   * A rollout of `revision` runs. Starts its record once, ends any other rollout of the canary
+   * still marked running (a new revision restarted the analysis) as superseded, and closes the
+   * approve-rollout decisions that let it start.
+   *
+   * @returns true when this call wrote anything
+   */
+  async rolloutStarted(ref: CanaryRef, revision: string, images: string[], at: string): Promise<boolean> {
+    return this.db.transaction(async tx => {
+      const existed = await tx(ROLLOUTS).where({ ...canary(ref), revision }).first();
+      await tx(ROLLOUTS)
+        .insert({ ...canary(ref), revision, images: JSON.stringify(images), started_at: at, outcome: 'in-progress' })
+        .onConflict(['cluster', 'namespace', 'name', 'revision'])
+        .ignore();
+      const superseded: Array<{ revision: string }> = await tx(ROLLOUTS)
+        .where({ ...canary(ref), outcome: 'in-progress' })
+        .whereNot({ revision })
+        .select('revision');
+      if (superseded.length > 0) {
+        await tx(ROLLOUTS)
+          .where({ ...canary(ref), outcome: 'in-progress' })
+          .whereIn('revision', superseded.map(row => row.revision))
+          .update({ outcome: 'superseded', ended_at: at });
+        await closeDecisions(tx, ref, superseded.map(row => row.revision), ['verdict', 'traffic'], at);
+      }
+      const started = await tx(DECISIONS)
+        .where({ ...canary(ref), slot: 'start', epoch: OPEN })
+        .whereNot({ revision })
+        .update({ epoch: tx.ref('id'), closed_at: at, rollout_revision: revision });
+      return !existed || superseded.length > 0 || started > 0;
+    });
+  }
+
+  /**
+   * A rollout of `revision` ended. Closes its promote/rollback and pause/resume decisions, so a
+   * later release of the same pod template starts undecided.
+   *
+   * @param createIfMissing - record the rollout even if its start was never observed
+   * @returns true when this call wrote anything
+   */
   async rolloutEnded(
     ref: CanaryRef,
     revision: string,
     outcome: Exclude<RolloutOutcome, 'in-progress'>,
     at: string,
-    failureReason?: string,
-    images: string[] = [],
-    createIfMissing = true,
-  ) {
-    if (createIfMissing) await this.rolloutStarted(ref, revision, images, at);
-    await this.db('pd_rollouts')
-      .where({ ...where(ref), revision, outcome: 'in-progress' })
-      .update({ ended_at: at, outcome, failure_reason: failureReason ?? null });
+    options: { failureReason?: string; images?: string[]; createIfMissing?: boolean } = {},
+  ): Promise<boolean> {
+    return this.db.transaction(async tx => {
+      if (options.createIfMissing ?? true) {
+        await tx(ROLLOUTS)
+          .insert({ ...canary(ref), revision, images: JSON.stringify(options.images ?? []), started_at: at, outcome: 'in-progress' })
+          .onConflict(['cluster', 'namespace', 'name', 'revision'])
+          .ignore();
+      }
+      const row = await tx(ROLLOUTS).where({ ...canary(ref), revision, outcome: 'in-progress' }).first();
+      if (!row) return false;
+      const failureReason = outcome === 'failed' ? combineReasons(options.failureReason, row.last_halt_reason) : undefined;
+      await tx(ROLLOUTS)
+        .where({ ...canary(ref), revision, outcome: 'in-progress' })
+        .update({ ended_at: at, outcome, failure_reason: failureReason ?? null });
+      await closeDecisions(tx, ref, [revision], ['verdict', 'traffic'], at);
+      return true;
+    });
   }
 
-  /** Rollouts of the given canaries, newest first, with the decisions made on each revision. */
+  /** Remembers why Flagger last halted the running rollout, for the failure reason. */
+  async noteHalt(ref: CanaryRef, revision: string, reason: string) {
+    await this.db(ROLLOUTS)
+      .where({ ...canary(ref), revision, outcome: 'in-progress' })
+      .update({ last_halt_reason: reason.slice(0, 1000) });
+  }
+
+  /** Rollouts of the given canaries, newest first, with the decisions made on each. */
   async history(refs: CanaryRef[], limit = 50): Promise<RolloutRecord[]> {
     if (refs.length === 0) return [];
-    const rows = await this.db('pd_rollouts')
+    const rows: any[] = await this.db(ROLLOUTS)
       .where(builder => {
-        for (const ref of refs) builder.orWhere(where(ref));
+        for (const ref of refs) builder.orWhere(canary(ref));
       })
       .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
       .limit(limit);
-    const records: RolloutRecord[] = [];
-    for (const row of rows) {
-      const ref = { cluster: row.cluster, namespace: row.namespace, name: row.name };
-      records.push({
+    if (rows.length === 0) return [];
+    const revisions = [...new Set(rows.map(row => row.revision as string))];
+    const decisionRows: DecisionRow[] = await this.db(DECISIONS)
+      .where(builder => {
+        for (const ref of refs) builder.orWhere(canary(ref));
+      })
+      .andWhere(builder =>
+        builder
+          .where(inner => inner.whereIn('revision', revisions).whereNot('slot', 'start'))
+          .orWhereIn('rollout_revision', revisions),
+      )
+      .orderBy('decided_at', 'asc');
+    const byRollout = new Map<string, GateDecision[]>();
+    for (const row of decisionRows) {
+      const revision = row.slot === 'start' ? row.rollout_revision : row.revision;
+      if (!revision) continue;
+      const key = `${keyOf(row)}@${revision}`;
+      byRollout.set(key, [...(byRollout.get(key) ?? []), toDecision(row)]);
+    }
+    return rows.map(row => {
+      const ref = canary(row);
+      return {
         ref,
         revision: row.revision,
         images: JSON.parse(row.images),
@@ -212,9 +338,21 @@ export class DecisionStore {
         endedAt: row.ended_at ?? undefined,
         outcome: row.outcome,
         failureReason: row.failure_reason ?? undefined,
-        decisions: await this.decisionsFor(ref, row.revision),
-      });
-    }
-    return records;
+        decisions: byRollout.get(`${keyOf(ref)}@${row.revision}`) ?? [],
+      };
+    });
   }
+}
+
+async function closeDecisions(tx: Knex.Transaction, ref: CanaryRef, revisions: string[], slots: DecisionSlot[], at: string) {
+  await tx(DECISIONS)
+    .where({ ...canary(ref), epoch: OPEN })
+    .whereIn('revision', revisions)
+    .whereIn('slot', slots)
+    .update({ epoch: tx.ref('id'), closed_at: at });
+}
+
+function combineReasons(reason: string | undefined, lastHalt: string | null): string | undefined {
+  if (reason && lastHalt && /failed checks threshold/.test(reason)) return `${reason} (last failed check: ${lastHalt})`;
+  return reason ?? lastHalt ?? undefined;
 }

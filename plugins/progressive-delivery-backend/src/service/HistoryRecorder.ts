@@ -1,31 +1,39 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { StreamMessage } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { KubernetesCanaryStore } from '../clusters/KubernetesCanaryStore';
 import { DecisionStore } from '../database/DecisionStore';
-import { ProgressiveDeliveryService } from './ProgressiveDeliveryService';
+import { ChangeFeed } from './ChangeFeed';
+import { summarizeWithDecisions } from './decisionState';
+import { imagesOf } from './GateKeeper';
+import { CanaryStore, CanarySummarizer, WatchedCanary } from './types';
 
 const IN_RELEASE = ['Progressing', 'WaitingPromotion', 'Promoting', 'Finalising'];
 
 /**
- * Turns the phase transitions the watches see into rollout records. Every replica does the
- * same; the writes are idempotent per revision.
+ * Turns the phase transitions the watches see into rollout records: a release phase starts the
+ * record of the current revision, Succeeded or Failed ends it. Every replica sees the same
+ * transitions and writes the same rows; the writes are idempotent per revision.
  */
 export class HistoryRecorder {
-  readonly #lastPhase = new Map<string, string | undefined>();
+  readonly #seen = new Map<string, { phase?: string; revision?: string }>();
   #unsubscribe?: () => void;
+  #queue: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly store: KubernetesCanaryStore,
-    private readonly decisions: DecisionStore,
-    private readonly service: ProgressiveDeliveryService,
-    private readonly logger: LoggerService,
+    private readonly options: {
+      store: CanaryStore;
+      summarizer: CanarySummarizer;
+      decisions: DecisionStore;
+      feed: ChangeFeed;
+      logger: LoggerService;
+    },
   ) {}
 
   start() {
-    this.#unsubscribe = this.store.subscribe(message => {
-      this.observe(message).catch(error =>
-        this.logger.warn(`Could not record rollout history: ${error}`),
-      );
+    this.#unsubscribe = this.options.store.subscribe(message => {
+      // One at a time, so the transitions of a canary are written in the order they happened.
+      this.#queue = this.#queue
+        .then(() => this.observe(message))
+        .catch(error => this.options.logger.warn(`Could not record rollout history: ${error}`));
     });
   }
 
@@ -33,26 +41,54 @@ export class HistoryRecorder {
     this.#unsubscribe?.();
   }
 
-  async observe(message: StreamMessage) {
-    if (message.type !== 'canary-changed' || !message.ref) return;
-    const watched = this.store.getCanary(message.ref);
-    if (!watched?.revision) return;
-    const key = `${message.ref.cluster}/${message.ref.namespace}/${message.ref.name}`;
-    const phase: string | undefined = watched.object.status?.phase;
-    const seenBefore = this.#lastPhase.has(key);
-    const previous = this.#lastPhase.get(key);
-    this.#lastPhase.set(key, phase);
-    if (phase === previous) return;
-    const now = new Date().toISOString();
-    const images = (watched.target?.spec?.template?.spec?.containers ?? []).map((c: any) => c.image);
-    if (phase && IN_RELEASE.includes(phase)) {
-      await this.decisions.rolloutStarted(watched.ref, watched.revision, images, now);
-    } else if (phase === 'Succeeded' || phase === 'Failed') {
-      // A rollout that ended while this replica was not watching is closed only if it was started.
-      if (!seenBefore) return this.decisions.rolloutEnded(watched.ref, watched.revision, phase === 'Succeeded' ? 'succeeded' : 'failed', now, undefined, images, false);
-      const [summary] = await this.service.summarize([watched]);
-      const reason = phase === 'Failed' ? summary.state.headline.replace(/^Rolled back:?\s*/, '') || undefined : undefined;
-      await this.decisions.rolloutEnded(watched.ref, watched.revision, phase === 'Succeeded' ? 'succeeded' : 'failed', now, reason, images, true);
-    }
+  /** Waits for the writes queued so far (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.#queue;
   }
+
+  async observe(message: StreamMessage): Promise<void> {
+    if (message.type !== 'canary-changed' || !message.ref) return;
+    const { store, decisions, feed } = this.options;
+    const watched = store.getCanary(message.ref);
+    const key = `${message.ref.cluster}/${message.ref.namespace}/${message.ref.name}`;
+    if (!watched) {
+      this.#seen.delete(key);
+      return;
+    }
+    if (!watched.revision) return;
+    const phase: string | undefined = watched.object.status?.phase;
+    const previous = this.#seen.get(key);
+    this.#seen.set(key, { phase, revision: watched.revision });
+    if (previous && previous.phase === phase && previous.revision === watched.revision) return;
+    let changed = false;
+    if (phase && IN_RELEASE.includes(phase)) {
+      changed = await decisions.rolloutStarted(watched.ref, watched.revision, imagesOf(watched), startOf(watched));
+    } else if (phase === 'Succeeded' || phase === 'Failed') {
+      const now = new Date().toISOString();
+      const failureReason = phase === 'Failed' ? await this.#failureReason(watched) : undefined;
+      // Seen for the first time in a terminal phase (a restart): close a record left open, never invent one.
+      changed = await decisions.rolloutEnded(watched.ref, watched.revision, phase === 'Succeeded' ? 'succeeded' : 'failed', now, {
+        failureReason,
+        images: imagesOf(watched),
+        createIfMissing: previous !== undefined,
+      });
+    }
+    if (changed) feed.publish({ type: 'history-changed', ref: watched.ref });
+  }
+
+  async #failureReason(watched: WatchedCanary): Promise<string | undefined> {
+    const [summary] = await summarizeWithDecisions(this.options.summarizer, this.options.decisions, [watched]);
+    const reason = summary?.state.headline.replace(/^Rolled back:?\s*/, '');
+    return reason || undefined;
+  }
+}
+
+/** When the current run began: Flagger's newest "New revision detected" event, else now. */
+function startOf(watched: WatchedCanary): string {
+  const detected = [...watched.events]
+    .reverse()
+    .find(event => typeof event.message === 'string' && event.message.startsWith('New revision detected'));
+  const time = detected?.lastTimestamp ?? detected?.eventTime ?? detected?.firstTimestamp;
+  const parsed = time ? new Date(time) : undefined;
+  return parsed && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : new Date().toISOString();
 }

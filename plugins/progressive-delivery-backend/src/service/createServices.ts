@@ -1,69 +1,75 @@
 import { AuditorService, LoggerService, PermissionsService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import { Knex } from 'knex';
-import { KubernetesCanaryStore } from '../clusters/KubernetesCanaryStore';
 import { DecisionStore } from '../database/DecisionStore';
-import { MetricsCache } from '../prometheus/MetricsCache';
-import { readProgressiveDeliveryConfig } from './config';
+import { ActionService } from './ActionService';
+import { ChangeFeed } from './ChangeFeed';
+import { ClusterSide, createClusterSide } from './clusterSide';
+import { EntityCanaries, EntityLookup } from './EntityCanaries';
+import { GateKeeper } from './GateKeeper';
 import { HistoryRecorder } from './HistoryRecorder';
-import { ProgressiveDeliveryService } from './ProgressiveDeliveryService';
+import { ReleaseQueries } from './ReleaseQueries';
 
-/**
- * Builds every service of the plugin from Backstage's services. The new backend system
- * (plugin.ts) and the legacy createRouter both go through here.
- */
-export async function createServices(options: {
+/** Everything the router needs, built once by {@link createServices}. */
+export interface ProgressiveDeliveryServices {
+  queries: ReleaseQueries;
+  actions: ActionService;
+  gates: GateKeeper;
+  entities: EntityCanaries;
+  feed: ChangeFeed;
+  decisions: DecisionStore;
+  history: HistoryRecorder;
+  /** Starts the watches, metric refresh and history recording; resolves without waiting for clusters. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface CreateServicesOptions {
   config: Config;
   logger: LoggerService;
+  /** The plugin's database; migrations run here. */
   database: Knex;
-  catalog: CatalogService;
-  permissions: PermissionsService;
+  catalog: EntityLookup;
+  permissions: Pick<PermissionsService, 'authorize'>;
   auditor: AuditorService;
-}) {
-  const config = readProgressiveDeliveryConfig(options.config);
-  let metrics: MetricsCache | undefined;
-  const store = new KubernetesCanaryStore({
-    clusters: config.clusters,
-    logger: options.logger,
-    maxBackoffMs: config.maxBackoffMs,
-    prometheusStatus: cluster => metrics!.status(cluster),
-  });
-  metrics = new MetricsCache({
-    clusters: config.clusters,
-    timeoutMs: config.prometheusTimeoutMs,
-    refreshIntervalMs: config.metricsRefreshIntervalMs,
-    logger: options.logger,
-    canariesOf: cluster => store.canariesOf(cluster),
-    templateOf: (cluster, namespace, name) => store.watcher(cluster)?.getMetricTemplate(namespace, name),
-  });
+  /** The cluster side; built from config when absent (tests pass fakes). */
+  clusterSide?: ClusterSide;
+}
+
+/**
+ * Builds every service of the plugin. The new backend system (plugin.ts) and the legacy
+ * `createRouter` both come through here, so there is one implementation.
+ */
+export async function createServices(options: CreateServicesOptions): Promise<ProgressiveDeliveryServices> {
+  const { logger } = options;
+  const clusterSide = options.clusterSide ?? createClusterSide({ config: options.config, logger });
+  const { store, summarizer } = clusterSide;
   const decisions = await DecisionStore.create(options.database);
-  const service = new ProgressiveDeliveryService({
-    config,
-    store,
-    metrics,
-    decisions,
-    catalog: options.catalog,
-    permissions: options.permissions,
-    auditor: options.auditor,
-    logger: options.logger,
-  });
-  const history = new HistoryRecorder(store, decisions, service, options.logger);
+  const feed = new ChangeFeed(store);
+  const entities = new EntityCanaries({ store, catalog: options.catalog, permissions: options.permissions });
+  const history = new HistoryRecorder({ store, summarizer, decisions, feed, logger });
   return {
-    config,
-    store,
-    metrics,
+    queries: new ReleaseQueries({ store, summarizer, decisions, entities }),
+    actions: new ActionService({ store, summarizer, decisions, entities, feed, auditor: options.auditor, logger }),
+    gates: new GateKeeper({
+      store,
+      decisions,
+      feed,
+      logger,
+      sharedSecret: options.config.getOptionalString('progressiveDelivery.webhooks.sharedSecret') || undefined,
+    }),
+    entities,
+    feed,
     decisions,
-    service,
+    history,
     async start() {
       history.start();
-      await store.start();
-      metrics!.start();
+      await clusterSide.start();
     },
     async stop() {
       history.stop();
-      metrics!.stop();
-      await store.stop();
+      await clusterSide.stop();
+      await history.idle();
     },
   };
 }

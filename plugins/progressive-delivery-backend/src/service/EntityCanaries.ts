@@ -1,0 +1,118 @@
+import { BackstageCredentials, PermissionsService } from '@backstage/backend-plugin-api';
+import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { AuthorizeResult, ResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  AnnotationError,
+  CanaryRef,
+  CanarySelector,
+  getCanarySelector,
+  progressiveDeliveryReadPermission,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
+import { CanaryStore, WatchedCanary } from './types';
+
+/** The one catalog call the plugin makes; `CatalogService` from plugin-catalog-node fits it. */
+export interface EntityLookup {
+  getEntityByRef(entityRef: string, options: { credentials: BackstageCredentials }): Promise<Entity | undefined>;
+}
+
+/** Accepts "component:default/x" and "component:x"; gives the canonical form. */
+export function normalizeEntityRef(entityRef: string): string {
+  try {
+    return stringifyEntityRef(parseEntityRef(entityRef, { defaultNamespace: 'default' }));
+  } catch {
+    throw new InputError(
+      `"${entityRef}" is not an entity reference; expected <kind>:<namespace>/<name>, e.g. component:default/checkout.`,
+    );
+  }
+}
+
+/**
+ * Which canaries belong to a catalog entity, after checking the caller's permission on that entity.
+ * The catalog is read with the caller's own credentials, so catalog permissions apply too.
+ */
+export class EntityCanaries {
+  constructor(
+    private readonly options: {
+      store: CanaryStore;
+      catalog: EntityLookup;
+      permissions: Pick<PermissionsService, 'authorize'>;
+    },
+  ) {}
+
+  /** Throws 403 unless the caller holds `permission` on the entity. */
+  async authorize(
+    entityRef: string,
+    permission: ResourcePermission<'catalog-entity'>,
+    credentials: BackstageCredentials,
+    refusal: string,
+  ): Promise<void> {
+    const [decision] = await this.options.permissions.authorize([{ permission, resourceRef: entityRef }], { credentials });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`${refusal} (${permission.name}).`);
+    }
+  }
+
+  /** The entity's selector; with `checkRead` (the default) only for callers who may read its releases. */
+  async selectorFor(
+    entityRef: string,
+    credentials: BackstageCredentials,
+    checkRead = true,
+  ): Promise<{ entityRef: string; selector: CanarySelector }> {
+    const ref = normalizeEntityRef(entityRef);
+    if (checkRead) {
+      await this.authorize(ref, progressiveDeliveryReadPermission, credentials, `You may not see the releases of ${ref}`);
+    }
+    const entity = await this.options.catalog.getEntityByRef(ref, { credentials });
+    if (!entity) throw new NotFoundError(`No entity ${ref} in the catalog.`);
+    let selector: CanarySelector | undefined;
+    try {
+      selector = getCanarySelector(entity);
+    } catch (error) {
+      if (error instanceof AnnotationError) throw new InputError(error.message);
+      throw error;
+    }
+    if (!selector) {
+      throw new InputError(
+        `${ref} has not opted in: add the annotation progressive-delivery/workload-name or progressive-delivery/canaries.`,
+      );
+    }
+    return { entityRef: ref, selector };
+  }
+
+  /** 404 with the configured names when a cluster is not configured. */
+  assertCluster(cluster: string) {
+    if (!this.options.store.hasCluster(cluster)) {
+      throw new NotFoundError(`Unknown cluster "${cluster}"; configured: ${this.clusterNames().join(', ') || 'none'}.`);
+    }
+  }
+
+  /** The canaries the selector matches, from the watch caches. */
+  canariesOf(selector: CanarySelector): WatchedCanary[] {
+    return this.options.store.findCanaries(selector);
+  }
+
+  clusterNames(): string[] {
+    return this.options.store.getClusterStatuses().map(status => status.name);
+  }
+
+  /** The canary from the watch cache, if it belongs to the entity. */
+  async canaryOf(
+    ref: CanaryRef,
+    entityRef: string,
+    credentials: BackstageCredentials,
+    checkRead = true,
+  ): Promise<WatchedCanary> {
+    this.assertCluster(ref.cluster);
+    const { selector, entityRef: normalized } = await this.selectorFor(entityRef, credentials, checkRead);
+    const watched = this
+      .canariesOf(selector)
+      .find(c => c.ref.cluster === ref.cluster && c.ref.namespace === ref.namespace && c.ref.name === ref.name);
+    if (!watched) {
+      throw new NotFoundError(
+        `Canary ${ref.namespace}/${ref.name} in cluster ${ref.cluster} does not exist or does not belong to ${normalized}.`,
+      );
+    }
+    return watched;
+  }
+}

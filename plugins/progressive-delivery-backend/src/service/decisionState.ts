@@ -1,0 +1,35 @@
+import { CanaryRef } from '@progressive-delivery/plugin-progressive-delivery-common';
+import { DecisionStore } from '../database/DecisionStore';
+import { CanarySummarizer, DecisionState, WatchedCanary } from './types';
+
+/**
+ * What the decision side knows about a canary's current revision.
+ *
+ * While Waiting, the revision key is still the previous release's (Flagger writes the new
+ * lastAppliedSpec only once the rollout starts), so only the approve-rollout decision counts then:
+ * a promote or pause of the previous release must not show up as pending for the next one.
+ */
+export async function decisionStateOf(
+  decisions: DecisionStore,
+  ref: CanaryRef,
+  revision: string | undefined,
+  phase: string | undefined,
+): Promise<DecisionState> {
+  if (!revision) return { paused: false };
+  const open = await decisions.decisionsFor(ref, revision);
+  const start = open.find(d => d.action === 'approve-rollout');
+  if (phase === 'Waiting') return { paused: false, decision: start };
+  const verdict = open.find(d => d.action === 'promote' || d.action === 'rollback');
+  const traffic = open.find(d => d.action === 'pause' || d.action === 'resume');
+  return { paused: traffic?.action === 'pause', decision: verdict ?? traffic };
+}
+
+/** Summaries with the decision state of each canary's current revision. */
+export function summarizeWithDecisions(summarizer: CanarySummarizer, decisions: DecisionStore, canaries: WatchedCanary[]) {
+  const phaseOf = new Map(
+    canaries.map(c => [`${c.ref.cluster}/${c.ref.namespace}/${c.ref.name}`, c.object.status?.phase as string | undefined]),
+  );
+  return summarizer.summarize(canaries, (ref, revision) =>
+    decisionStateOf(decisions, ref, revision, phaseOf.get(`${ref.cluster}/${ref.namespace}/${ref.name}`)),
+  );
+}
