@@ -65,7 +65,7 @@ export class ActionService {
       eventId: 'canary-action',
       severityLevel: 'medium',
       request: command.request,
-      meta: { action, canary: canaryName, entityRef, ...(comment ? { comment } : {}) },
+      meta: { action, canary: canaryName, entityRef, actor, ...(comment ? { comment } : {}) },
     });
     let revision: string | undefined;
     try {
