@@ -3,7 +3,9 @@ import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
+import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import request from 'supertest';
 import { buildRouter } from './router';
 import { createServices, ProgressiveDeliveryServices } from './service/createServices';
@@ -80,6 +82,28 @@ describe('router', () => {
       .set('authorization', mockCredentials.user.header(user))
       .send(body);
   const details = () => request(app).get('/canaries/dev/tap-apps/hello-gated').query({ entityRef: ENTITY_REF });
+
+  it('serves exactly the routes src/schema/openapi.yaml describes', () => {
+    const spec = readFileSync(join(__dirname, 'schema/openapi.yaml'), 'utf8');
+    const documented: string[] = [];
+    let path = '';
+    for (const line of spec.split('\n')) {
+      const pathLine = /^  (\/\S*):$/.exec(line);
+      if (pathLine) path = pathLine[1];
+      const methodLine = /^    (get|post|put|patch|delete):$/.exec(line);
+      if (methodLine && path) documented.push(`${methodLine[1].toUpperCase()} ${path}`);
+      if (/^\S/.test(line)) path = '';
+    }
+    const router = buildRouter({ services, httpAuth: mockServices.httpAuth(), userInfo: mockServices.userInfo() }) as any;
+    const served = router.stack
+      .filter((layer: any) => layer.route)
+      .flatMap((layer: any) =>
+        Object.keys(layer.route.methods).map(
+          method => `${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`,
+        ),
+      );
+    expect(served.sort()).toEqual(documented.sort());
+  });
 
   it('answers health without anything else', async () => {
     expect((await request(app).get('/health')).body).toEqual({ status: 'ok' });
