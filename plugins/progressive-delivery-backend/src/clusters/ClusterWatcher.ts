@@ -38,6 +38,8 @@ export const DEFAULT_PROBE_INTERVAL_MS = 5000;
 
 const key = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ''}/${name ?? ''}`;
 
+const EMPTY: ReadonlySet<string> = new Set();
+
 /** A map from one key to a set of object keys, for index lookups. */
 class MultiIndex {
   readonly #map = new Map<string, Set<string>>();
@@ -66,8 +68,6 @@ class MultiIndex {
     this.#map.clear();
   }
 }
-
-const EMPTY: ReadonlySet<string> = new Set();
 
 /** Objects of one kind by "namespace/name", with hooks that keep the indexes in step. */
 class ObjectCache implements ReflectorSink {
@@ -468,11 +468,9 @@ export class ClusterWatcher {
     }
     const entries = [...this.#states.entries()];
     const failed = entries.find(([, s]) => s.state === 'error') as [string, { error: string }] | undefined;
-    const status: ClusterStatus['status'] = failed
-      ? 'error'
-      : entries.some(([, s]) => s.state === 'syncing')
-        ? 'syncing'
-        : 'ok';
+    let status: ClusterStatus['status'] = 'ok';
+    if (failed) status = 'error';
+    else if (entries.some(([, s]) => s.state === 'syncing')) status = 'syncing';
     const error = failed ? `${failed[0]}: ${failed[1].error}` : undefined;
     if (status !== this.#status || error !== this.#error) {
       this.#status = status;

@@ -210,12 +210,10 @@ export class MetricsCache {
             reading.error = answer?.message ?? 'not queried';
           } else {
             const keys = sideKeys(provider, model);
-            const convert = (value: number | undefined) =>
-              value === undefined || !Number.isFinite(value)
-                ? undefined
-                : name === 'request-duration'
-                  ? durationMilliseconds(provider, value)
-                  : value;
+            const convert = (value: number | undefined) => {
+              if (value === undefined || !Number.isFinite(value)) return undefined;
+              return name === 'request-duration' ? durationMilliseconds(provider, value) : value;
+            };
             reading.value = convert(answer.get(keys.canary));
             reading.primaryValue = convert(answer.get(keys.primary));
           }
@@ -249,11 +247,8 @@ export class MetricsCache {
     return Promise.all(
       metricsOf(watched.object).map(async (metric): Promise<MetricSeries> => {
         const builtin = isBuiltinMetric(metric);
-        const unit: MetricSeries['unit'] = !builtin
-          ? 'none'
-          : metric.name === 'request-success-rate'
-            ? 'percent'
-            : 'milliseconds';
+        let unit: MetricSeries['unit'] = 'none';
+        if (builtin) unit = metric.name === 'request-success-rate' ? 'percent' : 'milliseconds';
         const base: MetricSeries = { metric: metric.name, unit, thresholdRange: thresholdRangeOf(metric), canary: [] };
         if (!cluster) {
           return {
