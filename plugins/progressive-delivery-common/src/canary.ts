@@ -250,6 +250,7 @@ export interface CanarySummary {
   startedAt?: string;
   /** Estimated seconds until promotion if every remaining step passes. */
   estimatedSecondsLeft?: number;
+  /** Kubernetes Events about the Canary, classified, newest first. */
   events: CanaryEvent[];
   /** Actions the phase allows, with the reason for those it does not. */
   actions: ActionAvailability[];
