@@ -5,7 +5,7 @@ import express from 'express';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { fakeClusterSide, gatedCanary } from '../service/testing/fakes';
-import { createRouter, LegacyRouterOptions } from './createRouter';
+import { createLegacyRouter, LegacyRouterOptions } from './createRouter';
 
 const entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -25,11 +25,11 @@ const identity: LegacyRouterOptions['identity'] = {
 };
 
 describe('legacy createRouter', () => {
-  async function mount(overrides: Partial<LegacyRouterOptions> = {}) {
+  async function mount(overrides: Partial<Parameters<typeof createLegacyRouter>[0]> = {}) {
     const side = fakeClusterSide();
     side.store.put('dev', gatedCanary('WaitingPromotion'));
     const permissionCalls: Array<{ names: string[]; token?: string }> = [];
-    const router = await createRouter({
+    const router = await createLegacyRouter({
       logger: mockServices.logger.mock(),
       config: new ConfigReader({}),
       database: { getClient: () => databases.init('SQLITE_3') },

@@ -29,7 +29,9 @@ import { EntityLookup } from '../service/EntityCanaries';
  * @public
  */
 export interface LegacyRouterOptions {
+  /** The plugin's logger. */
   logger: LoggerService;
+  /** The root config: `kubernetes.clusterLocatorMethods` and `progressiveDelivery`. */
   config: Config;
   /** `PluginDatabaseManager`: the plugin's own database. */
   database: { getClient(): Promise<Knex> };
@@ -56,8 +58,6 @@ export interface LegacyRouterOptions {
   };
   /** Writes audit events; by default they go to the logger, as Backstage's own auditor does. */
   auditor?: AuditorService;
-  /** For tests: the cluster side, built from config when absent. */
-  clusterSide?: ClusterSide;
 }
 
 /**
@@ -68,6 +68,13 @@ export interface LegacyRouterOptions {
  * @public
  */
 export async function createRouter(options: LegacyRouterOptions): Promise<express.Router> {
+  return createLegacyRouter(options);
+}
+
+/** {@link createRouter}, with the cluster side replaceable for tests. */
+export async function createLegacyRouter(
+  options: LegacyRouterOptions & { clusterSide?: ClusterSide },
+): Promise<express.Router> {
   const tokens = new WeakMap<BackstageCredentials, string>();
   const services = await createServices({
     config: options.config,
