@@ -11,8 +11,16 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 const component = (name: string) => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
-  metadata: { name, namespace: 'default', annotations: { 'progressive-delivery/workload-name': name } },
-  spec: { type: 'service', lifecycle: 'experimental', owner: 'group:default/team-delivery' },
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: { 'progressive-delivery/workload-name': name },
+  },
+  spec: {
+    type: 'service',
+    lifecycle: 'experimental',
+    owner: 'group:default/team-delivery',
+  },
 });
 
 const backend = createBackend();
@@ -20,6 +28,12 @@ backend.add(mockServices.auth.factory());
 backend.add(mockServices.httpAuth.factory());
 backend.add(mockServices.userInfo.factory());
 backend.add(mockServices.permissions.factory());
-backend.add(catalogServiceMock.factory({ entities: ['hello-contour', 'hello-bluegreen', 'hello-gated'].map(component) }));
+backend.add(
+  catalogServiceMock.factory({
+    entities: ['hello-contour', 'hello-bluegreen', 'hello-gated'].map(
+      component,
+    ),
+  }),
+);
 backend.add(import('../src'));
 backend.start();

@@ -18,10 +18,16 @@ exports.up = async function up(knex) {
     table.string('rollout_revision', 512).nullable();
   });
   await knex.schema.alterTable('pd_decisions', table => {
-    table.dropUnique(['cluster', 'namespace', 'name', 'revision', 'slot'], 'pd_decisions_one_per_slot');
-    table.unique(['cluster', 'namespace', 'name', 'revision', 'slot', 'epoch'], {
-      indexName: 'pd_decisions_one_open_per_slot',
-    });
+    table.dropUnique(
+      ['cluster', 'namespace', 'name', 'revision', 'slot'],
+      'pd_decisions_one_per_slot',
+    );
+    table.unique(
+      ['cluster', 'namespace', 'name', 'revision', 'slot', 'epoch'],
+      {
+        indexName: 'pd_decisions_one_open_per_slot',
+      },
+    );
   });
   await knex.schema.alterTable('pd_rollouts', table => {
     // The newest "Halt advancement" reason Flagger reported, so a threshold rollback can say which check failed.
@@ -38,8 +44,13 @@ exports.down = async function down(knex) {
     table.dropColumn('last_halt_reason');
   });
   await knex.schema.alterTable('pd_decisions', table => {
-    table.dropUnique(['cluster', 'namespace', 'name', 'revision', 'slot', 'epoch'], 'pd_decisions_one_open_per_slot');
-    table.unique(['cluster', 'namespace', 'name', 'revision', 'slot'], { indexName: 'pd_decisions_one_per_slot' });
+    table.dropUnique(
+      ['cluster', 'namespace', 'name', 'revision', 'slot', 'epoch'],
+      'pd_decisions_one_open_per_slot',
+    );
+    table.unique(['cluster', 'namespace', 'name', 'revision', 'slot'], {
+      indexName: 'pd_decisions_one_per_slot',
+    });
   });
   await knex.schema.alterTable('pd_decisions', table => {
     table.dropColumn('rollout_revision');

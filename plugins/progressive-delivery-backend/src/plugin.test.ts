@@ -1,4 +1,8 @@
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { progressiveDeliveryPermissions } from '@progressive-delivery/plugin-progressive-delivery-common';
 import request from 'supertest';
@@ -7,7 +11,11 @@ import { progressiveDeliveryPlugin } from './plugin';
 const entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
-  metadata: { name: 'hello-gated', namespace: 'default', annotations: { 'progressive-delivery/workload-name': 'hello-gated' } },
+  metadata: {
+    name: 'hello-gated',
+    namespace: 'default',
+    annotations: { 'progressive-delivery/workload-name': 'hello-gated' },
+  },
   spec: { owner: 'group:default/team-delivery' },
 };
 
@@ -25,12 +33,23 @@ describe('progressiveDeliveryPlugin', () => {
                   type: 'config',
                   clusters: [
                     // Nothing listens here: the cluster is reported, never fatal.
-                    { name: 'dev', url: 'https://127.0.0.1:9', authProvider: 'serviceAccount', serviceAccountToken: 't', skipTLSVerify: true },
+                    {
+                      name: 'dev',
+                      url: 'https://127.0.0.1:9',
+                      authProvider: 'serviceAccount',
+                      serviceAccountToken: 't',
+                      skipTLSVerify: true,
+                    },
                   ],
                 },
               ],
             },
-            progressiveDelivery: { webhooks: { baseUrl: 'http://127.0.0.1:7007/api/progressive-delivery/webhooks' } },
+            progressiveDelivery: {
+              webhooks: {
+                baseUrl:
+                  'http://127.0.0.1:7007/api/progressive-delivery/webhooks',
+              },
+            },
           },
         }),
       ],
@@ -42,15 +61,29 @@ describe('progressiveDeliveryPlugin', () => {
     try {
       const none = mockCredentials.none.header();
       const base = '/api/progressive-delivery';
-      expect((await request(backend.server).get(`${base}/health`).set('authorization', none)).status).toBe(200);
-      expect((await request(backend.server).get(`${base}/canaries?entityRef=component:default/hello-gated`).set('authorization', none)).status).toBe(401);
+      expect(
+        (
+          await request(backend.server)
+            .get(`${base}/health`)
+            .set('authorization', none)
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await request(backend.server)
+            .get(`${base}/canaries?entityRef=component:default/hello-gated`)
+            .set('authorization', none)
+        ).status,
+      ).toBe(401);
 
       const list = await request(backend.server)
         .get(`${base}/canaries?entityRef=component:default/hello-gated`)
         .set('authorization', mockCredentials.user.header());
       expect(list.status).toBe(200);
       expect(list.body.items).toEqual([]);
-      expect(list.body.clusters).toEqual([expect.objectContaining({ name: 'dev' })]);
+      expect(list.body.clusters).toEqual([
+        expect.objectContaining({ name: 'dev' }),
+      ]);
 
       // Flagger has no token: the webhook is reachable and says the canary is unknown (the cluster is down).
       const webhook = await request(backend.server)
@@ -58,7 +91,14 @@ describe('progressiveDeliveryPlugin', () => {
         .set('authorization', none)
         .send({ name: 'hello-gated', namespace: 'tap-apps' });
       expect(webhook.status).toBe(404);
-      expect((await request(backend.server).post(`${base}/webhooks/nowhere/event`).set('authorization', none).send({ name: 'a', namespace: 'b' })).status).toBe(404);
+      expect(
+        (
+          await request(backend.server)
+            .post(`${base}/webhooks/nowhere/event`)
+            .set('authorization', none)
+            .send({ name: 'a', namespace: 'b' })
+        ).status,
+      ).toBe(404);
     } finally {
       await backend.stop();
     }
@@ -67,11 +107,13 @@ describe('progressiveDeliveryPlugin', () => {
   it('registers its permissions', async () => {
     const backend = await start();
     try {
-      const metadata = await request(backend.server).get('/api/progressive-delivery/.well-known/backstage/permissions/metadata');
-      expect(metadata.status).toBe(200);
-      expect(metadata.body.permissions.map((p: { name: string }) => p.name).sort()).toEqual(
-        progressiveDeliveryPermissions.map(p => p.name).sort(),
+      const metadata = await request(backend.server).get(
+        '/api/progressive-delivery/.well-known/backstage/permissions/metadata',
       );
+      expect(metadata.status).toBe(200);
+      expect(
+        metadata.body.permissions.map((p: { name: string }) => p.name).sort(),
+      ).toEqual(progressiveDeliveryPermissions.map(p => p.name).sort());
     } finally {
       await backend.stop();
     }

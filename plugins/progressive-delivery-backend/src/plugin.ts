@@ -1,4 +1,7 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { progressiveDeliveryPermissions } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { buildRouter } from './router';
@@ -39,10 +42,22 @@ export const progressiveDeliveryPlugin = createBackendPlugin({
         });
         deps.lifecycle.addStartupHook(() => services.start());
         deps.lifecycle.addShutdownHook(() => services.stop());
-        deps.httpRouter.use(buildRouter({ services, httpAuth: deps.httpAuth, userInfo: deps.userInfo }));
+        deps.httpRouter.use(
+          buildRouter({
+            services,
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+          }),
+        );
         // Flagger calls the gate and event webhooks and cannot send a Backstage token.
-        deps.httpRouter.addAuthPolicy({ path: '/webhooks', allow: 'unauthenticated' });
-        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        deps.httpRouter.addAuthPolicy({
+          path: '/webhooks',
+          allow: 'unauthenticated',
+        });
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

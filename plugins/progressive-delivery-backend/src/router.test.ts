@@ -1,4 +1,9 @@
-import { mockCredentials, mockErrorHandler, mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockErrorHandler,
+  mockServices,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -8,8 +13,16 @@ import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { buildRouter } from './router';
-import { createServices, ProgressiveDeliveryServices } from './service/createServices';
-import { fakeClusterSide, FakeCanaryStore, FakeSummarizer, gatedCanary } from './service/testing/fakes';
+import {
+  createServices,
+  ProgressiveDeliveryServices,
+} from './service/createServices';
+import {
+  fakeClusterSide,
+  FakeCanaryStore,
+  FakeSummarizer,
+  gatedCanary,
+} from './service/testing/fakes';
 
 type Obj = Record<string, any>;
 
@@ -17,17 +30,32 @@ const ENTITY_REF = 'component:default/hello-gated';
 const entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
-  metadata: { name: 'hello-gated', namespace: 'default', annotations: { 'progressive-delivery/workload-name': 'hello-gated' } },
+  metadata: {
+    name: 'hello-gated',
+    namespace: 'default',
+    annotations: { 'progressive-delivery/workload-name': 'hello-gated' },
+  },
   spec: { owner: 'group:default/team-delivery' },
 };
 const malformed = {
   ...entity,
-  metadata: { name: 'broken', namespace: 'default', annotations: { 'progressive-delivery/canaries': 'hello-gated' } },
+  metadata: {
+    name: 'broken',
+    namespace: 'default',
+    annotations: { 'progressive-delivery/canaries': 'hello-gated' },
+  },
 };
-const notOptedIn = { ...entity, metadata: { name: 'plain', namespace: 'default' } };
+const notOptedIn = {
+  ...entity,
+  metadata: { name: 'plain', namespace: 'default' },
+};
 const other = {
   ...entity,
-  metadata: { name: 'other', namespace: 'default', annotations: { 'progressive-delivery/workload-name': 'other-app' } },
+  metadata: {
+    name: 'other',
+    namespace: 'default',
+    annotations: { 'progressive-delivery/workload-name': 'other-app' },
+  },
 };
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
@@ -49,20 +77,33 @@ describe('router', () => {
     auditor = mockServices.auditor.mock();
     const permissions = mockServices.permissions.mock({
       authorize: async requests =>
-        requests.map(r => ({ result: allow(r.permission.name) ? AuthorizeResult.ALLOW : AuthorizeResult.DENY })),
+        requests.map(r => ({
+          result: allow(r.permission.name)
+            ? AuthorizeResult.ALLOW
+            : AuthorizeResult.DENY,
+        })),
     });
     services = await createServices({
       config: new ConfigReader({ progressiveDelivery: settings }),
       logger: mockServices.logger.mock(),
       database: await databases.init('SQLITE_3'),
-      catalog: catalogServiceMock({ entities: [entity, malformed, notOptedIn, other] }),
+      catalog: catalogServiceMock({
+        entities: [entity, malformed, notOptedIn, other],
+      }),
       permissions,
       auditor,
       clusterSide: side,
     });
     await services.start();
     app = express()
-      .use(buildRouter({ services, httpAuth: mockServices.httpAuth(), userInfo: mockServices.userInfo(), heartbeatMs: 50 }))
+      .use(
+        buildRouter({
+          services,
+          httpAuth: mockServices.httpAuth(),
+          userInfo: mockServices.userInfo(),
+          heartbeatMs: 50,
+        }),
+      )
       .use(mockErrorHandler());
   }
 
@@ -74,32 +115,50 @@ describe('router', () => {
     change(object);
     store.put('dev', object);
   };
-  const gate = (kind: string, body: Obj = { name: 'hello-gated', namespace: 'tap-apps', checksum: 'c1' }) =>
-    request(app).post(`/webhooks/dev/gates/${kind}`).send(body);
-  const act = (action: string, body: Obj = { entityRef: ENTITY_REF, comment: 'looks good' }, user?: string) =>
+  const gate = (
+    kind: string,
+    body: Obj = { name: 'hello-gated', namespace: 'tap-apps', checksum: 'c1' },
+  ) => request(app).post(`/webhooks/dev/gates/${kind}`).send(body);
+  const act = (
+    action: string,
+    body: Obj = { entityRef: ENTITY_REF, comment: 'looks good' },
+    user?: string,
+  ) =>
     request(app)
       .post(`/canaries/dev/tap-apps/hello-gated/actions/${action}`)
       .set('authorization', mockCredentials.user.header(user))
       .send(body);
-  const details = () => request(app).get('/canaries/dev/tap-apps/hello-gated').query({ entityRef: ENTITY_REF });
+  const details = () =>
+    request(app)
+      .get('/canaries/dev/tap-apps/hello-gated')
+      .query({ entityRef: ENTITY_REF });
 
   it('serves exactly the routes src/schema/openapi.yaml describes', () => {
     const spec = readFileSync(join(__dirname, 'schema/openapi.yaml'), 'utf8');
     const documented: string[] = [];
     let path = '';
     for (const line of spec.split('\n')) {
-      const pathLine = /^  (\/\S*):$/.exec(line);
+      const pathLine = /^ {2}(\/\S*):$/.exec(line);
       if (pathLine) path = pathLine[1];
-      const methodLine = /^    (get|post|put|patch|delete):$/.exec(line);
-      if (methodLine && path) documented.push(`${methodLine[1].toUpperCase()} ${path}`);
+      const methodLine = /^ {4}(get|post|put|patch|delete):$/.exec(line);
+      if (methodLine && path)
+        documented.push(`${methodLine[1].toUpperCase()} ${path}`);
       if (/^\S/.test(line)) path = '';
     }
-    const router = buildRouter({ services, httpAuth: mockServices.httpAuth(), userInfo: mockServices.userInfo() }) as any;
+    const router = buildRouter({
+      services,
+      httpAuth: mockServices.httpAuth(),
+      userInfo: mockServices.userInfo(),
+    }) as any;
     const served = router.stack
       .filter((layer: any) => layer.route)
       .flatMap((layer: any) =>
         Object.keys(layer.route.methods).map(
-          method => `${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`,
+          method =>
+            `${method.toUpperCase()} ${layer.route.path.replace(
+              /:(\w+)/g,
+              '{$1}',
+            )}`,
         ),
       );
     expect(served.sort()).toEqual(documented.sort());
@@ -111,7 +170,9 @@ describe('router', () => {
 
   describe('reads', () => {
     it('lists the canaries of an entity with every cluster, also an unreachable one', async () => {
-      const response = await request(app).get('/canaries').query({ entityRef: ENTITY_REF });
+      const response = await request(app)
+        .get('/canaries')
+        .query({ entityRef: ENTITY_REF });
       expect(response.status).toBe(200);
       expect(response.body.items).toHaveLength(1);
       expect(response.body.items[0]).toMatchObject({
@@ -119,11 +180,15 @@ describe('router', () => {
         phase: 'WaitingPromotion',
         state: { kind: 'waiting-promotion-approval' },
       });
-      expect(response.body.clusters.map((c: Obj) => [c.name, c.status])).toEqual([
+      expect(
+        response.body.clusters.map((c: Obj) => [c.name, c.status]),
+      ).toEqual([
         ['dev', 'ok'],
         ['prod', 'error'],
       ]);
-      expect(response.body.selector).toMatchObject({ workloadNames: ['hello-gated'] });
+      expect(response.body.selector).toMatchObject({
+        workloadNames: ['hello-gated'],
+      });
     });
 
     it('accepts an entity ref without namespace and lets service principals read', async () => {
@@ -146,23 +211,34 @@ describe('router', () => {
 
     it('reads metric series for the given window and validates it', async () => {
       const url = '/canaries/dev/tap-apps/hello-gated/metrics';
-      const response = await request(app).get(url).query({ entityRef: ENTITY_REF, minutes: '15' });
+      const response = await request(app)
+        .get(url)
+        .query({ entityRef: ENTITY_REF, minutes: '15' });
       expect(response.status).toBe(200);
       expect(response.body.series[0].metric).toBe('request-success-rate');
       await request(app).get(url).query({ entityRef: ENTITY_REF });
       expect(summarizer.seriesRequests.map(r => r.minutes)).toEqual([15, 30]);
-      const bad = await request(app).get(url).query({ entityRef: ENTITY_REF, minutes: '0' });
+      const bad = await request(app)
+        .get(url)
+        .query({ entityRef: ENTITY_REF, minutes: '0' });
       expect(bad.status).toBe(400);
       expect(bad.body.error.message).toMatch(/minutes/);
     });
 
     it('refuses readers without the read permission', async () => {
       allow = name => name !== 'progressive-delivery.canary.read';
-      const response = await request(app).get('/canaries').query({ entityRef: ENTITY_REF });
+      const response = await request(app)
+        .get('/canaries')
+        .query({ entityRef: ENTITY_REF });
       expect(response.status).toBe(403);
-      expect(response.body.error.message).toMatch(/progressive-delivery\.canary\.read/);
+      expect(response.body.error.message).toMatch(
+        /progressive-delivery\.canary\.read/,
+      );
       expect((await details()).status).toBe(403);
-      expect((await request(app).get('/history').query({ entityRef: ENTITY_REF })).status).toBe(403);
+      expect(
+        (await request(app).get('/history').query({ entityRef: ENTITY_REF }))
+          .status,
+      ).toBe(403);
     });
 
     it('does not show a canary through an entity it does not belong to', async () => {
@@ -170,18 +246,25 @@ describe('router', () => {
         .get('/canaries/dev/tap-apps/hello-gated')
         .query({ entityRef: 'component:default/other' });
       expect(response.status).toBe(404);
-      expect(response.body.error.message).toMatch(/does not belong to component:default\/other/);
+      expect(response.body.error.message).toMatch(
+        /does not belong to component:default\/other/,
+      );
     });
   });
 
   describe('bad input', () => {
     it('says what is wrong with the entity', async () => {
-      const get = (entityRef?: string) => request(app).get('/canaries').query(entityRef ? { entityRef } : {});
+      const get = (entityRef?: string) =>
+        request(app)
+          .get('/canaries')
+          .query(entityRef ? { entityRef } : {});
       expect((await get()).body.error.message).toMatch(/entityRef is required/);
       expect((await get('not a ref')).status).toBe(400);
       const annotation = await get('component:default/broken');
       expect(annotation.status).toBe(400);
-      expect(annotation.body.error.message).toMatch(/progressive-delivery\/canaries/);
+      expect(annotation.body.error.message).toMatch(
+        /progressive-delivery\/canaries/,
+      );
       const plain = await get('component:default/plain');
       expect(plain.status).toBe(400);
       expect(plain.body.error.message).toMatch(/has not opted in/);
@@ -190,16 +273,29 @@ describe('router', () => {
 
     it('validates cluster, namespace and name, and names the configured clusters', async () => {
       const query = { entityRef: ENTITY_REF };
-      expect((await request(app).get('/canaries/dev/Bad_NS/x').query(query)).status).toBe(400);
-      expect((await request(app).get('/canaries/dev/ns/-x-').query(query)).status).toBe(400);
-      const unknown = await request(app).get('/canaries/elsewhere/tap-apps/hello-gated').query(query);
+      expect(
+        (await request(app).get('/canaries/dev/Bad_NS/x').query(query)).status,
+      ).toBe(400);
+      expect(
+        (await request(app).get('/canaries/dev/ns/-x-').query(query)).status,
+      ).toBe(400);
+      const unknown = await request(app)
+        .get('/canaries/elsewhere/tap-apps/hello-gated')
+        .query(query);
       expect(unknown.status).toBe(404);
-      expect(unknown.body.error.message).toBe('Unknown cluster "elsewhere"; configured: dev, prod.');
+      expect(unknown.body.error.message).toBe(
+        'Unknown cluster "elsewhere"; configured: dev, prod.',
+      );
     });
 
     it('rejects unknown actions, long comments, malformed and oversized bodies', async () => {
-      expect((await act('launch')).body.error.message).toMatch(/action must be one of approve-rollout/);
-      const long = await act('promote', { entityRef: ENTITY_REF, comment: 'x'.repeat(501) });
+      expect((await act('launch')).body.error.message).toMatch(
+        /action must be one of approve-rollout/,
+      );
+      const long = await act('promote', {
+        entityRef: ENTITY_REF,
+        comment: 'x'.repeat(501),
+      });
       expect(long.status).toBe(400);
       expect(long.body.error.message).toMatch(/at most 500 characters/);
       expect((await act('promote', { comment: 'no entity' })).status).toBe(400);
@@ -209,13 +305,18 @@ describe('router', () => {
         .send('{"name":');
       expect(broken.status).toBe(400);
       expect(broken.body.error.message).toMatch(/not valid JSON/);
-      const huge = await request(app).post('/webhooks/dev/gates/confirm-promotion').send({ name: 'x'.repeat(20000) });
+      const huge = await request(app)
+        .post('/webhooks/dev/gates/confirm-promotion')
+        .send({ name: 'x'.repeat(20000) });
       expect(huge.status).toBe(400);
       expect(huge.body.error.message).toMatch(/larger than 16 kB/);
     });
 
     it('keeps a comment of exactly 500 characters', async () => {
-      const response = await act('promote', { entityRef: ENTITY_REF, comment: 'y'.repeat(500) });
+      const response = await act('promote', {
+        entityRef: ENTITY_REF,
+        comment: 'y'.repeat(500),
+      });
       expect(response.status).toBe(200);
       expect(response.body.decision.comment).toHaveLength(500);
     });
@@ -226,7 +327,9 @@ describe('router', () => {
       setPhase('Waiting');
       const rollout = await gate('confirm-rollout');
       expect(rollout.status).toBe(403);
-      expect(rollout.text).toBe('Waiting for approval in Backstage (Approve rollout)');
+      expect(rollout.text).toBe(
+        'Waiting for approval in Backstage (Approve rollout)',
+      );
       setPhase('Progressing');
       expect((await gate('confirm-traffic-increase')).status).toBe(200);
       const promotion = await gate('confirm-promotion');
@@ -241,17 +344,28 @@ describe('router', () => {
       expect(promoted.body).toMatchObject({
         action: 'promote',
         ref: { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' },
-        decision: { action: 'promote', decidedBy: 'user:default/ana', comment: 'looks good' },
+        decision: {
+          action: 'promote',
+          decidedBy: 'user:default/ana',
+          comment: 'looks good',
+        },
       });
-      expect(promoted.body.message).toMatch(/^Promotion approved\. Flagger picks it up when it next calls the confirm-promotion webhook/);
+      expect(promoted.body.message).toMatch(
+        /^Promotion approved\. Flagger picks it up when it next calls the confirm-promotion webhook/,
+      );
       expect(promoted.body.decision.appliedAt).toBeUndefined();
 
       const answer = await gate('confirm-promotion');
       expect(answer.status).toBe(200);
-      expect(answer.text).toBe('Promotion approved in Backstage by user:default/ana');
+      expect(answer.text).toBe(
+        'Promotion approved in Backstage by user:default/ana',
+      );
       expect((await gate('rollback')).status).toBe(403);
       const { pendingDecision } = (await details()).body.summary;
-      expect(pendingDecision).toMatchObject({ action: 'promote', decidedBy: 'user:default/ana' });
+      expect(pendingDecision).toMatchObject({
+        action: 'promote',
+        decidedBy: 'user:default/ana',
+      });
       expect(pendingDecision.appliedAt).toEqual(expect.any(String));
 
       // A new revision of the same canary starts undecided.
@@ -266,7 +380,11 @@ describe('router', () => {
       const stale = store.canaries.get('dev/tap-apps/hello-gated')!;
       await act('promote');
       // The cluster moved on to a new revision; the cache has not heard yet.
-      store.fetchCanary = async () => ({ ...stale, object: stale.object, revision: 'revision-b' });
+      store.fetchCanary = async () => ({
+        ...stale,
+        object: stale.object,
+        revision: 'revision-b',
+      });
       expect((await gate('confirm-promotion')).status).toBe(403);
     });
 
@@ -278,10 +396,16 @@ describe('router', () => {
 
     it('repeating a decision is harmless and reports the existing one', async () => {
       const first = await act('rollback', undefined, 'user:default/ana');
-      const again = await act('rollback', { entityRef: ENTITY_REF, comment: 'again' }, 'user:default/bo');
+      const again = await act(
+        'rollback',
+        { entityRef: ENTITY_REF, comment: 'again' },
+        'user:default/bo',
+      );
       expect(again.status).toBe(200);
       expect(again.body.decision).toEqual(first.body.decision);
-      expect(again.body.message).toMatch(/^Rollback requested already by user:default\/ana/);
+      expect(again.body.message).toMatch(
+        /^Rollback requested already by user:default\/ana/,
+      );
       expect((await gate('rollback')).status).toBe(200);
       // Still harmless after Flagger acted, even though the phase no longer allows a rollback.
       setPhase('Failed');
@@ -292,35 +416,57 @@ describe('router', () => {
 
     it('lets promote or rollback win, never both, and keeps every attempt', async () => {
       setPhase('Progressing');
-      const [a, b] = await Promise.all([act('promote', undefined, 'user:default/ana'), act('rollback', undefined, 'user:default/bo')]);
+      const [a, b] = await Promise.all([
+        act('promote', undefined, 'user:default/ana'),
+        act('rollback', undefined, 'user:default/bo'),
+      ]);
       const statuses = [a.status, b.status].sort();
       expect(statuses).toEqual([200, 409]);
       const loser = a.status === 409 ? a : b;
       expect(loser.body.error.message).toMatch(/already decided/);
-      const attempts = await services.decisions.attempts({ cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' });
+      const attempts = await services.decisions.attempts({
+        cluster: 'dev',
+        namespace: 'tap-apps',
+        name: 'hello-gated',
+      });
       // The loser either lost the insert race (conflict) or already saw the winner (invalid).
       expect(attempts).toHaveLength(2);
       expect(attempts.filter(x => x.outcome === 'accepted')).toHaveLength(1);
-      expect(['conflict', 'invalid']).toContain(attempts.find(x => x.outcome !== 'accepted')!.outcome);
-      expect(attempts.map(x => x.actor).sort()).toEqual(['user:default/ana', 'user:default/bo']);
+      expect(['conflict', 'invalid']).toContain(
+        attempts.find(x => x.outcome !== 'accepted')!.outcome,
+      );
+      expect(attempts.map(x => x.actor).sort()).toEqual([
+        'user:default/ana',
+        'user:default/bo',
+      ]);
     });
 
     it('holds traffic while paused, with the hold applied on the "no", and lets it go on resume', async () => {
       setPhase('Progressing');
       const paused = await act('pause');
       expect(paused.status).toBe(200);
-      expect((await details()).body.summary.state.kind).toBe('waiting-traffic-approval');
+      expect((await details()).body.summary.state.kind).toBe(
+        'waiting-traffic-approval',
+      );
       const held = await gate('confirm-traffic-increase');
       expect(held.status).toBe(403);
-      expect(held.text).toBe('Traffic increases paused in Backstage by user:default/mock');
-      expect((await details()).body.summary.pendingDecision).toMatchObject({ action: 'pause', appliedAt: expect.any(String) });
+      expect(held.text).toBe(
+        'Traffic increases paused in Backstage by user:default/mock',
+      );
+      expect((await details()).body.summary.pendingDecision).toMatchObject({
+        action: 'pause',
+        appliedAt: expect.any(String),
+      });
       expect((await act('pause')).status).toBe(200);
 
       const resumed = await act('resume');
       expect(resumed.status).toBe(200);
       expect(resumed.body.decision.appliedAt).toBeUndefined();
       expect((await gate('confirm-traffic-increase')).status).toBe(200);
-      expect((await details()).body.summary.pendingDecision).toMatchObject({ action: 'resume', appliedAt: expect.any(String) });
+      expect((await details()).body.summary.pendingDecision).toMatchObject({
+        action: 'resume',
+        appliedAt: expect.any(String),
+      });
       const nothing = await act('resume', { entityRef: ENTITY_REF });
       expect(nothing.status).toBe(200);
     });
@@ -332,7 +478,9 @@ describe('router', () => {
       expect((await details()).body.summary.pendingDecision).toBeUndefined();
       const approved = await act('approve-rollout');
       expect(approved.status).toBe(200);
-      expect((await gate('confirm-rollout')).text).toBe('Rollout approved in Backstage by user:default/mock');
+      expect((await gate('confirm-rollout')).text).toBe(
+        'Rollout approved in Backstage by user:default/mock',
+      );
       expect((await details()).body.summary.pendingDecision).toMatchObject({
         action: 'approve-rollout',
         appliedAt: expect.any(String),
@@ -343,28 +491,59 @@ describe('router', () => {
       setPhase('Succeeded');
       const early = await act('promote');
       expect(early.status).toBe(409);
-      expect(early.body.error.message).toMatch(/Only possible while the analysis runs/);
-      expect((await act('approve-rollout')).body.error.message).toMatch(/Waiting/);
+      expect(early.body.error.message).toMatch(
+        /Only possible while the analysis runs/,
+      );
+      expect((await act('approve-rollout')).body.error.message).toMatch(
+        /Waiting/,
+      );
       setPhase('Progressing', o => {
-        o.spec.analysis.webhooks = o.spec.analysis.webhooks.filter((w: Obj) => w.type !== 'rollback');
+        o.spec.analysis.webhooks = o.spec.analysis.webhooks.filter(
+          (w: Obj) => w.type !== 'rollback',
+        );
       });
-      expect((await act('rollback')).body.error.message).toMatch(/no rollback webhook pointing at this portal/);
-      const attempts = await services.decisions.attempts({ cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' });
-      expect(attempts.map(a => a.outcome)).toEqual(['invalid', 'invalid', 'invalid']);
+      expect((await act('rollback')).body.error.message).toMatch(
+        /no rollback webhook pointing at this portal/,
+      );
+      const attempts = await services.decisions.attempts({
+        cluster: 'dev',
+        namespace: 'tap-apps',
+        name: 'hello-gated',
+      });
+      expect(attempts.map(a => a.outcome)).toEqual([
+        'invalid',
+        'invalid',
+        'invalid',
+      ]);
     });
 
     it('refuses an action without permission, records the attempt and audits the failure', async () => {
       allow = name => name !== 'progressive-delivery.canary.promote';
       const response = await act('promote');
       expect(response.status).toBe(403);
-      expect(response.body.error.message).toMatch(/You may not promote releases of component:default\/hello-gated/);
-      expect((await gate('confirm-promotion')).status).toBe(403);
-      const [attempt] = await services.decisions.attempts({ cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' });
-      expect(attempt).toMatchObject({ action: 'promote', outcome: 'forbidden', actor: 'user:default/mock' });
-      expect(auditor.createEvent).toHaveBeenCalledWith(
-        expect.objectContaining({ eventId: 'canary-action', severityLevel: 'medium', meta: expect.objectContaining({ action: 'promote' }) }),
+      expect(response.body.error.message).toMatch(
+        /You may not promote releases of component:default\/hello-gated/,
       );
-      const event = await (auditor.createEvent as jest.Mock).mock.results[0].value;
+      expect((await gate('confirm-promotion')).status).toBe(403);
+      const [attempt] = await services.decisions.attempts({
+        cluster: 'dev',
+        namespace: 'tap-apps',
+        name: 'hello-gated',
+      });
+      expect(attempt).toMatchObject({
+        action: 'promote',
+        outcome: 'forbidden',
+        actor: 'user:default/mock',
+      });
+      expect(auditor.createEvent).toHaveBeenCalledWith(
+        expect.objectContaining({
+          eventId: 'canary-action',
+          severityLevel: 'medium',
+          meta: expect.objectContaining({ action: 'promote' }),
+        }),
+      );
+      const event = await (auditor.createEvent as jest.Mock).mock.results[0]
+        .value;
       expect(event.fail).toHaveBeenCalled();
       expect(event.success).not.toHaveBeenCalled();
     });
@@ -382,15 +561,32 @@ describe('router', () => {
         .post('/webhooks/elsewhere/gates/rollback')
         .send({ name: 'hello-gated', namespace: 'tap-apps' });
       expect(unknownCluster.status).toBe(404);
-      expect(unknownCluster.body.error.message).toBe('Unknown cluster "elsewhere"');
-      expect((await gate('rollback', { name: 'ghost', namespace: 'tap-apps' })).status).toBe(404);
+      expect(unknownCluster.body.error.message).toBe(
+        'Unknown cluster "elsewhere"',
+      );
+      expect(
+        (await gate('rollback', { name: 'ghost', namespace: 'tap-apps' }))
+          .status,
+      ).toBe(404);
       expect((await gate('open-sesame')).status).toBe(400);
-      expect((await gate('rollback', { namespace: 'tap-apps' })).body.error.message).toMatch(/name is required/);
+      expect(
+        (await gate('rollback', { namespace: 'tap-apps' })).body.error.message,
+      ).toMatch(/name is required/);
       const ghostEvent = await request(app)
         .post('/webhooks/dev/event')
-        .send({ name: 'ghost', namespace: 'tap-apps', metadata: { eventMessage: 'x', eventType: 'Normal', timestamp: '1' } });
+        .send({
+          name: 'ghost',
+          namespace: 'tap-apps',
+          metadata: { eventMessage: 'x', eventType: 'Normal', timestamp: '1' },
+        });
       expect(ghostEvent.status).toBe(404);
-      expect(await services.decisions.flaggerEvents({ cluster: 'dev', namespace: 'tap-apps', name: 'ghost' })).toEqual([]);
+      expect(
+        await services.decisions.flaggerEvents({
+          cluster: 'dev',
+          namespace: 'tap-apps',
+          name: 'ghost',
+        }),
+      ).toEqual([]);
     });
   });
 
@@ -405,12 +601,36 @@ describe('router', () => {
       const missing = await gate('confirm-traffic-increase', body);
       expect(missing.status).toBe(403);
       expect(missing.body.error.message).toMatch(/shared secret/);
-      expect((await gate('confirm-traffic-increase', { ...body, metadata: { secret: 's3cret!' } })).status).toBe(403);
-      expect((await gate('confirm-traffic-increase', { ...body, metadata: { secret: 's3cre' } })).status).toBe(403);
-      expect((await gate('confirm-traffic-increase', { ...body, metadata: { secret: 's3cret' } })).status).toBe(200);
+      expect(
+        (
+          await gate('confirm-traffic-increase', {
+            ...body,
+            metadata: { secret: 's3cret!' },
+          })
+        ).status,
+      ).toBe(403);
+      expect(
+        (
+          await gate('confirm-traffic-increase', {
+            ...body,
+            metadata: { secret: 's3cre' },
+          })
+        ).status,
+      ).toBe(403);
+      expect(
+        (
+          await gate('confirm-traffic-increase', {
+            ...body,
+            metadata: { secret: 's3cret' },
+          })
+        ).status,
+      ).toBe(200);
       const event = await request(app)
         .post('/webhooks/dev/event')
-        .send({ ...body, metadata: { eventMessage: 'x', eventType: 'Normal', timestamp: '1' } });
+        .send({
+          ...body,
+          metadata: { eventMessage: 'x', eventType: 'Normal', timestamp: '1' },
+        });
       expect(event.status).toBe(403);
     });
   });
@@ -420,26 +640,48 @@ describe('router', () => {
     const event = (message: string, eventType = 'Warning') =>
       request(app)
         .post('/webhooks/dev/event')
-        .send({ name: 'hello-gated', namespace: 'tap-apps', phase: 'Progressing', metadata: { eventMessage: message, eventType, timestamp: String(Date.parse('2026-11-23T02:00:00Z')) } });
+        .send({
+          name: 'hello-gated',
+          namespace: 'tap-apps',
+          phase: 'Progressing',
+          metadata: {
+            eventMessage: message,
+            eventType,
+            timestamp: String(Date.parse('2026-11-23T02:00:00Z')),
+          },
+        });
 
     it('keeps a rollout from start to rollback with the failing check and who decided', async () => {
       setPhase('Progressing');
       await services.history.idle();
       await act('pause', { entityRef: ENTITY_REF, comment: 'hold on' });
-      expect((await event('Halt hello-gated.tap-apps advancement success rate 70.07% < 99%')).status).toBe(202);
-      await event('Rolling back hello-gated.tap-apps failed checks threshold reached 2');
+      expect(
+        (
+          await event(
+            'Halt hello-gated.tap-apps advancement success rate 70.07% < 99%',
+          )
+        ).status,
+      ).toBe(202);
+      await event(
+        'Rolling back hello-gated.tap-apps failed checks threshold reached 2',
+      );
       setPhase('Failed');
       await services.history.idle();
-      const { body } = await request(app).get('/history').query({ entityRef: ENTITY_REF });
+      const { body } = await request(app)
+        .get('/history')
+        .query({ entityRef: ENTITY_REF });
       expect(body.items).toHaveLength(1);
       expect(body.items[0]).toMatchObject({
         ref,
         outcome: 'failed',
-        failureReason: 'failed checks threshold reached 2 (last failed check: success rate 70.07% < 99%)',
+        failureReason:
+          'failed checks threshold reached 2 (last failed check: success rate 70.07% < 99%)',
         endedAt: '2026-11-23T02:00:00.000Z',
         decisions: [{ action: 'pause', comment: 'hold on' }],
       });
-      expect((await services.decisions.flaggerEvents(ref)).map(e => e.message)[0]).toMatch(/^Rolling back/);
+      expect(
+        (await services.decisions.flaggerEvents(ref)).map(e => e.message)[0],
+      ).toMatch(/^Rolling back/);
     });
 
     it('closes decisions with their rollout, so a revert to the same template starts undecided', async () => {
@@ -453,8 +695,13 @@ describe('router', () => {
       setPhase('Progressing');
       await services.history.idle();
       expect((await gate('confirm-promotion')).status).toBe(403);
-      const { body } = await request(app).get('/history').query({ entityRef: ENTITY_REF });
-      expect(body.items[0]).toMatchObject({ outcome: 'succeeded', decisions: [{ action: 'promote' }] });
+      const { body } = await request(app)
+        .get('/history')
+        .query({ entityRef: ENTITY_REF });
+      expect(body.items[0]).toMatchObject({
+        outcome: 'succeeded',
+        decisions: [{ action: 'promote' }],
+      });
     });
 
     it('marks a rollout superseded when a new revision restarts the analysis', async () => {
@@ -464,8 +711,13 @@ describe('router', () => {
         o.status.lastAppliedSpec = 'revision-b';
       });
       await services.history.idle();
-      const { body } = await request(app).get('/history').query({ entityRef: ENTITY_REF });
-      expect(body.items.map((i: Obj) => i.outcome).sort()).toEqual(['in-progress', 'superseded']);
+      const { body } = await request(app)
+        .get('/history')
+        .query({ entityRef: ENTITY_REF });
+      expect(body.items.map((i: Obj) => i.outcome).sort()).toEqual([
+        'in-progress',
+        'superseded',
+      ]);
     });
   });
 
@@ -476,30 +728,41 @@ describe('router', () => {
       const controller = new AbortController();
       const listenersBefore = store.listenerCount();
       try {
-        const response = await fetch(`http://127.0.0.1:${port}/stream?entityRef=${encodeURIComponent(ENTITY_REF)}`, {
-          signal: controller.signal,
-        });
+        const response = await fetch(
+          `http://127.0.0.1:${port}/stream?entityRef=${encodeURIComponent(
+            ENTITY_REF,
+          )}`,
+          {
+            signal: controller.signal,
+          },
+        );
         expect(response.headers.get('content-type')).toBe('text/event-stream');
         const reader = response.body!.getReader();
         let text = '';
         const readUntil = async (pattern: RegExp) => {
           const deadline = Date.now() + 1000;
           while (!pattern.test(text)) {
-            if (Date.now() > deadline) throw new Error(`no ${pattern} within 1 s in ${JSON.stringify(text)}`);
+            if (Date.now() > deadline)
+              throw new Error(
+                `no ${pattern} within 1 s in ${JSON.stringify(text)}`,
+              );
             const { value } = await reader.read();
             text += new TextDecoder().decode(value);
           }
         };
         await readUntil(/: connected/);
         store.put('dev', gatedCanary('Progressing'));
-        const other = gatedCanary('Progressing');
-        other.metadata.name = 'unrelated';
-        other.spec.targetRef.name = 'other-app';
-        store.put('dev', other);
+        const unrelated = gatedCanary('Progressing');
+        unrelated.metadata.name = 'unrelated';
+        unrelated.spec.targetRef.name = 'other-app';
+        store.put('dev', unrelated);
         await readUntil(/event: change\ndata: .*hello-gated/);
         expect(text).not.toMatch(/unrelated/);
         const frame = /data: (.*)\n/.exec(text)![1];
-        expect(JSON.parse(frame)).toMatchObject({ type: 'canary-changed', ref: { name: 'hello-gated' } });
+        expect(JSON.parse(frame)).toMatchObject({
+          type: 'canary-changed',
+          ref: { name: 'hello-gated' },
+        });
         await readUntil(/: heartbeat/);
         expect(store.listenerCount()).toBe(listenersBefore + 1);
       } finally {
@@ -512,7 +775,10 @@ describe('router', () => {
 
     it('refuses the stream without the read permission', async () => {
       allow = () => false;
-      expect((await request(app).get('/stream').query({ entityRef: ENTITY_REF })).status).toBe(403);
+      expect(
+        (await request(app).get('/stream').query({ entityRef: ENTITY_REF }))
+          .status,
+      ).toBe(403);
     });
   });
 });

@@ -1,4 +1,7 @@
-import { HttpAuthService, UserInfoService } from '@backstage/backend-plugin-api';
+import {
+  HttpAuthService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -28,28 +31,57 @@ export interface RouterOptions {
   heartbeatMs?: number;
 }
 
-const clusterName = z.string().refine(isValidClusterName, 'must be a cluster name (letters, digits, "-", "_", ".")');
+const clusterName = z
+  .string()
+  .refine(
+    isValidClusterName,
+    'must be a cluster name (letters, digits, "-", "_", ".")',
+  );
 const canaryParams = z.object({
   cluster: clusterName,
-  namespace: z.string().refine(isValidKubernetesNamespace, 'must be a Kubernetes namespace (lower-case letters, digits, "-")'),
-  name: z.string().refine(isValidKubernetesName, 'must be a Kubernetes name (lower-case letters, digits, "-", ".")'),
+  namespace: z
+    .string()
+    .refine(
+      isValidKubernetesNamespace,
+      'must be a Kubernetes namespace (lower-case letters, digits, "-")',
+    ),
+  name: z
+    .string()
+    .refine(
+      isValidKubernetesName,
+      'must be a Kubernetes name (lower-case letters, digits, "-", ".")',
+    ),
 });
 const entityQuery = z.object({
-  entityRef: z.string({ required_error: 'is required, e.g. ?entityRef=component:default/checkout' }).min(1, 'is required'),
+  entityRef: z
+    .string({
+      required_error: 'is required, e.g. ?entityRef=component:default/checkout',
+    })
+    .min(1, 'is required'),
 });
 const metricsQuery = entityQuery.extend({
-  minutes: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  minutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
 });
 const actionParams = canaryParams.extend({
   action: z.enum(CANARY_ACTIONS as [CanaryAction, ...CanaryAction[]], {
-    errorMap: () => ({ message: `must be one of ${CANARY_ACTIONS.join(', ')}` }),
+    errorMap: () => ({
+      message: `must be one of ${CANARY_ACTIONS.join(', ')}`,
+    }),
   }),
 });
 const actionBody = z.object({
   entityRef: z.string({ required_error: 'is required' }).min(1, 'is required'),
   comment: z
     .string()
-    .max(MAX_COMMENT_LENGTH, `may have at most ${MAX_COMMENT_LENGTH} characters`)
+    .max(
+      MAX_COMMENT_LENGTH,
+      `may have at most ${MAX_COMMENT_LENGTH} characters`,
+    )
     .optional(),
 });
 const gateParams = z.object({
@@ -59,25 +91,36 @@ const gateParams = z.object({
   }),
 });
 const webhookBody = z.object({
-  name: z.string({ required_error: 'is required' }).refine(isValidKubernetesName, 'must be a Kubernetes name'),
-  namespace: z.string({ required_error: 'is required' }).refine(isValidKubernetesNamespace, 'must be a Kubernetes namespace'),
+  name: z
+    .string({ required_error: 'is required' })
+    .refine(isValidKubernetesName, 'must be a Kubernetes name'),
+  namespace: z
+    .string({ required_error: 'is required' })
+    .refine(isValidKubernetesNamespace, 'must be a Kubernetes namespace'),
   phase: z.string().max(64).optional(),
   checksum: z.string().max(256).optional(),
   metadata: z.record(z.string()).optional(),
 });
 
-function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, what: string): T {
+function parse<T>(
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>,
+  value: unknown,
+  what: string,
+): T {
   const result = schema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map(issue =>
-      issue.path.length > 0 ? `${issue.path.join('.')} ${issue.message}` : issue.message,
+      issue.path.length > 0
+        ? `${issue.path.join('.')} ${issue.message}`
+        : issue.message,
     );
     throw new InputError(`Invalid ${what}: ${problems.join('; ')}`);
   }
   return result.data;
 }
 
-const refKey = (ref: CanaryRef) => `${ref.cluster}/${ref.namespace}/${ref.name}`;
+const refKey = (ref: CanaryRef) =>
+  `${ref.cluster}/${ref.namespace}/${ref.name}`;
 
 /**
  * The plugin's HTTP API. Routes only: every decision is made in the services. Used by the new
@@ -86,7 +129,8 @@ const refKey = (ref: CanaryRef) => `${ref.cluster}/${ref.namespace}/${ref.name}`
 export function buildRouter(options: RouterOptions): express.Router {
   const { services, httpAuth, userInfo } = options;
   const { queries, actions, gates, entities, feed } = services;
-  const reader = (req: express.Request) => httpAuth.credentials(req, { allow: ['user', 'service'] });
+  const reader = (req: express.Request) =>
+    httpAuth.credentials(req, { allow: ['user', 'service'] });
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
 
@@ -105,40 +149,52 @@ export function buildRouter(options: RouterOptions): express.Router {
     res.json(await queries.details(ref, entityRef, await reader(req)));
   });
 
-  router.get('/canaries/:cluster/:namespace/:name/metrics', async (req, res) => {
-    const ref = parse(canaryParams, req.params, 'canary');
-    const { entityRef, minutes } = parse(metricsQuery, req.query, 'query');
-    res.json(await queries.metrics(ref, entityRef, minutes, await reader(req)));
-  });
+  router.get(
+    '/canaries/:cluster/:namespace/:name/metrics',
+    async (req, res) => {
+      const ref = parse(canaryParams, req.params, 'canary');
+      const { entityRef, minutes } = parse(metricsQuery, req.query, 'query');
+      res.json(
+        await queries.metrics(ref, entityRef, minutes, await reader(req)),
+      );
+    },
+  );
 
   router.get('/history', async (req, res) => {
     const { entityRef } = parse(entityQuery, req.query, 'query');
     res.json(await queries.history(entityRef, await reader(req)));
   });
 
-  router.post('/canaries/:cluster/:namespace/:name/actions/:action', async (req, res) => {
-    const { action, ...ref } = parse(actionParams, req.params, 'action');
-    const body = parse(actionBody, req.body ?? {}, 'request body');
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const { userEntityRef } = await userInfo.getUserInfo(credentials);
-    res.json(
-      await actions.act({
-        ref,
-        action,
-        entityRef: body.entityRef,
-        comment: body.comment,
-        credentials,
-        actor: userEntityRef,
-        request: req,
-      }),
-    );
-  });
+  router.post(
+    '/canaries/:cluster/:namespace/:name/actions/:action',
+    async (req, res) => {
+      const { action, ...ref } = parse(actionParams, req.params, 'action');
+      const body = parse(actionBody, req.body ?? {}, 'request body');
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      const { userEntityRef } = await userInfo.getUserInfo(credentials);
+      res.json(
+        await actions.act({
+          ref,
+          action,
+          entityRef: body.entityRef,
+          comment: body.comment,
+          credentials,
+          actor: userEntityRef,
+          request: req,
+        }),
+      );
+    },
+  );
 
   router.get('/stream', async (req, res) => {
     const { entityRef } = parse(entityQuery, req.query, 'query');
-    const { selector } = await entities.selectorFor(entityRef, await reader(req));
+    const { selector } = await entities.selectorFor(
+      entityRef,
+      await reader(req),
+    );
     // Which canaries the entity has can change (a canary created later); recompute on a miss.
-    const belonging = () => new Set(entities.canariesOf(selector).map(c => refKey(c.ref)));
+    const belonging = () =>
+      new Set(entities.canariesOf(selector).map(c => refKey(c.ref)));
     let watched = belonging();
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
@@ -161,7 +217,10 @@ export function buildRouter(options: RouterOptions): express.Router {
       if (!watched.has(key)) watched = belonging();
       if (watched.has(key)) send(message);
     });
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), options.heartbeatMs ?? HEARTBEAT_MS);
+    const heartbeat = setInterval(
+      () => res.write(': heartbeat\n\n'),
+      options.heartbeatMs ?? HEARTBEAT_MS,
+    );
     req.on('close', () => {
       clearInterval(heartbeat);
       unsubscribe();
@@ -170,26 +229,48 @@ export function buildRouter(options: RouterOptions): express.Router {
 
   router.post('/webhooks/:cluster/gates/:gate', async (req, res) => {
     const { cluster, gate } = parse(gateParams, req.params, 'gate');
-    const answer = await gates.answerGate(cluster, gate, parse(webhookBody, req.body ?? {}, 'webhook payload'));
+    const answer = await gates.answerGate(
+      cluster,
+      gate,
+      parse(webhookBody, req.body ?? {}, 'webhook payload'),
+    );
     res.status(answer.status).type('text/plain').send(answer.message);
   });
 
   router.post('/webhooks/:cluster/event', async (req, res) => {
-    const { cluster } = parse(gateParams.pick({ cluster: true }), req.params, 'cluster');
-    await gates.recordEvent(cluster, parse(webhookBody, req.body ?? {}, 'webhook payload'));
+    const { cluster } = parse(
+      gateParams.pick({ cluster: true }),
+      req.params,
+      'cluster',
+    );
+    await gates.recordEvent(
+      cluster,
+      parse(webhookBody, req.body ?? {}, 'webhook payload'),
+    );
     res.status(202).type('text/plain').send('Recorded');
   });
 
   // Malformed and oversized JSON bodies are the client's mistake, not the server's.
-  router.use((error: any, _req: express.Request, _res: express.Response, next: express.NextFunction) => {
-    if (error?.type === 'entity.parse.failed') {
-      return next(new InputError(`The request body is not valid JSON: ${error.message}`));
-    }
-    if (error?.type === 'entity.too.large') {
-      return next(new InputError('The request body is larger than 16 kB.'));
-    }
-    return next(error);
-  });
+  router.use(
+    (
+      error: any,
+      _req: express.Request,
+      _res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      if (error?.type === 'entity.parse.failed') {
+        return next(
+          new InputError(
+            `The request body is not valid JSON: ${error.message}`,
+          ),
+        );
+      }
+      if (error?.type === 'entity.too.large') {
+        return next(new InputError('The request body is larger than 16 kB.'));
+      }
+      return next(error);
+    },
+  );
 
   return router;
 }

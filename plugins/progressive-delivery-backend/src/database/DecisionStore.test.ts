@@ -3,131 +3,340 @@ import { DecisionStore } from './DecisionStore';
 
 // `npm test` starts a PostgreSQL on loopback and sets this variable; it requires both engines.
 const ids: TestDatabaseId[] =
-  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING || process.env.PD_SANDBOX_REQUIRED
+  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ||
+  process.env.PD_SANDBOX_REQUIRED
     ? ['SQLITE_3', 'POSTGRES_15']
     : ['SQLITE_3'];
 const databases = TestDatabases.create({ ids });
 
 const ref = { cluster: 'prod', namespace: 'shop', name: 'checkout' };
 
-describe.each(databases.eachSupportedId())('DecisionStore on %p', databaseId => {
-  async function store() {
-    const knex = await databases.init(databaseId);
-    return { knex, store: await DecisionStore.create(knex) };
-  }
+describe.each(databases.eachSupportedId())(
+  'DecisionStore on %p',
+  databaseId => {
+    async function store() {
+      const knex = await databases.init(databaseId);
+      return { knex, store: await DecisionStore.create(knex) };
+    }
 
-  it('records a decision once, treats a repeat as harmless and refuses the opposite', async () => {
-    const { store: decisions } = await store();
-    const first = await decisions.decide({ ref, revision: 'r1', action: 'promote', actor: 'user:default/ana', comment: 'go' });
-    expect(first.outcome).toBe('accepted');
-    expect(first.decision).toMatchObject({ action: 'promote', decidedBy: 'user:default/ana', comment: 'go' });
-    expect((await decisions.decide({ ref, revision: 'r1', action: 'promote', actor: 'user:default/bo' })).outcome).toBe('repeated');
-    const conflict = await decisions.decide({ ref, revision: 'r1', action: 'rollback', actor: 'user:default/bo' });
-    expect(conflict).toMatchObject({ outcome: 'conflict', decision: { action: 'promote', decidedBy: 'user:default/ana' } });
-  });
+    it('records a decision once, treats a repeat as harmless and refuses the opposite', async () => {
+      const { store: decisions } = await store();
+      const first = await decisions.decide({
+        ref,
+        revision: 'r1',
+        action: 'promote',
+        actor: 'user:default/ana',
+        comment: 'go',
+      });
+      expect(first.outcome).toBe('accepted');
+      expect(first.decision).toMatchObject({
+        action: 'promote',
+        decidedBy: 'user:default/ana',
+        comment: 'go',
+      });
+      expect(
+        (
+          await decisions.decide({
+            ref,
+            revision: 'r1',
+            action: 'promote',
+            actor: 'user:default/bo',
+          })
+        ).outcome,
+      ).toBe('repeated');
+      const conflict = await decisions.decide({
+        ref,
+        revision: 'r1',
+        action: 'rollback',
+        actor: 'user:default/bo',
+      });
+      expect(conflict).toMatchObject({
+        outcome: 'conflict',
+        decision: { action: 'promote', decidedBy: 'user:default/ana' },
+      });
+    });
 
-  it('binds decisions to one revision', async () => {
-    const { store: decisions } = await store();
-    await decisions.decide({ ref, revision: 'r1', action: 'promote', actor: 'user:default/ana' });
-    expect(await decisions.decision(ref, 'r2', 'verdict')).toBeUndefined();
-    expect(await decisions.decision({ ...ref, cluster: 'dev' }, 'r1', 'verdict')).toBeUndefined();
-  });
+    it('binds decisions to one revision', async () => {
+      const { store: decisions } = await store();
+      await decisions.decide({
+        ref,
+        revision: 'r1',
+        action: 'promote',
+        actor: 'user:default/ana',
+      });
+      expect(await decisions.decision(ref, 'r2', 'verdict')).toBeUndefined();
+      expect(
+        await decisions.decision({ ...ref, cluster: 'dev' }, 'r1', 'verdict'),
+      ).toBeUndefined();
+    });
 
-  it('lets exactly one of two concurrent promote and rollback decisions win', async () => {
-    const { store: decisions } = await store();
-    const results = await Promise.all([
-      decisions.decide({ ref, revision: 'r9', action: 'promote', actor: 'user:default/ana' }),
-      decisions.decide({ ref, revision: 'r9', action: 'rollback', actor: 'user:default/bo' }),
-    ]);
-    expect(results.map(r => r.outcome).sort()).toEqual(['accepted', 'conflict']);
-    const stored = await decisions.decision(ref, 'r9', 'verdict');
-    expect(results.find(r => r.outcome === 'accepted')!.decision.action).toBe(stored!.action);
-  });
+    it('lets exactly one of two concurrent promote and rollback decisions win', async () => {
+      const { store: decisions } = await store();
+      const results = await Promise.all([
+        decisions.decide({
+          ref,
+          revision: 'r9',
+          action: 'promote',
+          actor: 'user:default/ana',
+        }),
+        decisions.decide({
+          ref,
+          revision: 'r9',
+          action: 'rollback',
+          actor: 'user:default/bo',
+        }),
+      ]);
+      expect(results.map(r => r.outcome).sort()).toEqual([
+        'accepted',
+        'conflict',
+      ]);
+      const stored = await decisions.decision(ref, 'r9', 'verdict');
+      expect(results.find(r => r.outcome === 'accepted')!.decision.action).toBe(
+        stored!.action,
+      );
+    });
 
-  it('toggles pause and resume on the same revision', async () => {
-    const { store: decisions } = await store();
-    await decisions.decide({ ref, revision: 'r1', action: 'pause', actor: 'user:default/ana' });
-    await decisions.markApplied(ref, 'r1', 'traffic', 'checksum-a');
-    expect((await decisions.decide({ ref, revision: 'r1', action: 'resume', actor: 'user:default/ana' })).outcome).toBe('accepted');
-    const traffic = await decisions.decision(ref, 'r1', 'traffic');
-    expect(traffic).toMatchObject({ action: 'resume', appliedAt: undefined });
-  });
+    it('toggles pause and resume on the same revision', async () => {
+      const { store: decisions } = await store();
+      await decisions.decide({
+        ref,
+        revision: 'r1',
+        action: 'pause',
+        actor: 'user:default/ana',
+      });
+      await decisions.markApplied(ref, 'r1', 'traffic', 'checksum-a');
+      expect(
+        (
+          await decisions.decide({
+            ref,
+            revision: 'r1',
+            action: 'resume',
+            actor: 'user:default/ana',
+          })
+        ).outcome,
+      ).toBe('accepted');
+      const traffic = await decisions.decision(ref, 'r1', 'traffic');
+      expect(traffic).toMatchObject({ action: 'resume', appliedAt: undefined });
+    });
 
-  it('keeps decisions across a restart and marks them applied only once', async () => {
-    const { knex, store: before } = await store();
-    await before.decide({ ref, revision: 'r1', action: 'approve-rollout', actor: 'user:default/ana' });
-    const after = await DecisionStore.create(knex);
-    await after.markApplied(ref, 'r1', 'start', 'c1');
-    const applied = (await after.decision(ref, 'r1', 'start'))!.appliedAt;
-    expect(applied).toBeDefined();
-    await after.markApplied(ref, 'r1', 'start', 'c2');
-    expect((await after.decision(ref, 'r1', 'start'))!.appliedAt).toBe(applied);
-  });
+    it('keeps decisions across a restart and marks them applied only once', async () => {
+      const { knex, store: before } = await store();
+      await before.decide({
+        ref,
+        revision: 'r1',
+        action: 'approve-rollout',
+        actor: 'user:default/ana',
+      });
+      const after = await DecisionStore.create(knex);
+      await after.markApplied(ref, 'r1', 'start', 'c1');
+      const applied = (await after.decision(ref, 'r1', 'start'))!.appliedAt;
+      expect(applied).toBeDefined();
+      await after.markApplied(ref, 'r1', 'start', 'c2');
+      expect((await after.decision(ref, 'r1', 'start'))!.appliedAt).toBe(
+        applied,
+      );
+    });
 
-  it('records every attempt, also the refused ones', async () => {
-    const { store: decisions } = await store();
-    await decisions.recordAttempt({ ref, revision: 'r1', action: 'promote', actor: 'user:default/ana', outcome: 'accepted' });
-    await decisions.recordAttempt({ ref, revision: 'r1', action: 'rollback', actor: 'user:default/bo', outcome: 'conflict', message: 'Already decided: promote' });
-    expect((await decisions.attempts(ref)).map((a: any) => [a.actor, a.outcome])).toEqual([
-      ['user:default/ana', 'accepted'],
-      ['user:default/bo', 'conflict'],
-    ]);
-  });
+    it('records every attempt, also the refused ones', async () => {
+      const { store: decisions } = await store();
+      await decisions.recordAttempt({
+        ref,
+        revision: 'r1',
+        action: 'promote',
+        actor: 'user:default/ana',
+        outcome: 'accepted',
+      });
+      await decisions.recordAttempt({
+        ref,
+        revision: 'r1',
+        action: 'rollback',
+        actor: 'user:default/bo',
+        outcome: 'conflict',
+        message: 'Already decided: promote',
+      });
+      expect(
+        (await decisions.attempts(ref)).map((a: any) => [a.actor, a.outcome]),
+      ).toEqual([
+        ['user:default/ana', 'accepted'],
+        ['user:default/bo', 'conflict'],
+      ]);
+    });
 
-  it('keeps one history record per revision, newest first, with its decisions', async () => {
-    const { store: decisions } = await store();
-    await decisions.rolloutStarted(ref, 'r1', ['shop:v1'], '2026-11-23T01:00:00.000Z');
-    await decisions.rolloutStarted(ref, 'r1', ['shop:v1'], '2026-11-23T01:00:05.000Z');
-    await decisions.rolloutEnded(ref, 'r1', 'failed', '2026-11-23T01:05:00.000Z', { failureReason: 'success rate 70.07% < 99%' });
-    await decisions.rolloutStarted(ref, 'r2', ['shop:v2'], '2026-11-23T02:00:00.000Z');
-    await decisions.decide({ ref, revision: 'r2', action: 'promote', actor: 'user:default/ana', comment: 'ship' });
-    expect(await decisions.rolloutEnded(ref, 'r3', 'succeeded', '2026-11-23T03:00:00.000Z', { createIfMissing: false })).toBe(false);
-    const history = await decisions.history([ref]);
-    expect(history.map(h => [h.revision, h.outcome])).toEqual([
-      ['r2', 'in-progress'],
-      ['r1', 'failed'],
-    ]);
-    expect(history[1]).toMatchObject({ startedAt: '2026-11-23T01:00:00.000Z', failureReason: 'success rate 70.07% < 99%' });
-    expect(history[0].decisions[0]).toMatchObject({ action: 'promote', comment: 'ship' });
-  });
+    it('keeps one history record per revision, newest first, with its decisions', async () => {
+      const { store: decisions } = await store();
+      await decisions.rolloutStarted(
+        ref,
+        'r1',
+        ['shop:v1'],
+        '2026-11-23T01:00:00.000Z',
+      );
+      await decisions.rolloutStarted(
+        ref,
+        'r1',
+        ['shop:v1'],
+        '2026-11-23T01:00:05.000Z',
+      );
+      await decisions.rolloutEnded(
+        ref,
+        'r1',
+        'failed',
+        '2026-11-23T01:05:00.000Z',
+        { failureReason: 'success rate 70.07% < 99%' },
+      );
+      await decisions.rolloutStarted(
+        ref,
+        'r2',
+        ['shop:v2'],
+        '2026-11-23T02:00:00.000Z',
+      );
+      await decisions.decide({
+        ref,
+        revision: 'r2',
+        action: 'promote',
+        actor: 'user:default/ana',
+        comment: 'ship',
+      });
+      expect(
+        await decisions.rolloutEnded(
+          ref,
+          'r3',
+          'succeeded',
+          '2026-11-23T03:00:00.000Z',
+          { createIfMissing: false },
+        ),
+      ).toBe(false);
+      const history = await decisions.history([ref]);
+      expect(history.map(h => [h.revision, h.outcome])).toEqual([
+        ['r2', 'in-progress'],
+        ['r1', 'failed'],
+      ]);
+      expect(history[1]).toMatchObject({
+        startedAt: '2026-11-23T01:00:00.000Z',
+        failureReason: 'success rate 70.07% < 99%',
+      });
+      expect(history[0].decisions[0]).toMatchObject({
+        action: 'promote',
+        comment: 'ship',
+      });
+    });
 
-  it('closes the decisions of a rollout when it ends, freeing the revision for a later release', async () => {
-    const { store: decisions } = await store();
-    await decisions.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
-    await decisions.decide({ ref, revision: 'r1', action: 'pause', actor: 'user:default/ana' });
-    await decisions.decide({ ref, revision: 'r1', action: 'promote', actor: 'user:default/ana' });
-    expect(await decisions.rolloutEnded(ref, 'r1', 'succeeded', '2026-11-23T01:10:00.000Z')).toBe(true);
-    expect(await decisions.rolloutEnded(ref, 'r1', 'succeeded', '2026-11-23T01:10:01.000Z')).toBe(false);
-    expect(await decisions.decisionsFor(ref, 'r1')).toEqual([]);
-    // The same template released again: a rollback now is a new decision, not a conflict.
-    expect((await decisions.decide({ ref, revision: 'r1', action: 'rollback', actor: 'user:default/bo' })).outcome).toBe('accepted');
-    const [record] = await decisions.history([ref]);
-    expect(record.decisions.map(d => d.action).sort()).toEqual(['pause', 'promote', 'rollback']);
-  });
+    it('closes the decisions of a rollout when it ends, freeing the revision for a later release', async () => {
+      const { store: decisions } = await store();
+      await decisions.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
+      await decisions.decide({
+        ref,
+        revision: 'r1',
+        action: 'pause',
+        actor: 'user:default/ana',
+      });
+      await decisions.decide({
+        ref,
+        revision: 'r1',
+        action: 'promote',
+        actor: 'user:default/ana',
+      });
+      expect(
+        await decisions.rolloutEnded(
+          ref,
+          'r1',
+          'succeeded',
+          '2026-11-23T01:10:00.000Z',
+        ),
+      ).toBe(true);
+      expect(
+        await decisions.rolloutEnded(
+          ref,
+          'r1',
+          'succeeded',
+          '2026-11-23T01:10:01.000Z',
+        ),
+      ).toBe(false);
+      expect(await decisions.decisionsFor(ref, 'r1')).toEqual([]);
+      // The same template released again: a rollback now is a new decision, not a conflict.
+      expect(
+        (
+          await decisions.decide({
+            ref,
+            revision: 'r1',
+            action: 'rollback',
+            actor: 'user:default/bo',
+          })
+        ).outcome,
+      ).toBe('accepted');
+      const [record] = await decisions.history([ref]);
+      expect(record.decisions.map(d => d.action).sort()).toEqual([
+        'pause',
+        'promote',
+        'rollback',
+      ]);
+    });
 
-  it('attributes an approve-rollout decision to the rollout it started and closes it then', async () => {
-    const { store: decisions } = await store();
-    // While Waiting the canary still shows the previous revision r1.
-    await decisions.decide({ ref, revision: 'r1', action: 'approve-rollout', actor: 'user:default/ana', comment: 'go' });
-    expect(await decisions.rolloutStarted(ref, 'r2', ['shop:v2'], '2026-11-23T02:00:00.000Z')).toBe(true);
-    expect(await decisions.decision(ref, 'r1', 'start')).toBeUndefined();
-    const [record] = await decisions.history([ref]);
-    expect(record).toMatchObject({ revision: 'r2', decisions: [{ action: 'approve-rollout', revision: 'r1', comment: 'go' }] });
-    expect(await decisions.rolloutStarted(ref, 'r2', ['shop:v2'], '2026-11-23T02:00:09.000Z')).toBe(false);
-  });
+    it('attributes an approve-rollout decision to the rollout it started and closes it then', async () => {
+      const { store: decisions } = await store();
+      // While Waiting the canary still shows the previous revision r1.
+      await decisions.decide({
+        ref,
+        revision: 'r1',
+        action: 'approve-rollout',
+        actor: 'user:default/ana',
+        comment: 'go',
+      });
+      expect(
+        await decisions.rolloutStarted(
+          ref,
+          'r2',
+          ['shop:v2'],
+          '2026-11-23T02:00:00.000Z',
+        ),
+      ).toBe(true);
+      expect(await decisions.decision(ref, 'r1', 'start')).toBeUndefined();
+      const [record] = await decisions.history([ref]);
+      expect(record).toMatchObject({
+        revision: 'r2',
+        decisions: [
+          { action: 'approve-rollout', revision: 'r1', comment: 'go' },
+        ],
+      });
+      expect(
+        await decisions.rolloutStarted(
+          ref,
+          'r2',
+          ['shop:v2'],
+          '2026-11-23T02:00:09.000Z',
+        ),
+      ).toBe(false);
+    });
 
-  it('supersedes a running rollout when a new revision starts and keeps its halt reason for a failure', async () => {
-    const { store: decisions } = await store();
-    await decisions.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
-    await decisions.decide({ ref, revision: 'r1', action: 'pause', actor: 'user:default/ana' });
-    await decisions.rolloutStarted(ref, 'r2', [], '2026-11-23T01:01:00.000Z');
-    expect(await decisions.decision(ref, 'r1', 'traffic')).toBeUndefined();
-    await decisions.noteHalt(ref, 'r2', 'request duration 1.5s > 500ms');
-    await decisions.rolloutEnded(ref, 'r2', 'failed', '2026-11-23T01:05:00.000Z', { failureReason: 'failed checks threshold reached 1' });
-    const history = await decisions.history([ref]);
-    expect(history.map(h => [h.revision, h.outcome, h.failureReason])).toEqual([
-      ['r2', 'failed', 'failed checks threshold reached 1 (last failed check: request duration 1.5s > 500ms)'],
-      ['r1', 'superseded', undefined],
-    ]);
-  });
-});
+    it('supersedes a running rollout when a new revision starts and keeps its halt reason for a failure', async () => {
+      const { store: decisions } = await store();
+      await decisions.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
+      await decisions.decide({
+        ref,
+        revision: 'r1',
+        action: 'pause',
+        actor: 'user:default/ana',
+      });
+      await decisions.rolloutStarted(ref, 'r2', [], '2026-11-23T01:01:00.000Z');
+      expect(await decisions.decision(ref, 'r1', 'traffic')).toBeUndefined();
+      await decisions.noteHalt(ref, 'r2', 'request duration 1.5s > 500ms');
+      await decisions.rolloutEnded(
+        ref,
+        'r2',
+        'failed',
+        '2026-11-23T01:05:00.000Z',
+        { failureReason: 'failed checks threshold reached 1' },
+      );
+      const history = await decisions.history([ref]);
+      expect(
+        history.map(h => [h.revision, h.outcome, h.failureReason]),
+      ).toEqual([
+        [
+          'r2',
+          'failed',
+          'failed checks threshold reached 1 (last failed check: request duration 1.5s > 500ms)',
+        ],
+        ['r1', 'superseded', undefined],
+      ]);
+    });
+  },
+);

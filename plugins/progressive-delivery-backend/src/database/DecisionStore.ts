@@ -22,7 +22,12 @@ export const SLOT_OF_ACTION: Record<CanaryAction, DecisionSlot> = {
   resume: 'traffic',
 };
 
-export type AttemptOutcome = 'accepted' | 'repeated' | 'conflict' | 'forbidden' | 'invalid';
+export type AttemptOutcome =
+  | 'accepted'
+  | 'repeated'
+  | 'conflict'
+  | 'forbidden'
+  | 'invalid';
 
 export interface ActionAttempt {
   ref: CanaryRef;
@@ -66,13 +71,20 @@ const toDecision = (row: DecisionRow): GateDecision => ({
   appliedAt: row.applied_at ?? undefined,
 });
 
-const canary = (ref: CanaryRef) => ({ cluster: ref.cluster, namespace: ref.namespace, name: ref.name });
+const canary = (ref: CanaryRef) => ({
+  cluster: ref.cluster,
+  namespace: ref.namespace,
+  name: ref.name,
+});
 const keyOf = (ref: CanaryRef) => `${ref.cluster}/${ref.namespace}/${ref.name}`;
 
 /** Runs the package's knex migrations (shipped in the package's `migrations/` folder). */
 export async function migrateDatabase(knex: Knex) {
   await knex.migrate.latest({
-    directory: resolvePackagePath('@progressive-delivery/plugin-progressive-delivery-backend', 'migrations'),
+    directory: resolvePackagePath(
+      '@progressive-delivery/plugin-progressive-delivery-backend',
+      'migrations',
+    ),
     tableName: 'pd_knex_migrations',
   });
 }
@@ -91,13 +103,24 @@ export class DecisionStore {
   }
 
   /** The open decisions of one revision. */
-  async decisionsFor(ref: CanaryRef, revision: string): Promise<GateDecision[]> {
-    const rows: DecisionRow[] = await this.db(DECISIONS).where({ ...canary(ref), revision, epoch: OPEN });
+  async decisionsFor(
+    ref: CanaryRef,
+    revision: string,
+  ): Promise<GateDecision[]> {
+    const rows: DecisionRow[] = await this.db(DECISIONS).where({
+      ...canary(ref),
+      revision,
+      epoch: OPEN,
+    });
     return rows.map(toDecision);
   }
 
   /** The open decision in one slot of one revision. */
-  async decision(ref: CanaryRef, revision: string, slot: DecisionSlot): Promise<GateDecision | undefined> {
+  async decision(
+    ref: CanaryRef,
+    revision: string,
+    slot: DecisionSlot,
+  ): Promise<GateDecision | undefined> {
     const row: DecisionRow | undefined = await this.db(DECISIONS)
       .where({ ...canary(ref), revision, slot, epoch: OPEN })
       .first();
@@ -117,7 +140,10 @@ export class DecisionStore {
     action: CanaryAction;
     actor: string;
     comment?: string;
-  }): Promise<{ decision: GateDecision; outcome: 'accepted' | 'repeated' | 'conflict' }> {
+  }): Promise<{
+    decision: GateDecision;
+    outcome: 'accepted' | 'repeated' | 'conflict';
+  }> {
     const { ref, revision, action } = options;
     const slot = SLOT_OF_ACTION[action];
     const now = new Date().toISOString();
@@ -130,9 +156,19 @@ export class DecisionStore {
       const changed = await this.db(DECISIONS)
         .where({ ...canary(ref), revision, slot, epoch: OPEN })
         .whereNot({ action })
-        .update({ action, decided_by: options.actor, decided_at: now, comment: options.comment ?? null, applied_at: null, checksum: null });
+        .update({
+          action,
+          decided_by: options.actor,
+          decided_at: now,
+          comment: options.comment ?? null,
+          applied_at: null,
+          checksum: null,
+        });
       // Zero rows changed means a concurrent request already set the same word.
-      return { decision: (await this.decision(ref, revision, slot))!, outcome: changed > 0 ? 'accepted' : 'repeated' };
+      return {
+        decision: (await this.decision(ref, revision, slot))!,
+        outcome: changed > 0 ? 'accepted' : 'repeated',
+      };
     }
     if (existing) {
       return { decision: existing, outcome: 'conflict' };
@@ -148,12 +184,18 @@ export class DecisionStore {
         comment: options.comment ?? null,
         epoch: OPEN,
       });
-      return { decision: (await this.decision(ref, revision, slot))!, outcome: 'accepted' };
+      return {
+        decision: (await this.decision(ref, revision, slot))!,
+        outcome: 'accepted',
+      };
     } catch (error) {
       // Lost the race for the slot: whoever won decides the answer.
       const winner = await this.decision(ref, revision, slot);
       if (!winner) throw error;
-      return { decision: winner, outcome: winner.action === action ? 'repeated' : 'conflict' };
+      return {
+        decision: winner,
+        outcome: winner.action === action ? 'repeated' : 'conflict',
+      };
     }
   }
 
@@ -162,11 +204,19 @@ export class DecisionStore {
    *
    * @returns true when this call marked it
    */
-  async markApplied(ref: CanaryRef, revision: string, slot: DecisionSlot, checksum?: string): Promise<boolean> {
+  async markApplied(
+    ref: CanaryRef,
+    revision: string,
+    slot: DecisionSlot,
+    checksum?: string,
+  ): Promise<boolean> {
     const updated = await this.db(DECISIONS)
       .where({ ...canary(ref), revision, slot, epoch: OPEN })
       .whereNull('applied_at')
-      .update({ applied_at: new Date().toISOString(), checksum: checksum ?? null });
+      .update({
+        applied_at: new Date().toISOString(),
+        checksum: checksum ?? null,
+      });
     return updated > 0;
   }
 
@@ -185,7 +235,9 @@ export class DecisionStore {
 
   /** Every action tried on a canary, oldest first. */
   async attempts(ref: CanaryRef): Promise<ActionAttempt[]> {
-    const rows = await this.db(ATTEMPTS).where(canary(ref)).orderBy('id', 'asc');
+    const rows = await this.db(ATTEMPTS)
+      .where(canary(ref))
+      .orderBy('id', 'asc');
     return rows.map((row: any) => ({
       ref: canary(row),
       revision: row.revision ?? undefined,
@@ -218,7 +270,10 @@ export class DecisionStore {
 
   /** Flagger's events as its event webhook delivered them, newest first. */
   async flaggerEvents(ref: CanaryRef, limit = 100) {
-    const rows = await this.db(FLAGGER_EVENTS).where(canary(ref)).orderBy('id', 'desc').limit(limit);
+    const rows = await this.db(FLAGGER_EVENTS)
+      .where(canary(ref))
+      .orderBy('id', 'desc')
+      .limit(limit);
     return rows.map((row: any) => ({
       phase: row.phase ?? undefined,
       eventType: row.event_type ?? undefined,
@@ -234,11 +289,24 @@ export class DecisionStore {
    *
    * @returns true when this call wrote anything
    */
-  async rolloutStarted(ref: CanaryRef, revision: string, images: string[], at: string): Promise<boolean> {
+  async rolloutStarted(
+    ref: CanaryRef,
+    revision: string,
+    images: string[],
+    at: string,
+  ): Promise<boolean> {
     return this.db.transaction(async tx => {
-      const existed = await tx(ROLLOUTS).where({ ...canary(ref), revision }).first();
+      const existed = await tx(ROLLOUTS)
+        .where({ ...canary(ref), revision })
+        .first();
       await tx(ROLLOUTS)
-        .insert({ ...canary(ref), revision, images: JSON.stringify(images), started_at: at, outcome: 'in-progress' })
+        .insert({
+          ...canary(ref),
+          revision,
+          images: JSON.stringify(images),
+          started_at: at,
+          outcome: 'in-progress',
+        })
         .onConflict(['cluster', 'namespace', 'name', 'revision'])
         .ignore();
       const superseded: Array<{ revision: string }> = await tx(ROLLOUTS)
@@ -248,14 +316,27 @@ export class DecisionStore {
       if (superseded.length > 0) {
         await tx(ROLLOUTS)
           .where({ ...canary(ref), outcome: 'in-progress' })
-          .whereIn('revision', superseded.map(row => row.revision))
+          .whereIn(
+            'revision',
+            superseded.map(row => row.revision),
+          )
           .update({ outcome: 'superseded', ended_at: at });
-        await closeDecisions(tx, ref, superseded.map(row => row.revision), ['verdict', 'traffic'], at);
+        await closeDecisions(
+          tx,
+          ref,
+          superseded.map(row => row.revision),
+          ['verdict', 'traffic'],
+          at,
+        );
       }
       const started = await tx(DECISIONS)
         .where({ ...canary(ref), slot: 'start', epoch: OPEN })
         .whereNot({ revision })
-        .update({ epoch: tx.ref('id'), closed_at: at, rollout_revision: revision });
+        .update({
+          epoch: tx.ref('id'),
+          closed_at: at,
+          rollout_revision: revision,
+        });
       return !existed || superseded.length > 0 || started > 0;
     });
   }
@@ -272,24 +353,51 @@ export class DecisionStore {
     revision: string,
     outcome: Exclude<RolloutOutcome, 'in-progress'>,
     at: string,
-    options: { failureReason?: string; images?: string[]; createIfMissing?: boolean } = {},
+    options: {
+      failureReason?: string;
+      images?: string[];
+      createIfMissing?: boolean;
+    } = {},
   ): Promise<boolean> {
     return this.db.transaction(async tx => {
       if (options.createIfMissing ?? true) {
         await tx(ROLLOUTS)
-          .insert({ ...canary(ref), revision, images: JSON.stringify(options.images ?? []), started_at: at, outcome: 'in-progress' })
+          .insert({
+            ...canary(ref),
+            revision,
+            images: JSON.stringify(options.images ?? []),
+            started_at: at,
+            outcome: 'in-progress',
+          })
           .onConflict(['cluster', 'namespace', 'name', 'revision'])
           .ignore();
       }
-      const row = await tx(ROLLOUTS).where({ ...canary(ref), revision, outcome: 'in-progress' }).first();
+      const row = await tx(ROLLOUTS)
+        .where({ ...canary(ref), revision, outcome: 'in-progress' })
+        .first();
       if (!row) return false;
-      const failureReason = outcome === 'failed' ? combineReasons(options.failureReason, row.last_halt_reason) : undefined;
+      const failureReason =
+        outcome === 'failed'
+          ? combineReasons(options.failureReason, row.last_halt_reason)
+          : undefined;
       await tx(ROLLOUTS)
         .where({ ...canary(ref), revision, outcome: 'in-progress' })
-        .update({ ended_at: at, outcome, failure_reason: failureReason ?? null });
+        .update({
+          ended_at: at,
+          outcome,
+          failure_reason: failureReason ?? null,
+        });
       await closeDecisions(tx, ref, [revision], ['verdict', 'traffic'], at);
       return true;
     });
+  }
+
+  /** The rollouts still running, as `cluster/namespace/name@revision`. */
+  async openRollouts(): Promise<Set<string>> {
+    const rows = await this.db(ROLLOUTS)
+      .where({ outcome: 'in-progress' })
+      .select('cluster', 'namespace', 'name', 'revision');
+    return new Set(rows.map((row: any) => `${keyOf(row)}@${row.revision}`));
   }
 
   /** Remembers why Flagger last halted the running rollout, for the failure reason. */
@@ -317,13 +425,16 @@ export class DecisionStore {
       })
       .andWhere(builder =>
         builder
-          .where(inner => inner.whereIn('revision', revisions).whereNot('slot', 'start'))
+          .where(inner =>
+            inner.whereIn('revision', revisions).whereNot('slot', 'start'),
+          )
           .orWhereIn('rollout_revision', revisions),
       )
       .orderBy('decided_at', 'asc');
     const byRollout = new Map<string, GateDecision[]>();
     for (const row of decisionRows) {
-      const revision = row.slot === 'start' ? row.rollout_revision : row.revision;
+      const revision =
+        row.slot === 'start' ? row.rollout_revision : row.revision;
       if (!revision) continue;
       const key = `${keyOf(row)}@${revision}`;
       byRollout.set(key, [...(byRollout.get(key) ?? []), toDecision(row)]);
@@ -344,7 +455,13 @@ export class DecisionStore {
   }
 }
 
-async function closeDecisions(tx: Knex.Transaction, ref: CanaryRef, revisions: string[], slots: DecisionSlot[], at: string) {
+async function closeDecisions(
+  tx: Knex.Transaction,
+  ref: CanaryRef,
+  revisions: string[],
+  slots: DecisionSlot[],
+  at: string,
+) {
   await tx(DECISIONS)
     .where({ ...canary(ref), epoch: OPEN })
     .whereIn('revision', revisions)
@@ -352,7 +469,11 @@ async function closeDecisions(tx: Knex.Transaction, ref: CanaryRef, revisions: s
     .update({ epoch: tx.ref('id'), closed_at: at });
 }
 
-function combineReasons(reason: string | undefined, lastHalt: string | null): string | undefined {
-  if (reason && lastHalt && /failed checks threshold/.test(reason)) return `${reason} (last failed check: ${lastHalt})`;
+function combineReasons(
+  reason: string | undefined,
+  lastHalt: string | null,
+): string | undefined {
+  if (reason && lastHalt && /failed checks threshold/.test(reason))
+    return `${reason} (last failed check: ${lastHalt})`;
   return reason ?? lastHalt ?? undefined;
 }

@@ -1,4 +1,8 @@
-import { mockErrorHandler, mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  mockErrorHandler,
+  mockServices,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
@@ -10,7 +14,11 @@ import { createLegacyRouter, LegacyRouterOptions } from './createRouter';
 const entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
-  metadata: { name: 'hello-gated', namespace: 'default', annotations: { 'progressive-delivery/workload-name': 'hello-gated' } },
+  metadata: {
+    name: 'hello-gated',
+    namespace: 'default',
+    annotations: { 'progressive-delivery/workload-name': 'hello-gated' },
+  },
   spec: { owner: 'group:default/team-delivery' },
 };
 
@@ -19,13 +27,17 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 /** The legacy environment's identity client: here a token is "user:<ref>". */
 const identity: LegacyRouterOptions['identity'] = {
   async getIdentity({ request: req }) {
-    const token = /^Bearer (user:\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const token = /^Bearer (user:\S+)$/.exec(
+      req.headers.authorization ?? '',
+    )?.[1];
     return token ? { token, identity: { userEntityRef: token } } : undefined;
   },
 };
 
 describe('legacy createRouter', () => {
-  async function mount(overrides: Partial<Parameters<typeof createLegacyRouter>[0]> = {}) {
+  async function mount(
+    overrides: Partial<Parameters<typeof createLegacyRouter>[0]> = {},
+  ) {
     const side = fakeClusterSide();
     side.store.put('dev', gatedCanary('WaitingPromotion'));
     const permissionCalls: Array<{ names: string[]; token?: string }> = [];
@@ -37,22 +49,34 @@ describe('legacy createRouter', () => {
       identity,
       permissions: {
         async authorize(requests, options) {
-          permissionCalls.push({ names: requests.map(r => r.permission.name), token: options?.token });
+          permissionCalls.push({
+            names: requests.map(r => r.permission.name),
+            token: options?.token,
+          });
           return requests.map(() => ({ result: AuthorizeResult.ALLOW }));
         },
       },
-      catalogApi: { getEntityByRef: async ref => (ref === 'component:default/hello-gated' ? entity : undefined) },
+      catalogApi: {
+        getEntityByRef: async ref =>
+          ref === 'component:default/hello-gated' ? entity : undefined,
+      },
       clusterSide: side,
       ...overrides,
     });
-    return { app: express().use(router).use(mockErrorHandler()), permissionCalls };
+    return {
+      app: express().use(router).use(mockErrorHandler()),
+      permissionCalls,
+    };
   }
 
   it('builds the same routes over the legacy identity, permission and catalog clients', async () => {
     const { app, permissionCalls } = await mount();
     const query = { entityRef: 'component:default/hello-gated' };
     expect((await request(app).get('/canaries').query(query)).status).toBe(401);
-    const list = await request(app).get('/canaries').query(query).set('authorization', 'Bearer user:default/ana');
+    const list = await request(app)
+      .get('/canaries')
+      .query(query)
+      .set('authorization', 'Bearer user:default/ana');
     expect(list.status).toBe(200);
     expect(list.body.items[0].state.kind).toBe('waiting-promotion-approval');
 
@@ -61,32 +85,67 @@ describe('legacy createRouter', () => {
       .set('authorization', 'Bearer user:default/ana')
       .send({ entityRef: 'component:default/hello-gated', comment: 'ship it' });
     expect(promoted.status).toBe(200);
-    expect(promoted.body.decision).toMatchObject({ decidedBy: 'user:default/ana', comment: 'ship it' });
-    expect(permissionCalls).toContainEqual({ names: ['progressive-delivery.canary.promote'], token: 'user:default/ana' });
+    expect(promoted.body.decision).toMatchObject({
+      decidedBy: 'user:default/ana',
+      comment: 'ship it',
+    });
+    expect(permissionCalls).toContainEqual({
+      names: ['progressive-delivery.canary.promote'],
+      token: 'user:default/ana',
+    });
 
     // Flagger's webhook needs no identity.
-    const gate = await request(app).post('/webhooks/dev/gates/confirm-promotion').send({ name: 'hello-gated', namespace: 'tap-apps' });
+    const gate = await request(app)
+      .post('/webhooks/dev/gates/confirm-promotion')
+      .send({ name: 'hello-gated', namespace: 'tap-apps' });
     expect(gate.status).toBe(200);
   });
 
   it('reads the catalog over its REST API when no catalog client is given', async () => {
     const seen: string[] = [];
-    const catalog = express().get('/api/catalog/entities/by-name/:kind/:namespace/:name', (req, res) => {
-      seen.push(`${req.params.kind}:${req.params.namespace}/${req.params.name} ${req.headers.authorization}`);
-      if (req.params.name === 'hello-gated') res.json(entity);
-      else res.status(404).json({ error: { name: 'NotFoundError', message: 'no such entity' } });
-    });
+    const catalog = express().get(
+      '/api/catalog/entities/by-name/:kind/:namespace/:name',
+      (req, res) => {
+        seen.push(
+          `${req.params.kind}:${req.params.namespace}/${req.params.name} ${req.headers.authorization}`,
+        );
+        if (req.params.name === 'hello-gated') res.json(entity);
+        else
+          res
+            .status(404)
+            .json({
+              error: { name: 'NotFoundError', message: 'no such entity' },
+            });
+      },
+    );
     const server = catalog.listen(0);
     try {
       const { port } = server.address() as AddressInfo;
       const { app } = await mount({
         catalogApi: undefined,
-        discovery: { getBaseUrl: async () => `http://127.0.0.1:${port}/api/catalog` },
+        discovery: {
+          getBaseUrl: async () => `http://127.0.0.1:${port}/api/catalog`,
+        },
       });
       const auth = 'Bearer user:default/ana';
-      expect((await request(app).get('/canaries?entityRef=component:default/hello-gated').set('authorization', auth)).status).toBe(200);
-      expect((await request(app).get('/canaries?entityRef=component:default/missing').set('authorization', auth)).status).toBe(404);
-      expect(seen).toEqual(['component:default/hello-gated Bearer user:default/ana', 'component:default/missing Bearer user:default/ana']);
+      expect(
+        (
+          await request(app)
+            .get('/canaries?entityRef=component:default/hello-gated')
+            .set('authorization', auth)
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await request(app)
+            .get('/canaries?entityRef=component:default/missing')
+            .set('authorization', auth)
+        ).status,
+      ).toBe(404);
+      expect(seen).toEqual([
+        'component:default/hello-gated Bearer user:default/ana',
+        'component:default/missing Bearer user:default/ana',
+      ]);
     } finally {
       server.close();
     }

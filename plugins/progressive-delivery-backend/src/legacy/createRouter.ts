@@ -9,7 +9,11 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
-import { AuthenticationError, NotAllowedError, ResponseError } from '@backstage/errors';
+import {
+  AuthenticationError,
+  NotAllowedError,
+  ResponseError,
+} from '@backstage/errors';
 import {
   AuthorizePermissionRequest,
   AuthorizePermissionResponse,
@@ -46,7 +50,9 @@ export interface LegacyRouterOptions {
   };
   /** The legacy `IdentityApi` (`DefaultIdentityClient`): who sent a request. */
   identity: {
-    getIdentity(options: { request: express.Request<any> }): Promise<
+    getIdentity(options: {
+      request: express.Request<any>;
+    }): Promise<
       { token: string; identity: { userEntityRef: string } } | undefined
     >;
   };
@@ -54,7 +60,10 @@ export interface LegacyRouterOptions {
   tokenManager?: { authenticate(token: string): Promise<void> };
   /** A `CatalogClient`; by default the catalog's REST API is called through `discovery`. */
   catalogApi?: {
-    getEntityByRef(entityRef: string, options?: { token?: string }): Promise<Entity | undefined>;
+    getEntityByRef(
+      entityRef: string,
+      options?: { token?: string },
+    ): Promise<Entity | undefined>;
   };
   /** Writes audit events; by default they go to the logger, as Backstage's own auditor does. */
   auditor?: AuditorService;
@@ -67,7 +76,9 @@ export interface LegacyRouterOptions {
  *
  * @public
  */
-export async function createRouter(options: LegacyRouterOptions): Promise<express.Router> {
+export async function createRouter(
+  options: LegacyRouterOptions,
+): Promise<express.Router> {
   return createLegacyRouter(options);
 }
 
@@ -102,32 +113,53 @@ function legacyHttpAuth(
   options: LegacyRouterOptions,
   tokens: WeakMap<BackstageCredentials, string>,
 ): Pick<HttpAuthService, 'credentials'> {
-  async function credentials(req: express.Request, restrictions?: { allow?: string[] }) {
+  async function credentials(
+    req: express.Request,
+    restrictions?: { allow?: string[] },
+  ) {
     const allow = restrictions?.allow;
-    const identity = await options.identity.getIdentity({ request: req }).catch(() => undefined);
+    const identity = await options.identity
+      .getIdentity({ request: req })
+      .catch(() => undefined);
     let result: BackstageCredentials;
     if (identity) {
       result = {
         $$type: '@backstage/BackstageCredentials',
-        principal: { type: 'user', userEntityRef: identity.identity.userEntityRef },
+        principal: {
+          type: 'user',
+          userEntityRef: identity.identity.userEntityRef,
+        },
       };
       tokens.set(result, identity.token);
     } else {
       const token = bearerToken(req);
-      const isService = token && options.tokenManager
-        ? await options.tokenManager.authenticate(token).then(() => true, () => false)
-        : false;
+      const isService =
+        token && options.tokenManager
+          ? await options.tokenManager.authenticate(token).then(
+              () => true,
+              () => false,
+            )
+          : false;
       if (isService) {
-        result = { $$type: '@backstage/BackstageCredentials', principal: { type: 'service', subject: 'external:backstage-plugin' } };
+        result = {
+          $$type: '@backstage/BackstageCredentials',
+          principal: { type: 'service', subject: 'external:backstage-plugin' },
+        };
         tokens.set(result, token!);
       } else {
-        if (!allow?.includes('none')) throw new AuthenticationError('A Backstage token is required');
-        result = { $$type: '@backstage/BackstageCredentials', principal: { type: 'none' } };
+        if (!allow?.includes('none'))
+          throw new AuthenticationError('A Backstage token is required');
+        result = {
+          $$type: '@backstage/BackstageCredentials',
+          principal: { type: 'none' },
+        };
       }
     }
     const type = (result.principal as { type: string }).type;
     if (allow && !allow.includes(type)) {
-      throw new NotAllowedError(`This request requires a ${allow.join(' or ')} identity, not ${type}`);
+      throw new NotAllowedError(
+        `This request requires a ${allow.join(' or ')} identity, not ${type}`,
+      );
     }
     return result;
   }
@@ -137,11 +169,17 @@ function legacyHttpAuth(
 function legacyUserInfo(): Pick<UserInfoService, 'getUserInfo'> {
   return {
     async getUserInfo(credentials) {
-      const principal = credentials.principal as { type: string; userEntityRef?: string };
+      const principal = credentials.principal as {
+        type: string;
+        userEntityRef?: string;
+      };
       if (principal.type !== 'user' || !principal.userEntityRef) {
         throw new NotAllowedError('Only users can take actions');
       }
-      return { userEntityRef: principal.userEntityRef, ownershipEntityRefs: [] };
+      return {
+        userEntityRef: principal.userEntityRef,
+        ownershipEntityRefs: [],
+      };
     },
   };
 }
@@ -152,20 +190,28 @@ function legacyPermissions(
 ): Pick<PermissionsService, 'authorize'> {
   return {
     authorize: (requests, { credentials }) =>
-      options.permissions.authorize(requests, { token: tokens.get(credentials) }),
+      options.permissions.authorize(requests, {
+        token: tokens.get(credentials),
+      }),
   };
 }
 
-function legacyCatalog(options: LegacyRouterOptions, tokens: WeakMap<BackstageCredentials, string>): EntityLookup {
+function legacyCatalog(
+  options: LegacyRouterOptions,
+  tokens: WeakMap<BackstageCredentials, string>,
+): EntityLookup {
   return {
     async getEntityByRef(entityRef, { credentials }) {
       const token = tokens.get(credentials);
-      if (options.catalogApi) return options.catalogApi.getEntityByRef(entityRef, { token });
+      if (options.catalogApi)
+        return options.catalogApi.getEntityByRef(entityRef, { token });
       const [kind, rest] = entityRef.split(':', 2);
       const [namespace, name] = rest.split('/', 2);
       const base = await options.discovery.getBaseUrl('catalog');
       const response = await fetch(
-        `${base}/entities/by-name/${[kind, namespace, name].map(encodeURIComponent).join('/')}`,
+        `${base}/entities/by-name/${[kind, namespace, name]
+          .map(encodeURIComponent)
+          .join('/')}`,
         { headers: token ? { Authorization: `Bearer ${token}` } : {} },
       );
       if (response.status === 404) return undefined;
@@ -186,7 +232,10 @@ function loggerAuditor(logger: LoggerService): AuditorService {
         meta: JSON.stringify(event.meta ?? {}),
         ip: event.request?.ip,
       };
-      logger.info(`progressive-delivery.${event.eventId}`, { ...base, status: 'initiated' });
+      logger.info(`progressive-delivery.${event.eventId}`, {
+        ...base,
+        status: 'initiated',
+      });
       return {
         async success(result) {
           logger.info(`progressive-delivery.${event.eventId}`, {

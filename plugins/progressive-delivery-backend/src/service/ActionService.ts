@@ -1,4 +1,8 @@
-import { AuditorService, BackstageCredentials, LoggerService } from '@backstage/backend-plugin-api';
+import {
+  AuditorService,
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import { ConflictError, InputError } from '@backstage/errors';
 import {
   ACTION_LABELS,
@@ -65,7 +69,13 @@ export class ActionService {
       eventId: 'canary-action',
       severityLevel: 'medium',
       request: command.request,
-      meta: { action, canary: canaryName, entityRef, actor, ...(comment ? { comment } : {}) },
+      meta: {
+        action,
+        canary: canaryName,
+        entityRef,
+        actor,
+        ...(comment ? { comment } : {}),
+      },
     });
     let revision: string | undefined;
     try {
@@ -75,51 +85,110 @@ export class ActionService {
           entityRef,
           permission,
           credentials,
-          `You may not ${ACTION_LABELS[action].toLowerCase()} releases of ${entityRef}`,
+          `You may not ${ACTION_LABELS[
+            action
+          ].toLowerCase()} releases of ${entityRef}`,
         );
       } catch (error) {
-        await decisions.recordAttempt({ ref, action, actor, comment, outcome: 'forbidden', message: (error as Error).message });
+        await decisions.recordAttempt({
+          ref,
+          action,
+          actor,
+          comment,
+          outcome: 'forbidden',
+          message: (error as Error).message,
+        });
         throw error;
       }
-      const watched = await this.#fresh(await entities.canaryOf(ref, entityRef, credentials, false));
+      const watched = await this.#fresh(
+        await entities.canaryOf(ref, entityRef, credentials, false),
+      );
       revision = watched.revision;
-      const [summary] = await summarizeWithDecisions(this.options.summarizer, decisions, [watched]);
-      const state = await decisionStateOf(decisions, ref, revision, watched.object.status?.phase);
+      const [summary] = await summarizeWithDecisions(
+        this.options.summarizer,
+        decisions,
+        [watched],
+      );
+      const state = await decisionStateOf(
+        decisions,
+        ref,
+        revision,
+        watched.object.status?.phase,
+      );
       const recorded = state.decision?.action;
       const availability = getActionAvailability(action, {
         phase: summary.phase,
         strategy: summary.strategy,
         webhooks: summary.webhooks,
         paused: state.paused,
-        decided: recorded === 'promote' || recorded === 'rollback' ? recorded : undefined,
+        decided:
+          recorded === 'promote' || recorded === 'rollback'
+            ? recorded
+            : undefined,
         intervalSeconds: summary.intervalSeconds,
       });
       // Repeating the decision already recorded is harmless, even once the phase moved on.
       const repeat = recorded === action;
       if (!revision || (!availability.applicable && !repeat)) {
         const reason = revision
-          ? availability.reason ?? `${ACTION_LABELS[action]} is not possible now.`
+          ? availability.reason ??
+            `${ACTION_LABELS[action]} is not possible now.`
           : 'Flagger has not initialized this canary yet, so there is no revision to decide on.';
-        await decisions.recordAttempt({ ref, revision, action, actor, comment, outcome: 'invalid', message: reason });
+        await decisions.recordAttempt({
+          ref,
+          revision,
+          action,
+          actor,
+          comment,
+          outcome: 'invalid',
+          message: reason,
+        });
         throw new ConflictError(reason);
       }
-      const result = await decisions.decide({ ref, revision, action, actor, comment });
+      const result = await decisions.decide({
+        ref,
+        revision,
+        action,
+        actor,
+        comment,
+      });
       const conflict =
         result.outcome === 'conflict'
-          ? `This revision is already decided: ${ACTION_LABELS[result.decision.action].toLowerCase()} by ${result.decision.decidedBy} at ${result.decision.decidedAt}.`
+          ? `This revision is already decided: ${ACTION_LABELS[
+              result.decision.action
+            ].toLowerCase()} by ${result.decision.decidedBy} at ${
+              result.decision.decidedAt
+            }.`
           : undefined;
-      await decisions.recordAttempt({ ref, revision, action, actor, comment, outcome: result.outcome, message: conflict });
+      await decisions.recordAttempt({
+        ref,
+        revision,
+        action,
+        actor,
+        comment,
+        outcome: result.outcome,
+        message: conflict,
+      });
       if (conflict) throw new ConflictError(conflict);
-      if (result.outcome === 'accepted') this.options.feed.publish({ type: 'canary-changed', ref });
+      if (result.outcome === 'accepted')
+        this.options.feed.publish({ type: 'canary-changed', ref });
       await auditEvent.success({ meta: { revision, outcome: result.outcome } });
       return {
         action,
         ref,
         decision: result.decision,
-        message: messageFor(action, result.outcome === 'repeated', result.decision, summary.intervalSeconds),
+        message: messageFor(
+          action,
+          result.outcome === 'repeated',
+          result.decision,
+          summary.intervalSeconds,
+        ),
       };
     } catch (error) {
-      await auditEvent.fail({ error: error as Error, meta: revision ? { revision } : undefined });
+      await auditEvent.fail({
+        error: error as Error,
+        meta: revision ? { revision } : undefined,
+      });
       throw error;
     }
   }
@@ -137,7 +206,12 @@ export class ActionService {
   }
 }
 
-function messageFor(action: CanaryAction, repeated: boolean, decision: GateDecision, intervalSeconds: number): string {
+function messageFor(
+  action: CanaryAction,
+  repeated: boolean,
+  decision: GateDecision,
+  intervalSeconds: number,
+): string {
   const gate = GATE_FOR_ACTION[action];
   const what: Record<CanaryAction, string> = {
     promote: 'Promotion approved',

@@ -1,7 +1,17 @@
-import { BackstageCredentials, PermissionsService } from '@backstage/backend-plugin-api';
-import { Entity, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { AuthorizeResult, ResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
 import {
   AnnotationError,
   CanaryRef,
@@ -13,13 +23,18 @@ import { CanaryStore, WatchedCanary } from './types';
 
 /** The one catalog call the plugin makes; `CatalogService` from plugin-catalog-node fits it. */
 export interface EntityLookup {
-  getEntityByRef(entityRef: string, options: { credentials: BackstageCredentials }): Promise<Entity | undefined>;
+  getEntityByRef(
+    entityRef: string,
+    options: { credentials: BackstageCredentials },
+  ): Promise<Entity | undefined>;
 }
 
 /** Accepts "component:default/x" and "component:x"; gives the canonical form. */
 export function normalizeEntityRef(entityRef: string): string {
   try {
-    return stringifyEntityRef(parseEntityRef(entityRef, { defaultNamespace: 'default' }));
+    return stringifyEntityRef(
+      parseEntityRef(entityRef, { defaultNamespace: 'default' }),
+    );
   } catch {
     throw new InputError(
       `"${entityRef}" is not an entity reference; expected <kind>:<namespace>/<name>, e.g. component:default/checkout.`,
@@ -47,7 +62,10 @@ export class EntityCanaries {
     credentials: BackstageCredentials,
     refusal: string,
   ): Promise<void> {
-    const [decision] = await this.options.permissions.authorize([{ permission, resourceRef: entityRef }], { credentials });
+    const [decision] = await this.options.permissions.authorize(
+      [{ permission, resourceRef: entityRef }],
+      { credentials },
+    );
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`${refusal} (${permission.name}).`);
     }
@@ -61,9 +79,16 @@ export class EntityCanaries {
   ): Promise<{ entityRef: string; selector: CanarySelector }> {
     const ref = normalizeEntityRef(entityRef);
     if (checkRead) {
-      await this.authorize(ref, progressiveDeliveryReadPermission, credentials, `You may not see the releases of ${ref}`);
+      await this.authorize(
+        ref,
+        progressiveDeliveryReadPermission,
+        credentials,
+        `You may not see the releases of ${ref}`,
+      );
     }
-    const entity = await this.options.catalog.getEntityByRef(ref, { credentials });
+    const entity = await this.options.catalog.getEntityByRef(ref, {
+      credentials,
+    });
     if (!entity) throw new NotFoundError(`No entity ${ref} in the catalog.`);
     let selector: CanarySelector | undefined;
     try {
@@ -83,7 +108,11 @@ export class EntityCanaries {
   /** 404 with the configured names when a cluster is not configured. */
   assertCluster(cluster: string) {
     if (!this.options.store.hasCluster(cluster)) {
-      throw new NotFoundError(`Unknown cluster "${cluster}"; configured: ${this.clusterNames().join(', ') || 'none'}.`);
+      throw new NotFoundError(
+        `Unknown cluster "${cluster}"; configured: ${
+          this.clusterNames().join(', ') || 'none'
+        }.`,
+      );
     }
   }
 
@@ -104,10 +133,17 @@ export class EntityCanaries {
     checkRead = true,
   ): Promise<WatchedCanary> {
     this.assertCluster(ref.cluster);
-    const { selector, entityRef: normalized } = await this.selectorFor(entityRef, credentials, checkRead);
-    const watched = this
-      .canariesOf(selector)
-      .find(c => c.ref.cluster === ref.cluster && c.ref.namespace === ref.namespace && c.ref.name === ref.name);
+    const { selector, entityRef: normalized } = await this.selectorFor(
+      entityRef,
+      credentials,
+      checkRead,
+    );
+    const watched = this.canariesOf(selector).find(
+      c =>
+        c.ref.cluster === ref.cluster &&
+        c.ref.namespace === ref.namespace &&
+        c.ref.name === ref.name,
+    );
     if (!watched) {
       throw new NotFoundError(
         `Canary ${ref.namespace}/${ref.name} in cluster ${ref.cluster} does not exist or does not belong to ${normalized}.`,

@@ -35,36 +35,57 @@ export class GateKeeper {
     },
   ) {}
 
-  async answerGate(cluster: string, gate: GateKind, payload: FlaggerWebhookPayload): Promise<GateAnswer> {
+  async answerGate(
+    cluster: string,
+    gate: GateKind,
+    payload: FlaggerWebhookPayload,
+  ): Promise<GateAnswer> {
     const watched = await this.#canary(cluster, payload);
     const { ref, revision } = watched;
     if (!revision) {
-      return { status: 403, message: 'The canary is not initialized yet; ask again at the next tick' };
+      return {
+        status: 403,
+        message:
+          'The canary is not initialized yet; ask again at the next tick',
+      };
     }
     switch (gate) {
       case 'confirm-rollout': {
         const decision = await this.#open(ref, revision, 'start');
         if (decision) {
           await this.#applied(ref, revision, 'start', payload.checksum);
-          return { status: 200, message: `Rollout approved in Backstage by ${decision.decidedBy}` };
+          return {
+            status: 200,
+            message: `Rollout approved in Backstage by ${decision.decidedBy}`,
+          };
         }
-        return { status: 403, message: 'Waiting for approval in Backstage (Approve rollout)' };
+        return {
+          status: 403,
+          message: 'Waiting for approval in Backstage (Approve rollout)',
+        };
       }
       case 'confirm-traffic-increase': {
         const decision = await this.#open(ref, revision, 'traffic');
         if (decision?.action === 'pause') {
           // The "no" is what holds the traffic: the pause is in effect from here.
           await this.#applied(ref, revision, 'traffic', payload.checksum);
-          return { status: 403, message: `Traffic increases paused in Backstage by ${decision.decidedBy}` };
+          return {
+            status: 403,
+            message: `Traffic increases paused in Backstage by ${decision.decidedBy}`,
+          };
         }
-        if (decision?.action === 'resume') await this.#applied(ref, revision, 'traffic', payload.checksum);
+        if (decision?.action === 'resume')
+          await this.#applied(ref, revision, 'traffic', payload.checksum);
         return { status: 200, message: 'Traffic increase approved' };
       }
       case 'confirm-promotion': {
         const decision = await this.#open(ref, revision, 'verdict');
         if (decision?.action === 'promote') {
           await this.#applied(ref, revision, 'verdict', payload.checksum);
-          return { status: 200, message: `Promotion approved in Backstage by ${decision.decidedBy}` };
+          return {
+            status: 200,
+            message: `Promotion approved in Backstage by ${decision.decidedBy}`,
+          };
         }
         return { status: 403, message: 'Waiting for promotion in Backstage' };
       }
@@ -72,7 +93,10 @@ export class GateKeeper {
         const decision = await this.#open(ref, revision, 'verdict');
         if (decision?.action === 'rollback') {
           await this.#applied(ref, revision, 'verdict', payload.checksum);
-          return { status: 200, message: `Rollback requested in Backstage by ${decision.decidedBy}` };
+          return {
+            status: 200,
+            message: `Rollback requested in Backstage by ${decision.decidedBy}`,
+          };
         }
         return { status: 403, message: 'No rollback requested in Backstage' };
       }
@@ -85,12 +109,17 @@ export class GateKeeper {
    * Keeps one call of Flagger's event webhook (Kubernetes events expire after an hour) and feeds
    * the rollout history from the messages that end a rollout or say why it halted.
    */
-  async recordEvent(cluster: string, payload: FlaggerWebhookPayload): Promise<void> {
+  async recordEvent(
+    cluster: string,
+    payload: FlaggerWebhookPayload,
+  ): Promise<void> {
     const watched = await this.#canary(cluster, payload);
     const metadata = payload.metadata ?? {};
     const message = (metadata.eventMessage ?? '').slice(0, MAX_EVENT_MESSAGE);
     const timestamp = Number(metadata.timestamp);
-    const at = new Date(Number.isFinite(timestamp) && timestamp > 0 ? timestamp : Date.now()).toISOString();
+    const at = new Date(
+      Number.isFinite(timestamp) && timestamp > 0 ? timestamp : Date.now(),
+    ).toISOString();
     const { decisions, feed } = this.options;
     await decisions.recordFlaggerEvent({
       ref: watched.ref,
@@ -107,12 +136,24 @@ export class GateKeeper {
     if (meaning?.kind === 'halt') {
       await decisions.noteHalt(watched.ref, revision, meaning.reason);
     } else if (meaning?.kind === 'failed') {
-      changed = await decisions.rolloutEnded(watched.ref, revision, 'failed', at, {
-        failureReason: meaning.reason,
-        images: imagesOf(watched),
-      });
+      changed = await decisions.rolloutEnded(
+        watched.ref,
+        revision,
+        'failed',
+        at,
+        {
+          failureReason: meaning.reason,
+          images: imagesOf(watched),
+        },
+      );
     } else if (meaning?.kind === 'succeeded') {
-      changed = await decisions.rolloutEnded(watched.ref, revision, 'succeeded', at, { images: imagesOf(watched) });
+      changed = await decisions.rolloutEnded(
+        watched.ref,
+        revision,
+        'succeeded',
+        at,
+        { images: imagesOf(watched) },
+      );
     }
     if (changed) feed.publish({ type: 'history-changed', ref: watched.ref });
   }
@@ -121,20 +162,33 @@ export class GateKeeper {
     return this.options.decisions.decision(ref, revision, slot);
   }
 
-  async #applied(ref: CanaryRef, revision: string, slot: DecisionSlot, checksum?: string) {
-    if (await this.options.decisions.markApplied(ref, revision, slot, checksum)) {
+  async #applied(
+    ref: CanaryRef,
+    revision: string,
+    slot: DecisionSlot,
+    checksum?: string,
+  ) {
+    if (
+      await this.options.decisions.markApplied(ref, revision, slot, checksum)
+    ) {
       this.options.feed.publish({ type: 'canary-changed', ref });
     }
   }
 
   /** The canary the webhook is about, read fresh from its API server (the cache only as a fallback). */
-  async #canary(cluster: string, payload: FlaggerWebhookPayload): Promise<WatchedCanary> {
+  async #canary(
+    cluster: string,
+    payload: FlaggerWebhookPayload,
+  ): Promise<WatchedCanary> {
     const secret = this.options.sharedSecret;
     if (secret && !secretsMatch(secret, payload.metadata?.secret)) {
-      throw new NotAllowedError('The webhook metadata does not carry the shared secret this portal requires');
+      throw new NotAllowedError(
+        'The webhook metadata does not carry the shared secret this portal requires',
+      );
     }
     const { store, logger } = this.options;
-    if (!store.hasCluster(cluster)) throw new NotFoundError(`Unknown cluster "${cluster}"`);
+    if (!store.hasCluster(cluster))
+      throw new NotFoundError(`Unknown cluster "${cluster}"`);
     const ref = { cluster, namespace: payload.namespace, name: payload.name };
     let watched: WatchedCanary | undefined;
     try {
@@ -145,7 +199,10 @@ export class GateKeeper {
       );
       watched = store.getCanary(ref);
     }
-    if (!watched) throw new NotFoundError(`No canary ${ref.namespace}/${ref.name} in cluster ${cluster}`);
+    if (!watched)
+      throw new NotFoundError(
+        `No canary ${ref.namespace}/${ref.name} in cluster ${cluster}`,
+      );
     return watched;
   }
 }
@@ -158,13 +215,18 @@ type EventMeaning =
 /** Reads the Flagger event messages (pkg/controller/events.go) that matter to the history. */
 export function meaningOf(message: string): EventMeaning | undefined {
   const halt = /^Halt (?:\S+ )?advancement (.+)$/.exec(message);
-  if (halt && !/^waiting for/.test(halt[1])) return { kind: 'halt', reason: halt[1] };
+  if (halt && !/^waiting for/.test(halt[1]))
+    return { kind: 'halt', reason: halt[1] };
   const rollingBack = /^Rolling back \S+ (.+)$/.exec(message);
   if (rollingBack) {
-    const reason = rollingBack[1] === 'manual webhook invoked' ? 'rolled back through the rollback gate' : rollingBack[1];
+    const reason =
+      rollingBack[1] === 'manual webhook invoked'
+        ? 'rolled back through the rollback gate'
+        : rollingBack[1];
     return { kind: 'failed', reason };
   }
-  if (/^Promotion of \S+ failed/.test(message)) return { kind: 'failed', reason: message };
+  if (/^Promotion of \S+ failed/.test(message))
+    return { kind: 'failed', reason: message };
   if (/^Promotion completed!/.test(message)) return { kind: 'succeeded' };
   return undefined;
 }

@@ -6,7 +6,12 @@ import { summarizeWithDecisions } from './decisionState';
 import { imagesOf } from './GateKeeper';
 import { CanaryStore, CanarySummarizer, WatchedCanary } from './types';
 
-const IN_RELEASE = ['Progressing', 'WaitingPromotion', 'Promoting', 'Finalising'];
+const IN_RELEASE = [
+  'Progressing',
+  'WaitingPromotion',
+  'Promoting',
+  'Finalising',
+];
 
 /**
  * Turns the phase transitions the watches see into rollout records: a release phase starts the
@@ -15,6 +20,7 @@ const IN_RELEASE = ['Progressing', 'WaitingPromotion', 'Promoting', 'Finalising'
  */
 export class HistoryRecorder {
   readonly #seen = new Map<string, { phase?: string; revision?: string }>();
+  #open?: Promise<Set<string>>;
   #unsubscribe?: () => void;
   #queue: Promise<void> = Promise.resolve();
 
@@ -33,7 +39,11 @@ export class HistoryRecorder {
       // One at a time, so the transitions of a canary are written in the order they happened.
       this.#queue = this.#queue
         .then(() => this.observe(message))
-        .catch(error => this.options.logger.warn(`Could not record rollout history: ${error}`));
+        .catch(error =>
+          this.options.logger.warn(
+            `Could not record rollout history: ${error}`,
+          ),
+        );
     });
   }
 
@@ -59,25 +69,58 @@ export class HistoryRecorder {
     const phase: string | undefined = watched.object.status?.phase;
     const previous = this.#seen.get(key);
     this.#seen.set(key, { phase, revision: watched.revision });
-    if (previous && previous.phase === phase && previous.revision === watched.revision) return;
+    if (
+      previous &&
+      previous.phase === phase &&
+      previous.revision === watched.revision
+    )
+      return;
     let changed = false;
     if (phase && IN_RELEASE.includes(phase)) {
-      changed = await decisions.rolloutStarted(watched.ref, watched.revision, imagesOf(watched), startOf(watched));
+      changed = await decisions.rolloutStarted(
+        watched.ref,
+        watched.revision,
+        imagesOf(watched),
+        startOf(watched),
+      );
     } else if (phase === 'Succeeded' || phase === 'Failed') {
+      // After a restart every finished canary is seen once more; only a record left open needs a write.
+      if (
+        !previous &&
+        !(await this.#openAtStart()).has(`${key}@${watched.revision}`)
+      )
+        return;
       const now = new Date().toISOString();
-      const failureReason = phase === 'Failed' ? await this.#failureReason(watched) : undefined;
+      const failureReason =
+        phase === 'Failed' ? await this.#failureReason(watched) : undefined;
       // Seen for the first time in a terminal phase (a restart): close a record left open, never invent one.
-      changed = await decisions.rolloutEnded(watched.ref, watched.revision, phase === 'Succeeded' ? 'succeeded' : 'failed', now, {
-        failureReason,
-        images: imagesOf(watched),
-        createIfMissing: previous !== undefined,
-      });
+      changed = await decisions.rolloutEnded(
+        watched.ref,
+        watched.revision,
+        phase === 'Succeeded' ? 'succeeded' : 'failed',
+        now,
+        {
+          failureReason,
+          images: imagesOf(watched),
+          createIfMissing: previous !== undefined,
+        },
+      );
     }
     if (changed) feed.publish({ type: 'history-changed', ref: watched.ref });
   }
 
+  /** Rollouts the database had open when this replica started, loaded once. */
+  #openAtStart(): Promise<Set<string>> {
+    this.#open ??= this.options.decisions.openRollouts();
+    return this.#open;
+  }
+
   async #failureReason(watched: WatchedCanary): Promise<string | undefined> {
-    const [summary] = await summarizeWithDecisions(this.options.summarizer, this.options.decisions, [watched]);
+    const [summary] = await summarizeWithDecisions(
+      this.options.summarizer,
+      this.options.decisions,
+      [watched],
+    );
     const reason = summary?.state.headline.replace(/^Rolled back:?\s*/, '');
     return reason || undefined;
   }
@@ -87,8 +130,15 @@ export class HistoryRecorder {
 function startOf(watched: WatchedCanary): string {
   const detected = [...watched.events]
     .reverse()
-    .find(event => typeof event.message === 'string' && event.message.startsWith('New revision detected'));
-  const time = detected?.lastTimestamp ?? detected?.eventTime ?? detected?.firstTimestamp;
+    .find(
+      event =>
+        typeof event.message === 'string' &&
+        event.message.startsWith('New revision detected'),
+    );
+  const time =
+    detected?.lastTimestamp ?? detected?.eventTime ?? detected?.firstTimestamp;
   const parsed = time ? new Date(time) : undefined;
-  return parsed && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : new Date().toISOString();
+  return parsed && !Number.isNaN(parsed.getTime())
+    ? parsed.toISOString()
+    : new Date().toISOString();
 }

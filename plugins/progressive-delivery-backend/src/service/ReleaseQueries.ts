@@ -22,20 +22,33 @@ export class ReleaseQueries {
     },
   ) {}
 
-  async list(entityRef: string, credentials: BackstageCredentials): Promise<CanaryListResponse> {
+  async list(
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<CanaryListResponse> {
     const { store, summarizer, decisions, entities } = this.options;
     const { selector } = await entities.selectorFor(entityRef, credentials);
     return {
-      items: await summarizeWithDecisions(summarizer, decisions, store.findCanaries(selector)),
+      items: await summarizeWithDecisions(
+        summarizer,
+        decisions,
+        store.findCanaries(selector),
+      ),
       clusters: store.getClusterStatuses(),
       selector,
     };
   }
 
-  async details(ref: CanaryRef, entityRef: string, credentials: BackstageCredentials): Promise<CanaryDetailsResponse> {
+  async details(
+    ref: CanaryRef,
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<CanaryDetailsResponse> {
     const { summarizer, decisions, entities } = this.options;
     const watched = await entities.canaryOf(ref, entityRef, credentials);
-    const [summary] = await summarizeWithDecisions(summarizer, decisions, [watched]);
+    const [summary] = await summarizeWithDecisions(summarizer, decisions, [
+      watched,
+    ]);
     return {
       summary,
       manifest: withoutManagedFields(watched.object),
@@ -49,18 +62,34 @@ export class ReleaseQueries {
     minutes: number,
     credentials: BackstageCredentials,
   ): Promise<CanaryMetricsResponse> {
-    const watched = await this.options.entities.canaryOf(ref, entityRef, credentials);
-    return { series: await this.options.summarizer.metricSeries(watched, minutes) };
+    const watched = await this.options.entities.canaryOf(
+      ref,
+      entityRef,
+      credentials,
+    );
+    return {
+      series: await this.options.summarizer.metricSeries(watched, minutes),
+    };
   }
 
-  async history(entityRef: string, credentials: BackstageCredentials): Promise<HistoryResponse> {
-    const { selector } = await this.options.entities.selectorFor(entityRef, credentials);
-    const refs = this.options.store.findCanaries(selector).map(watched => watched.ref);
+  async history(
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<HistoryResponse> {
+    const { selector } = await this.options.entities.selectorFor(
+      entityRef,
+      credentials,
+    );
+    const refs = this.options.store
+      .findCanaries(selector)
+      .map(watched => watched.ref);
     return { items: await this.options.decisions.history(refs) };
   }
 }
 
-function withoutManagedFields(object: Record<string, any>): Record<string, unknown> {
+function withoutManagedFields(
+  object: Record<string, any>,
+): Record<string, unknown> {
   if (!object.metadata?.managedFields) return object;
   const { managedFields: _dropped, ...metadata } = object.metadata;
   return { ...object, metadata };

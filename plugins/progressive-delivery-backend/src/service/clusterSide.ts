@@ -19,7 +19,10 @@ export interface ClusterSide {
  * Builds the watch caches and the summarizer from config. This is the only place that knows the
  * cluster side's concrete classes; everything else codes against `CanaryStore` and `CanarySummarizer`.
  */
-export function createClusterSide(options: { config: Config; logger: LoggerService }): ClusterSide {
+export function createClusterSide(options: {
+  config: Config;
+  logger: LoggerService;
+}): ClusterSide {
   const config = readProgressiveDeliveryConfig(options.config);
   const store = createCanaryStore(options);
   const metrics = new MetricsCache({
@@ -28,7 +31,8 @@ export function createClusterSide(options: { config: Config; logger: LoggerServi
     refreshIntervalMs: config.metricsRefreshIntervalMs,
     logger: options.logger,
     canariesOf: cluster => store.canariesOf(cluster),
-    templateOf: (cluster, namespace, name) => store.getMetricTemplate(cluster, namespace, name),
+    templateOf: (cluster, namespace, name) =>
+      store.getMetricTemplate(cluster, namespace, name),
   });
   store.setPrometheusStatus(cluster => metrics.status(cluster));
   const summarizer: CanarySummarizer = {
@@ -40,7 +44,11 @@ export function createClusterSide(options: { config: Config; logger: LoggerServi
             webhookBaseUrl: config.webhookBaseUrl,
             now: new Date(),
             clusterFresh: store.isFresh(watched.ref.cluster),
-            metricReadings: metrics.readings(watched.ref.cluster, watched.ref.namespace, watched.ref.name),
+            metricReadings: metrics.readings(
+              watched.ref.cluster,
+              watched.ref.namespace,
+              watched.ref.name,
+            ),
             prometheusUrl: metrics.externalUrl(watched.ref.cluster),
             prometheusConfigured: metrics.isConfigured(watched.ref.cluster),
           }),

@@ -1,4 +1,8 @@
-import { AuditorService, LoggerService, PermissionsService } from '@backstage/backend-plugin-api';
+import {
+  AuditorService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { Knex } from 'knex';
 import { DecisionStore } from '../database/DecisionStore';
@@ -40,23 +44,48 @@ export interface CreateServicesOptions {
  * Builds every service of the plugin. The new backend system (plugin.ts) and the legacy
  * `createRouter` both come through here, so there is one implementation.
  */
-export async function createServices(options: CreateServicesOptions): Promise<ProgressiveDeliveryServices> {
+export async function createServices(
+  options: CreateServicesOptions,
+): Promise<ProgressiveDeliveryServices> {
   const { logger } = options;
-  const clusterSide = options.clusterSide ?? createClusterSide({ config: options.config, logger });
+  const clusterSide =
+    options.clusterSide ??
+    createClusterSide({ config: options.config, logger });
   const { store, summarizer } = clusterSide;
   const decisions = await DecisionStore.create(options.database);
   const feed = new ChangeFeed(store);
-  const entities = new EntityCanaries({ store, catalog: options.catalog, permissions: options.permissions });
-  const history = new HistoryRecorder({ store, summarizer, decisions, feed, logger });
+  const entities = new EntityCanaries({
+    store,
+    catalog: options.catalog,
+    permissions: options.permissions,
+  });
+  const history = new HistoryRecorder({
+    store,
+    summarizer,
+    decisions,
+    feed,
+    logger,
+  });
   return {
     queries: new ReleaseQueries({ store, summarizer, decisions, entities }),
-    actions: new ActionService({ store, summarizer, decisions, entities, feed, auditor: options.auditor, logger }),
+    actions: new ActionService({
+      store,
+      summarizer,
+      decisions,
+      entities,
+      feed,
+      auditor: options.auditor,
+      logger,
+    }),
     gates: new GateKeeper({
       store,
       decisions,
       feed,
       logger,
-      sharedSecret: options.config.getOptionalString('progressiveDelivery.webhooks.sharedSecret') || undefined,
+      sharedSecret:
+        options.config.getOptionalString(
+          'progressiveDelivery.webhooks.sharedSecret',
+        ) || undefined,
     }),
     entities,
     feed,

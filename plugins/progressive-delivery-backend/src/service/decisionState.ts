@@ -19,17 +19,31 @@ export async function decisionStateOf(
   const open = await decisions.decisionsFor(ref, revision);
   const start = open.find(d => d.action === 'approve-rollout');
   if (phase === 'Waiting') return { paused: false, decision: start };
-  const verdict = open.find(d => d.action === 'promote' || d.action === 'rollback');
+  const verdict = open.find(
+    d => d.action === 'promote' || d.action === 'rollback',
+  );
   const traffic = open.find(d => d.action === 'pause' || d.action === 'resume');
   return { paused: traffic?.action === 'pause', decision: verdict ?? traffic };
 }
 
 /** Summaries with the decision state of each canary's current revision. */
-export function summarizeWithDecisions(summarizer: CanarySummarizer, decisions: DecisionStore, canaries: WatchedCanary[]) {
+export function summarizeWithDecisions(
+  summarizer: CanarySummarizer,
+  decisions: DecisionStore,
+  canaries: WatchedCanary[],
+) {
   const phaseOf = new Map(
-    canaries.map(c => [`${c.ref.cluster}/${c.ref.namespace}/${c.ref.name}`, c.object.status?.phase as string | undefined]),
+    canaries.map(c => [
+      `${c.ref.cluster}/${c.ref.namespace}/${c.ref.name}`,
+      c.object.status?.phase as string | undefined,
+    ]),
   );
   return summarizer.summarize(canaries, (ref, revision) =>
-    decisionStateOf(decisions, ref, revision, phaseOf.get(`${ref.cluster}/${ref.namespace}/${ref.name}`)),
+    decisionStateOf(
+      decisions,
+      ref,
+      revision,
+      phaseOf.get(`${ref.cluster}/${ref.namespace}/${ref.name}`),
+    ),
   );
 }

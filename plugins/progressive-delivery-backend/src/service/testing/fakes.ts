@@ -13,12 +13,16 @@ import { CanaryStore, CanarySummarizer, WatchedCanary } from '../types';
 
 type Obj = Record<string, any>;
 
-export const WEBHOOK_BASE_URL = 'http://127.0.0.1:7007/api/progressive-delivery/webhooks';
+export const WEBHOOK_BASE_URL =
+  'http://127.0.0.1:7007/api/progressive-delivery/webhooks';
 
 /** The `hello-gated` Canary captured from the sandbox's dev cluster, in the given phase. */
 export function gatedCanary(phase: string): Obj {
   const object = structuredClone(
-    (capture as any).canaries.find((c: any) => c.cluster === 'dev' && c.object.metadata.name === 'hello-gated').object,
+    (capture as any).canaries.find(
+      (c: any) =>
+        c.cluster === 'dev' && c.object.metadata.name === 'hello-gated',
+    ).object,
   );
   object.status.phase = phase;
   object.metadata.managedFields = [{ manager: 'flagger' }];
@@ -33,15 +37,34 @@ export class FakeCanaryStore implements CanaryStore {
   readonly #listeners = new Set<(message: StreamMessage) => void>();
   clusters: ClusterStatus[] = [
     { name: 'dev', status: 'ok', prometheus: { status: 'not-configured' } },
-    { name: 'prod', status: 'error', error: 'connect ECONNREFUSED', prometheus: { status: 'not-configured' } },
+    {
+      name: 'prod',
+      status: 'error',
+      error: 'connect ECONNREFUSED',
+      prometheus: { status: 'not-configured' },
+    },
   ];
   /** What the API server answers to `fetchCanary`; defaults to the cached object. */
   fetchFails = false;
   fetchCalls = 0;
 
-  put(cluster: string, object: Obj, extra: Partial<WatchedCanary> = {}): WatchedCanary {
-    const ref = { cluster, namespace: object.metadata.namespace, name: object.metadata.name };
-    const watched: WatchedCanary = { ref, object, events: [], revision: revisionKey(object), ...extra };
+  put(
+    cluster: string,
+    object: Obj,
+    extra: Partial<WatchedCanary> = {},
+  ): WatchedCanary {
+    const ref = {
+      cluster,
+      namespace: object.metadata.namespace,
+      name: object.metadata.name,
+    };
+    const watched: WatchedCanary = {
+      ref,
+      object,
+      events: [],
+      revision: revisionKey(object),
+      ...extra,
+    };
     this.canaries.set(key(ref), watched);
     this.emit({ type: 'canary-changed', ref, at: new Date().toISOString() });
     return watched;
@@ -76,7 +99,10 @@ export class FakeCanaryStore implements CanaryStore {
       c =>
         selector.workloadNames.includes(c.object.spec?.targetRef?.name) ||
         selector.canaries.some(
-          r => (!r.cluster || r.cluster === c.ref.cluster) && r.namespace === c.ref.namespace && r.name === c.ref.name,
+          r =>
+            (!r.cluster || r.cluster === c.ref.cluster) &&
+            r.namespace === c.ref.namespace &&
+            r.name === c.ref.name,
         ),
     );
   }
@@ -108,13 +134,26 @@ export class FakeSummarizer implements CanarySummarizer {
       ),
     );
 
-  async metricSeries(watched: WatchedCanary, minutes: number): Promise<MetricSeries[]> {
+  async metricSeries(
+    watched: WatchedCanary,
+    minutes: number,
+  ): Promise<MetricSeries[]> {
     this.seriesRequests.push({ ref: watched.ref, minutes });
-    return [{ metric: 'request-success-rate', unit: 'percent', thresholdRange: { min: 99 }, canary: [] }];
+    return [
+      {
+        metric: 'request-success-rate',
+        unit: 'percent',
+        thresholdRange: { min: 99 },
+        canary: [],
+      },
+    ];
   }
 }
 
-export function fakeClusterSide(): ClusterSide & { store: FakeCanaryStore; summarizer: FakeSummarizer } {
+export function fakeClusterSide(): ClusterSide & {
+  store: FakeCanaryStore;
+  summarizer: FakeSummarizer;
+} {
   const store = new FakeCanaryStore();
   const summarizer = new FakeSummarizer();
   return { store, summarizer, start: async () => {}, stop: async () => {} };

@@ -1,0 +1,111 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { DecisionStore } from '../database/DecisionStore';
+import { ChangeFeed } from './ChangeFeed';
+import { HistoryRecorder } from './HistoryRecorder';
+import { FakeCanaryStore, FakeSummarizer, gatedCanary } from './testing/fakes';
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const ref = { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' };
+
+describe('HistoryRecorder', () => {
+  async function recorderOver(decisions: DecisionStore) {
+    const store = new FakeCanaryStore();
+    const feed = new ChangeFeed(store);
+    const messages: string[] = [];
+    feed.subscribe(message => messages.push(message.type));
+    const recorder = new HistoryRecorder({
+      store,
+      summarizer: new FakeSummarizer(),
+      decisions,
+      feed,
+      logger: mockServices.logger.mock(),
+    });
+    recorder.start();
+    return { store, recorder, messages };
+  }
+
+  it('starts a record on a release phase and ends it on Failed with the reason, once', async () => {
+    const decisions = await DecisionStore.create(
+      await databases.init('SQLITE_3'),
+    );
+    const { store, recorder, messages } = await recorderOver(decisions);
+    const progressing = gatedCanary('Progressing');
+    store.put('dev', progressing, {
+      events: [
+        {
+          message: 'New revision detected! Scaling up hello-gated.tap-apps',
+          lastTimestamp: '2026-11-23T01:00:00Z',
+        },
+      ],
+    });
+    // The recorder reads the cache when it gets to a message; let it keep up, as it does live.
+    await recorder.idle();
+    store.put('dev', gatedCanary('WaitingPromotion'));
+    store.put('dev', gatedCanary('WaitingPromotion'));
+    await recorder.idle();
+    const failed = gatedCanary('Failed');
+    store.put('dev', failed, {
+      events: [
+        {
+          type: 'Warning',
+          message:
+            'Rolling back hello-gated.tap-apps failed checks threshold reached 1',
+          lastTimestamp: '2026-11-23T01:05:00Z',
+        },
+      ],
+    });
+    await recorder.idle();
+    const [record] = await decisions.history([ref]);
+    expect(record).toMatchObject({
+      outcome: 'failed',
+      startedAt: '2026-11-23T01:00:00.000Z',
+    });
+    expect(record.failureReason).toMatch(/failed checks threshold reached 1/);
+    expect(messages.filter(type => type === 'history-changed')).toHaveLength(2);
+    recorder.stop();
+  });
+
+  it('after a restart closes a record left open but invents none for finished canaries', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const before = await DecisionStore.create(knex);
+    await before.rolloutStarted(
+      ref,
+      'will-be-replaced',
+      [],
+      '2026-11-23T01:00:00.000Z',
+    );
+    const canary = gatedCanary('Succeeded');
+    const { store, recorder } = await recorderOver(
+      await DecisionStore.create(knex),
+    );
+    const watched = store.put('dev', canary);
+    const other = gatedCanary('Succeeded');
+    other.metadata.name = 'finished-long-ago';
+    store.put('dev', other);
+    await recorder.idle();
+    const after = await DecisionStore.create(knex);
+    // The open record was for another revision: nothing to close, nothing invented.
+    expect((await after.history([ref])).map(r => r.outcome)).toEqual([
+      'in-progress',
+    ]);
+    expect(
+      await after.history([{ ...ref, name: 'finished-long-ago' }]),
+    ).toEqual([]);
+
+    await before.rolloutStarted(
+      ref,
+      watched.revision!,
+      [],
+      '2026-11-23T02:00:00.000Z',
+    );
+    const restarted = await recorderOver(after);
+    restarted.store.put('dev', canary);
+    await restarted.recorder.idle();
+    const history = await after.history([ref]);
+    expect(history.find(r => r.revision === watched.revision)).toMatchObject({
+      outcome: 'succeeded',
+    });
+    recorder.stop();
+    restarted.recorder.stop();
+  });
+});
