@@ -270,10 +270,17 @@ test('6. a user without the promote permission: buttons disabled with the reason
   for (const action of ['Promote', 'Roll back']) {
     const button = row.getByRole('button', { name: action, exact: true });
     await expect(button.getAttribute('aria-disabled')).resolves.toBe('true');
-    const describedBy = await button.getAttribute('aria-describedby');
-    await expect(page.locator(`[id="${describedBy}"]`).innerText()).resolves.toMatch(
-      /You do not have permission/,
+    // The reason appears once the permission check answered ("Checking your permissions…" before).
+    const reason = await eventually(
+      `the reason ${action} is disabled`,
+      async () => {
+        const describedBy = await button.getAttribute('aria-describedby');
+        const text = describedBy ? await page.locator(`[id="${describedBy}"]`).innerText() : '';
+        return /You do not have permission/.test(text) ? text : undefined;
+      },
+      { timeoutMs: 30_000 },
     );
+    expect(reason).toMatch(/progressive-delivery\.canary\./);
   }
   await screenshot(page, artifactsDir, '6-no-permission');
 

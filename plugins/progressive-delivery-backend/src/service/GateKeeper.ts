@@ -52,7 +52,13 @@ export class GateKeeper {
     switch (gate) {
       case 'confirm-rollout': {
         const decision = await this.#open(ref, revision, 'start');
-        if (decision) {
+        // An approval already used by one rollout must not start the next: after that rollout
+        // ends, Flagger asks again from Succeeded/Failed with the same revision key.
+        const usedUp =
+          decision?.appliedAt !== undefined &&
+          payload.phase !== undefined &&
+          payload.phase !== 'Waiting';
+        if (decision && !usedUp) {
           await this.#applied(ref, revision, 'start', payload.checksum);
           return {
             status: 200,
