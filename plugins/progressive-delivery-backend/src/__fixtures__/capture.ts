@@ -10,7 +10,11 @@
  */
 // The sandbox is a workspace package; it still needs declaring as a devDependency (see the hand-off notes).
 // eslint-disable-next-line @backstage/no-undeclared-imports
-import { adminClient, readSandboxInfo, SAMPLE_NAMESPACE } from '@progressive-delivery/sandbox';
+import {
+  adminClient,
+  readSandboxInfo,
+  SAMPLE_NAMESPACE,
+} from '@progressive-delivery/sandbox';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,7 +27,8 @@ const strip = (object: Obj): Obj => {
 
 async function main() {
   const info = readSandboxInfo();
-  if (!info) throw new Error('The sandbox is not up: run npm run sandbox -- up');
+  if (!info)
+    throw new Error('The sandbox is not up: run npm run sandbox -- up');
   const output = join(
     info.repoRoot,
     'plugins/progressive-delivery-backend/src/__fixtures__',
@@ -31,28 +36,45 @@ async function main() {
   );
   const capture: Obj = {
     capturedAt: new Date().toISOString(),
-    source: 'npm run sandbox (Flagger v1.44.0, kube-apiserver v1.36.3), captured by src/__fixtures__/capture.ts',
+    source:
+      'npm run sandbox (Flagger v1.44.0, kube-apiserver v1.36.3), captured by src/__fixtures__/capture.ts',
     canaries: [],
     events: [],
     deployments: [],
   };
-  for (const cluster of Object.keys(info.clusters) as Array<keyof typeof info.clusters>) {
+  for (const cluster of Object.keys(info.clusters) as Array<
+    keyof typeof info.clusters
+  >) {
     const client = adminClient(cluster);
-    const canaries = await client.get(`/apis/flagger.app/v1beta1/namespaces/${SAMPLE_NAMESPACE}/canaries`);
-    const events = await client.get(
-      `/api/v1/namespaces/${SAMPLE_NAMESPACE}/events?fieldSelector=${encodeURIComponent('involvedObject.kind=Canary')}`,
+    const canaries = await client.get(
+      `/apis/flagger.app/v1beta1/namespaces/${SAMPLE_NAMESPACE}/canaries`,
     );
-    const deployments = await client.get(`/apis/apps/v1/namespaces/${SAMPLE_NAMESPACE}/deployments`);
-    for (const item of canaries.items) capture.canaries.push({ cluster, object: strip(item) });
-    for (const item of events.items) capture.events.push({ cluster, object: strip(item) });
-    for (const item of deployments.items) capture.deployments.push({ cluster, object: strip(item) });
+    const events = await client.get(
+      `/api/v1/namespaces/${SAMPLE_NAMESPACE}/events?fieldSelector=${encodeURIComponent(
+        'involvedObject.kind=Canary',
+      )}`,
+    );
+    const deployments = await client.get(
+      `/apis/apps/v1/namespaces/${SAMPLE_NAMESPACE}/deployments`,
+    );
+    for (const item of canaries.items)
+      capture.canaries.push({ cluster, object: strip(item) });
+    for (const item of events.items)
+      capture.events.push({ cluster, object: strip(item) });
+    for (const item of deployments.items)
+      capture.deployments.push({ cluster, object: strip(item) });
   }
   writeFileSync(output, `${JSON.stringify(capture, null, 2)}\n`);
   // eslint-disable-next-line no-console
   console.log(
     `Wrote ${output}: ${capture.canaries.length} canaries (${capture.canaries
-      .map((c: Obj) => `${c.cluster}/${c.object.metadata.name}=${c.object.status?.phase}`)
-      .join(', ')}), ${capture.events.length} events, ${capture.deployments.length} deployments`,
+      .map(
+        (c: Obj) =>
+          `${c.cluster}/${c.object.metadata.name}=${c.object.status?.phase}`,
+      )
+      .join(', ')}), ${capture.events.length} events, ${
+      capture.deployments.length
+    } deployments`,
   );
 }
 

@@ -1,7 +1,12 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ClusterStatus } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { ClusterConfig } from '../service/config';
-import { KubeConfigTransport, kubeConfigFor, KubeRequestError, KubeTransport } from './KubeTransport';
+import {
+  KubeConfigTransport,
+  kubeConfigFor,
+  KubeRequestError,
+  KubeTransport,
+} from './KubeTransport';
 import {
   projectCanary,
   projectDeployment,
@@ -36,7 +41,8 @@ export const WORKLOAD_NAME_LABEL = 'carto.run/workload-name';
  */
 export const DEFAULT_PROBE_INTERVAL_MS = 5000;
 
-const key = (namespace: string | undefined, name: string | undefined) => `${namespace ?? ''}/${name ?? ''}`;
+const key = (namespace: string | undefined, name: string | undefined) =>
+  `${namespace ?? ''}/${name ?? ''}`;
 
 const EMPTY: ReadonlySet<string> = new Set();
 
@@ -82,7 +88,11 @@ class ObjectCache implements ReflectorSink {
   ) {}
 
   replace(objects: Obj[]) {
-    const next = new Set(objects.map(object => key(object.metadata?.namespace, object.metadata?.name)));
+    const next = new Set(
+      objects.map(object =>
+        key(object.metadata?.namespace, object.metadata?.name),
+      ),
+    );
     for (const [objectKey, object] of this.objects) {
       if (!next.has(objectKey)) this.remove(object);
     }
@@ -92,7 +102,11 @@ class ObjectCache implements ReflectorSink {
   upsert(object: Obj) {
     const objectKey = key(object.metadata?.namespace, object.metadata?.name);
     const previous = this.objects.get(objectKey);
-    if (previous && previous.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
+    if (
+      previous &&
+      previous.metadata?.resourceVersion === object.metadata?.resourceVersion
+    )
+      return;
     if (previous) this.hooks.removed?.(previous);
     this.objects.set(objectKey, object);
     this.hooks.added?.(object);
@@ -134,6 +148,8 @@ export class ClusterWatcher {
   #stopped = false;
   #status: ClusterStatus['status'] = 'syncing';
   #error?: string;
+  /** Why this cluster cannot be watched at all (no credential configured); undefined when it can. */
+  readonly #unusable?: string;
 
   readonly #canaries: ObjectCache;
   readonly #deployments: ObjectCache;
@@ -155,36 +171,64 @@ export class ClusterWatcher {
     maxBackoffMs?: number;
     /** For tests; by default requests go to the cluster's API server with its credentials. */
     transport?: KubeTransport;
-    reflectorOptions?: { initialBackoffMs?: number; watchTimeoutSeconds?: number; pageSize?: number };
+    reflectorOptions?: {
+      initialBackoffMs?: number;
+      watchTimeoutSeconds?: number;
+      pageSize?: number;
+    };
     /** 0 turns the liveness probe off. Default {@link DEFAULT_PROBE_INTERVAL_MS}. */
     probeIntervalMs?: number;
   }) {
     this.name = options.cluster.name;
-    this.#probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+    this.#probeIntervalMs =
+      options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
     this.#cluster = options.cluster;
     this.#logger = options.logger.child({ cluster: this.name });
     this.#onChange = options.onChange;
-    this.#transport = options.transport ?? new KubeConfigTransport(kubeConfigFor(options.cluster));
+    this.#transport =
+      options.transport ??
+      new KubeConfigTransport(kubeConfigFor(options.cluster));
+    if (!options.transport && !options.cluster.serviceAccountToken) {
+      // Typically an unset environment variable in `serviceAccountToken: ${...}`: the other
+      // clusters work, this one says what is missing instead of failing every request with 401.
+      this.#unusable = `no serviceAccountToken is configured for cluster "${this.name}" (kubernetes.clusterLocatorMethods); set it to the token of a service account that may list and watch canaries, deployments, events and metrictemplates (an environment variable it refers to may be unset)`;
+    }
 
     this.#canaries = new ObjectCache({
       added: canary => this.#indexCanary(canary, 'add'),
       removed: canary => this.#indexCanary(canary, 'delete'),
       changed: canary =>
-        this.#onChange({ kind: 'canary', namespace: canary.metadata.namespace, name: canary.metadata.name }),
+        this.#onChange({
+          kind: 'canary',
+          namespace: canary.metadata.namespace,
+          name: canary.metadata.name,
+        }),
     });
     this.#deployments = new ObjectCache({
       added: deployment => this.#indexDeployment(deployment, 'add'),
       removed: deployment => this.#indexDeployment(deployment, 'delete'),
       changed: deployment =>
-        this.#onChange({ kind: 'deployment', namespace: deployment.metadata.namespace, name: deployment.metadata.name }),
+        this.#onChange({
+          kind: 'deployment',
+          namespace: deployment.metadata.namespace,
+          name: deployment.metadata.name,
+        }),
     });
     this.#templates = new ObjectCache({
       changed: template =>
-        this.#onChange({ kind: 'metric-template', namespace: template.metadata.namespace, name: template.metadata.name }),
+        this.#onChange({
+          kind: 'metric-template',
+          namespace: template.metadata.namespace,
+          name: template.metadata.name,
+        }),
     });
     this.#workloads = new ObjectCache({
       changed: workload =>
-        this.#onChange({ kind: 'workload', namespace: workload.metadata.namespace, name: workload.metadata.name }),
+        this.#onChange({
+          kind: 'workload',
+          namespace: workload.metadata.namespace,
+          name: workload.metadata.name,
+        }),
     });
     const events: ReflectorSink = {
       replace: list => this.#replaceEvents(list),
@@ -218,20 +262,48 @@ export class ClusterWatcher {
       );
     };
     this.#states.set('api-server', { state: 'ok' });
-    reflect('canaries', '/apis/flagger.app/v1beta1/canaries', this.#canaries, projectCanary);
-    reflect('metrictemplates', '/apis/flagger.app/v1beta1/metrictemplates', this.#templates, projectMetricTemplate);
-    reflect('deployments', '/apis/apps/v1/deployments', this.#deployments, projectDeployment);
+    reflect(
+      'canaries',
+      '/apis/flagger.app/v1beta1/canaries',
+      this.#canaries,
+      projectCanary,
+    );
+    reflect(
+      'metrictemplates',
+      '/apis/flagger.app/v1beta1/metrictemplates',
+      this.#templates,
+      projectMetricTemplate,
+    );
+    reflect(
+      'deployments',
+      '/apis/apps/v1/deployments',
+      this.#deployments,
+      projectDeployment,
+    );
     reflect('events', '/api/v1/events', events, projectEvent, {
       query: { fieldSelector: 'involvedObject.kind=Canary' },
     });
-    reflect('workloads', '/apis/carto.run/v1alpha1/workloads', this.#workloads, projectWorkload, {
-      optional: true,
-    });
+    reflect(
+      'workloads',
+      '/apis/carto.run/v1alpha1/workloads',
+      this.#workloads,
+      projectWorkload,
+      {
+        optional: true,
+      },
+    );
   }
 
   /** Resolves once every collection had its first list attempt (successful or not). */
   async start(): Promise<void> {
     this.#stopped = false;
+    if (this.#unusable) {
+      this.#reflectorState('credentials', {
+        state: 'error',
+        error: this.#unusable,
+      });
+      return;
+    }
     this.#scheduleProbe();
     await Promise.all(this.#reflectors.map(reflector => reflector.start()));
   }
@@ -254,12 +326,18 @@ export class ClusterWatcher {
 
   async #probe() {
     try {
-      await this.#transport.get('/version', {}, { timeoutMs: Math.max(1000, Math.min(3000, this.#probeIntervalMs)) });
+      await this.#transport.get(
+        '/version',
+        {},
+        { timeoutMs: Math.max(1000, Math.min(3000, this.#probeIntervalMs)) },
+      );
       if (this.#stopped) return;
       this.#lastContact = Date.now();
       if (this.#probeFailing) {
         this.#probeFailing = false;
-        this.#logger.info(`Cluster ${this.name} is reachable again; resuming its watches`);
+        this.#logger.info(
+          `Cluster ${this.name} is reachable again; resuming its watches`,
+        );
         this.#reflectorState('api-server', { state: 'ok' });
         // Watches on the dead connection may not have noticed; start them over from their
         // last resourceVersion (a 410 Gone makes them list again).
@@ -270,7 +348,9 @@ export class ClusterWatcher {
       this.#probeFailing = true;
       this.#reflectorState('api-server', {
         state: 'error',
-        error: `unreachable: ${error instanceof Error ? error.message : String(error)}`,
+        error: `unreachable: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
       });
     }
   }
@@ -281,7 +361,9 @@ export class ClusterWatcher {
       title: this.#cluster.title,
       status: this.#status,
       error: this.#error,
-      lastSyncAt: this.#lastContact ? new Date(this.#lastContact).toISOString() : undefined,
+      lastSyncAt: this.#lastContact
+        ? new Date(this.#lastContact).toISOString()
+        : undefined,
     };
   }
 
@@ -368,10 +450,13 @@ export class ClusterWatcher {
 
   /** One GET straight from the API server, for answers that must not act on a stale cache. */
   async fetchCanary(namespace: string, name: string): Promise<Obj | undefined> {
+    if (this.#unusable) throw new KubeRequestError(this.#unusable);
     try {
       return projectCanary(
         await this.#transport.get(
-          `/apis/flagger.app/v1beta1/namespaces/${encodeURIComponent(namespace)}/canaries/${encodeURIComponent(name)}`,
+          `/apis/flagger.app/v1beta1/namespaces/${encodeURIComponent(
+            namespace,
+          )}/canaries/${encodeURIComponent(name)}`,
         ),
       );
     } catch (error) {
@@ -389,7 +474,9 @@ export class ClusterWatcher {
       this.#canariesByTarget[operation](key(namespace, target), canaryKey);
     }
     this.#canariesByNamespace[operation](namespace, canaryKey);
-    for (const [labelKey, value] of Object.entries((canary.metadata?.labels ?? {}) as Record<string, string>)) {
+    for (const [labelKey, value] of Object.entries(
+      (canary.metadata?.labels ?? {}) as Record<string, string>,
+    )) {
       this.#canariesByLabel[operation](`${labelKey}=${value}`, canaryKey);
       this.#canariesByLabelKey[operation](labelKey, canaryKey);
     }
@@ -427,7 +514,9 @@ export class ClusterWatcher {
     }
     events.set(event.metadata.uid, event);
     if (events.size > MAX_EVENTS_PER_CANARY) {
-      const oldest = [...events.values()].sort(compareEvents).slice(0, events.size - MAX_EVENTS_PER_CANARY);
+      const oldest = [...events.values()]
+        .sort(compareEvents)
+        .slice(0, events.size - MAX_EVENTS_PER_CANARY);
       for (const old of oldest) events.delete(old.metadata.uid);
     }
     return canaryKey;
@@ -435,7 +524,11 @@ export class ClusterWatcher {
 
   #recordEvent(event: Obj) {
     if (this.#store(event)) {
-      this.#onChange({ kind: 'event', namespace: event.involvedObject.namespace, canaryName: event.involvedObject.name });
+      this.#onChange({
+        kind: 'event',
+        namespace: event.involvedObject.namespace,
+        canaryName: event.involvedObject.name,
+      });
     }
   }
 
@@ -445,7 +538,11 @@ export class ClusterWatcher {
     const events = this.#eventsByCanary.get(canaryKey);
     if (!events?.delete(event.metadata?.uid)) return;
     if (events.size === 0) this.#eventsByCanary.delete(canaryKey);
-    this.#onChange({ kind: 'event', namespace: involved.namespace, canaryName: involved.name });
+    this.#onChange({
+      kind: 'event',
+      namespace: involved.namespace,
+      canaryName: involved.name,
+    });
   }
 
   #reflectorState(what: string, state: ReflectorState) {
@@ -453,7 +550,8 @@ export class ClusterWatcher {
     this.#states.set(what, state);
     const news =
       previous?.state !== state.state ||
-      (previous as { error?: string }).error !== (state as { error?: string }).error;
+      (previous as { error?: string }).error !==
+        (state as { error?: string }).error;
     if (!news) return;
     if (state.state === 'error') {
       this.#logger.warn(
@@ -467,7 +565,9 @@ export class ClusterWatcher {
       );
     }
     const entries = [...this.#states.entries()];
-    const failed = entries.find(([, s]) => s.state === 'error') as [string, { error: string }] | undefined;
+    const failed = entries.find(([, s]) => s.state === 'error') as
+      | [string, { error: string }]
+      | undefined;
     let status: ClusterStatus['status'] = 'ok';
     if (failed) status = 'error';
     else if (entries.some(([, s]) => s.state === 'syncing')) status = 'syncing';
@@ -493,10 +593,15 @@ function eventTime(event: Obj): string {
 
 /** Oldest first by last occurrence; Kubernetes timestamps have second precision, so ties keep creation order. */
 export function compareEvents(a: Obj, b: Obj): number {
-  const byTime = Date.parse(eventTime(a) || '0') - Date.parse(eventTime(b) || '0');
+  const byTime =
+    Date.parse(eventTime(a) || '0') - Date.parse(eventTime(b) || '0');
   if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
   const byCreation =
-    Date.parse(a.metadata?.creationTimestamp ?? '0') - Date.parse(b.metadata?.creationTimestamp ?? '0');
+    Date.parse(a.metadata?.creationTimestamp ?? '0') -
+    Date.parse(b.metadata?.creationTimestamp ?? '0');
   if (byCreation !== 0 && !Number.isNaN(byCreation)) return byCreation;
-  return Number(a.metadata?.resourceVersion ?? 0) - Number(b.metadata?.resourceVersion ?? 0);
+  return (
+    Number(a.metadata?.resourceVersion ?? 0) -
+    Number(b.metadata?.resourceVersion ?? 0)
+  );
 }

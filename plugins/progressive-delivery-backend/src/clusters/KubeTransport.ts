@@ -27,7 +27,11 @@ export interface WatchHandle {
  * so list and watch deliver the same shapes).
  */
 export interface KubeTransport {
-  get(path: string, query?: Record<string, string | undefined>, options?: { timeoutMs?: number }): Promise<Obj>;
+  get(
+    path: string,
+    query?: Record<string, string | undefined>,
+    options?: { timeoutMs?: number },
+  ): Promise<Obj>;
   watch(
     path: string,
     query: Record<string, string | undefined>,
@@ -48,8 +52,16 @@ export function kubeConfigFor(cluster: ClusterConfig): KubeConfig {
         skipTLSVerify: cluster.skipTLSVerify,
       },
     ],
-    users: [{ name: 'progressive-delivery', token: cluster.serviceAccountToken }],
-    contexts: [{ name: cluster.name, cluster: cluster.name, user: 'progressive-delivery' }],
+    users: [
+      { name: 'progressive-delivery', token: cluster.serviceAccountToken },
+    ],
+    contexts: [
+      {
+        name: cluster.name,
+        cluster: cluster.name,
+        user: 'progressive-delivery',
+      },
+    ],
     currentContext: cluster.name,
   });
   return kc;
@@ -89,7 +101,11 @@ export class KubeConfigTransport implements KubeTransport {
     return new Promise((resolve, reject) => {
       const request = client.get(
         url,
-        { agent, headers: { ...headers, Accept: 'application/json' }, timeout: timeoutMs },
+        {
+          agent,
+          headers: { ...headers, Accept: 'application/json' },
+          timeout: timeoutMs,
+        },
         response => {
           const chunks: Buffer[] = [];
           response.on('data', chunk => chunks.push(chunk));
@@ -107,14 +123,23 @@ export class KubeConfigTransport implements KubeTransport {
               resolve(body);
               return;
             }
-            const detail = body?.message ?? (text.slice(0, 200) || response.statusMessage);
-            reject(new KubeRequestError(`HTTP ${status}: ${detail}`, status, body?.reason));
+            const detail =
+              body?.message ?? (text.slice(0, 200) || response.statusMessage);
+            reject(
+              new KubeRequestError(
+                `HTTP ${status}: ${detail}`,
+                status,
+                body?.reason,
+              ),
+            );
           });
         },
       );
       request.on('timeout', () =>
         request.destroy(
-          new KubeRequestError(`no answer from ${this.#server} within ${timeoutMs} ms`),
+          new KubeRequestError(
+            `no answer from ${this.#server} within ${timeoutMs} ms`,
+          ),
         ),
       );
       request.on('error', error => reject(asRequestError(error)));
@@ -163,15 +188,33 @@ export class KubeConfigTransport implements KubeTransport {
   }
 }
 
-function asRequestError(error: any): KubeRequestError {
+/** Turns a failure of a request or a watch into a message that says what went wrong. */
+export function asRequestError(error: any): KubeRequestError {
   if (error instanceof KubeRequestError) return error;
   const statusCode: number | undefined = error?.statusCode ?? error?.code;
   if (typeof statusCode === 'number') {
-    return new KubeRequestError(`HTTP ${statusCode}: ${error.message}`, statusCode);
+    return new KubeRequestError(
+      `HTTP ${statusCode}: ${error.message}`,
+      statusCode,
+    );
   }
   if (error?.code === 'ECONNREFUSED') {
-    return new KubeRequestError(`connection refused (${error.address ?? ''}:${error.port ?? ''})`);
+    return new KubeRequestError(
+      `connection refused (${error.address ?? ''}:${error.port ?? ''})`,
+    );
   }
   const code = typeof error?.code === 'string' ? `${error.code}: ` : '';
-  return new KubeRequestError(`${code}${error?.message ?? String(error)}`.replace(/^(\w+): \1/, '$1'));
+  const message = `${code}${error?.message ?? String(error)}`.replace(
+    /^(\w+): \1/,
+    '$1',
+  );
+  if (
+    typeof error?.code === 'string' &&
+    /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.code)
+  ) {
+    return new KubeRequestError(
+      `${message} (the API server's certificate is not trusted: set caData or caFile for this cluster in kubernetes.clusterLocatorMethods)`,
+    );
+  }
+  return new KubeRequestError(message);
 }

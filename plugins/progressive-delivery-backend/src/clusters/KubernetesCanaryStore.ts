@@ -7,7 +7,10 @@ import {
   ClusterStatus,
   StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { ClusterConfig, readProgressiveDeliveryConfig } from '../service/config';
+import {
+  ClusterConfig,
+  readProgressiveDeliveryConfig,
+} from '../service/config';
 import { CanaryStore, WatchedCanary } from '../service/types';
 import { revisionKey } from '../translation/revision';
 import { ClusterChange, ClusterWatcher } from './ClusterWatcher';
@@ -31,7 +34,11 @@ export interface KubernetesCanaryStoreOptions {
   coalesceMs?: number;
   /** For tests: requests to a cluster go through this instead of its API server. */
   transportFor?: (cluster: ClusterConfig) => KubeTransport;
-  reflectorOptions?: { initialBackoffMs?: number; watchTimeoutSeconds?: number; pageSize?: number };
+  reflectorOptions?: {
+    initialBackoffMs?: number;
+    watchTimeoutSeconds?: number;
+    pageSize?: number;
+  };
   /** How often each API server is probed for liveness; 0 turns the probe off. Default 5 s. */
   probeIntervalMs?: number;
 }
@@ -54,7 +61,8 @@ export class KubernetesCanaryStore implements CanaryStore {
   constructor(options: KubernetesCanaryStoreOptions) {
     this.#logger = options.logger;
     this.#coalesceMs = options.coalesceMs ?? 20;
-    this.#prometheusStatus = options.prometheusStatus ?? (() => ({ status: 'not-configured' }));
+    this.#prometheusStatus =
+      options.prometheusStatus ?? (() => ({ status: 'not-configured' }));
     for (const cluster of options.clusters) {
       this.#watchers.set(
         cluster.name,
@@ -72,7 +80,9 @@ export class KubernetesCanaryStore implements CanaryStore {
   }
 
   /** Lets the summarizer's metrics cache report each cluster's Prometheus health here. */
-  setPrometheusStatus(status: (cluster: string) => ClusterStatus['prometheus']) {
+  setPrometheusStatus(
+    status: (cluster: string) => ClusterStatus['prometheus'],
+  ) {
     this.#prometheusStatus = status;
   }
 
@@ -83,7 +93,13 @@ export class KubernetesCanaryStore implements CanaryStore {
   async start(): Promise<void> {
     this.#started ??= Promise.all(
       [...this.#watchers.values()].map(watcher =>
-        watcher.start().catch(error => this.#logger.warn(`Cluster ${watcher.name} did not start: ${error}`)),
+        watcher
+          .start()
+          .catch(error =>
+            this.#logger.warn(
+              `Cluster ${watcher.name} did not start: ${error}`,
+            ),
+          ),
       ),
     ).then(() => undefined);
   }
@@ -102,7 +118,9 @@ export class KubernetesCanaryStore implements CanaryStore {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.#watchers.values()].map(watcher => watcher.stop()));
+    await Promise.all(
+      [...this.#watchers.values()].map(watcher => watcher.stop()),
+    );
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     this.#pending.clear();
@@ -142,7 +160,9 @@ export class KubernetesCanaryStore implements CanaryStore {
     const watcher = this.#watchers.get(ref.cluster);
     if (!watcher) {
       throw new NotFoundError(
-        `Unknown cluster "${ref.cluster}"; configured clusters: ${this.clusterNames().join(', ') || 'none'}.`,
+        `Unknown cluster "${ref.cluster}"; configured clusters: ${
+          this.clusterNames().join(', ') || 'none'
+        }.`,
       );
     }
     const object = await watcher.fetchCanary(ref.namespace, ref.name);
@@ -152,11 +172,17 @@ export class KubernetesCanaryStore implements CanaryStore {
   /** Every canary of one cluster (used by the metrics refresh). */
   canariesOf(cluster: string): WatchedCanary[] {
     const watcher = this.#watchers.get(cluster);
-    return watcher ? watcher.listCanaries().map(object => this.#watched(watcher, object)) : [];
+    return watcher
+      ? watcher.listCanaries().map(object => this.#watched(watcher, object))
+      : [];
   }
 
   /** The MetricTemplate a canary's metric refers to, from the watch cache. */
-  getMetricTemplate(cluster: string, namespace: string, name: string): Obj | undefined {
+  getMetricTemplate(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Obj | undefined {
     return this.#watchers.get(cluster)?.getMetricTemplate(namespace, name);
   }
 
@@ -168,7 +194,9 @@ export class KubernetesCanaryStore implements CanaryStore {
    * @throws InputError when the label selector is malformed
    */
   findCanaries(selector: CanarySelector): WatchedCanary[] {
-    const labels = selector.labelSelector ? parseLabelSelector(selector.labelSelector) : undefined;
+    const labels = selector.labelSelector
+      ? parseLabelSelector(selector.labelSelector)
+      : undefined;
     const inNamespace = (canaryKey: string) =>
       !selector.namespace || canaryKey.startsWith(`${selector.namespace}/`);
     const found: WatchedCanary[] = [];
@@ -188,9 +216,16 @@ export class KubernetesCanaryStore implements CanaryStore {
         }
       }
       if (labels) {
-        for (const canaryKey of labelCandidates(watcher, labels.requirements, selector.namespace)) {
+        for (const canaryKey of labelCandidates(
+          watcher,
+          labels.requirements,
+          selector.namespace,
+        )) {
           if (!inNamespace(canaryKey) || keys.has(canaryKey)) continue;
-          if (labels.matches(watcher.getCanaryByKey(canaryKey)?.metadata?.labels)) keys.add(canaryKey);
+          if (
+            labels.matches(watcher.getCanaryByKey(canaryKey)?.metadata?.labels)
+          )
+            keys.add(canaryKey);
         }
       }
       for (const canaryKey of keys) {
@@ -215,7 +250,9 @@ export class KubernetesCanaryStore implements CanaryStore {
       ref: { cluster: watcher.name, namespace, name: object.metadata.name },
       object,
       target: target ? watcher.getDeployment(namespace, target) : undefined,
-      primary: target ? watcher.getDeployment(namespace, `${target}-primary`) : undefined,
+      primary: target
+        ? watcher.getDeployment(namespace, `${target}-primary`)
+        : undefined,
       events: watcher.eventsOf(namespace, object.metadata.name),
       revision: revisionKey(object),
     };
@@ -241,15 +278,24 @@ export class KubernetesCanaryStore implements CanaryStore {
         const target = change.name.replace(/-primary$/, '');
         const keys = new Set([
           ...(watcher?.canaryKeysByTarget(change.namespace, change.name) ?? []),
-          ...(target !== change.name ? watcher?.canaryKeysByTarget(change.namespace, target) ?? [] : []),
+          ...(target !== change.name
+            ? watcher?.canaryKeysByTarget(change.namespace, target) ?? []
+            : []),
         ]);
         for (const canaryKey of keys) {
-          canaryChanged(change.namespace, canaryKey.slice(change.namespace.length + 1));
+          canaryChanged(
+            change.namespace,
+            canaryKey.slice(change.namespace.length + 1),
+          );
         }
         break;
       }
       case 'status':
-        this.#enqueue(`cluster:${cluster}`, { type: 'cluster-changed', cluster, at: at() });
+        this.#enqueue(`cluster:${cluster}`, {
+          type: 'cluster-changed',
+          cluster,
+          at: at(),
+        });
         break;
       default:
         // MetricTemplates and Workloads change no summary by themselves (metrics refresh on their own).
@@ -296,14 +342,20 @@ function labelCandidates(
       candidates =
         requirement.values.length === 1
           ? watcher.canaryKeysWithLabel(requirement.key, requirement.values[0])
-          : new Set(requirement.values.flatMap(value => [...watcher.canaryKeysWithLabel(requirement.key, value)]));
+          : new Set(
+              requirement.values.flatMap(value => [
+                ...watcher.canaryKeysWithLabel(requirement.key, value),
+              ]),
+            );
     } else if (requirement.operator === 'exists') {
       candidates = watcher.canaryKeysWithLabel(requirement.key);
     }
     if (candidates && (!best || candidates.size < best.size)) best = candidates;
   }
   if (best) return best;
-  return namespace ? watcher.canaryKeysInNamespace(namespace) : watcher.allCanaryKeys();
+  return namespace
+    ? watcher.canaryKeysInNamespace(namespace)
+    : watcher.allCanaryKeys();
 }
 
 function compareRefs(a: WatchedCanary, b: WatchedCanary): number {

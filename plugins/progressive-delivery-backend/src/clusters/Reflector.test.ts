@@ -6,12 +6,22 @@ type Obj = Record<string, any>;
 const PATH = '/apis/flagger.app/v1beta1/canaries';
 
 const canary = (name: string, extra: Obj = {}) => ({
-  metadata: { name, namespace: 'shop', managedFields: [{ manager: 'kubectl' }] },
+  metadata: {
+    name,
+    namespace: 'shop',
+    managedFields: [{ manager: 'kubectl' }],
+  },
   spec: { targetRef: { name } },
   ...extra,
 });
 
-function setup(options: { optional?: boolean; pageSize?: number; absentRetryMs?: number } = {}) {
+function setup(
+  options: {
+    optional?: boolean;
+    pageSize?: number;
+    absentRetryMs?: number;
+  } = {},
+) {
   const transport = new FakeKubeTransport();
   transport.collections.set(PATH, new Map());
   const objects = new Map<string, Obj>();
@@ -30,7 +40,10 @@ function setup(options: { optional?: boolean; pageSize?: number; absentRetryMs?:
     path: PATH,
     transport,
     sink,
-    transform: ({ metadata: { managedFields: _dropped, ...metadata }, ...rest }) => ({ ...rest, metadata }),
+    transform: ({
+      metadata: { managedFields: _dropped, ...metadata },
+      ...rest
+    }) => ({ ...rest, metadata }),
     onState: state => states.push(state),
     onContact: () => {
       contacts += 1;
@@ -40,7 +53,14 @@ function setup(options: { optional?: boolean; pageSize?: number; absentRetryMs?:
     random: () => 0.5,
     ...options,
   });
-  return { transport, objects, states, sink, reflector, contacts: () => contacts };
+  return {
+    transport,
+    objects,
+    states,
+    sink,
+    reflector,
+    contacts: () => contacts,
+  };
 }
 
 describe('Reflector', () => {
@@ -50,8 +70,11 @@ describe('Reflector', () => {
   });
 
   it('lists in pages, then watches from the list resourceVersion with bookmarks', async () => {
-    const { transport, objects, reflector, states, contacts } = setup({ pageSize: 2 });
-    for (const name of ['a', 'b', 'c']) transport.applySilently(PATH, canary(name));
+    const { transport, objects, reflector, states, contacts } = setup({
+      pageSize: 2,
+    });
+    for (const name of ['a', 'b', 'c'])
+      transport.applySilently(PATH, canary(name));
     await reflector.start();
 
     const gets = transport.requests.filter(r => r.verb === 'get');
@@ -61,7 +84,10 @@ describe('Reflector', () => {
     expect(objects.get('a')!.metadata.managedFields).toBeUndefined();
 
     const [watch] = transport.openWatches(PATH);
-    expect(watch.query).toMatchObject({ resourceVersion: '103', allowWatchBookmarks: 'true' });
+    expect(watch.query).toMatchObject({
+      resourceVersion: '103',
+      allowWatchBookmarks: 'true',
+    });
     expect(Number(watch.query.timeoutSeconds)).toBeGreaterThanOrEqual(300);
     expect(states).toEqual([{ state: 'ok' }]);
     expect(contacts()).toBeGreaterThanOrEqual(3);
@@ -77,7 +103,9 @@ describe('Reflector', () => {
     transport.delete(PATH, 'shop', 'a');
     expect(objects.has('a')).toBe(false);
 
-    transport.openWatches(PATH)[0].onEvent('BOOKMARK', { metadata: { resourceVersion: '555' } });
+    transport
+      .openWatches(PATH)[0]
+      .onEvent('BOOKMARK', { metadata: { resourceVersion: '555' } });
     transport.closeWatches(PATH);
     await settle();
     expect(transport.openWatches(PATH)).toHaveLength(1);
@@ -117,11 +145,18 @@ describe('Reflector', () => {
     transport.applySilently(PATH, canary('a'));
     await reflector.start();
 
-    transport.failures.push(new KubeRequestError('connection refused (127.0.0.1:26443)'));
-    transport.failures.push(new KubeRequestError('connection refused (127.0.0.1:26443)'));
+    transport.failures.push(
+      new KubeRequestError('connection refused (127.0.0.1:26443)'),
+    );
+    transport.failures.push(
+      new KubeRequestError('connection refused (127.0.0.1:26443)'),
+    );
     transport.closeWatches(PATH, 'gone');
     await settle();
-    expect(states.at(-1)).toEqual({ state: 'error', error: 'connection refused (127.0.0.1:26443)' });
+    expect(states.at(-1)).toEqual({
+      state: 'error',
+      error: 'connection refused (127.0.0.1:26443)',
+    });
     expect(objects.has('a')).toBe(true);
 
     await new Promise(resolve => setTimeout(resolve, 50));
@@ -137,11 +172,15 @@ describe('Reflector', () => {
     const { transport, reflector } = setup();
     const delays: number[] = [];
     const realSetTimeout = setTimeout;
-    jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms: number) => {
+    jest.spyOn(global, 'setTimeout').mockImplementation(((
+      fn: () => void,
+      ms: number,
+    ) => {
       if (ms < 1000) delays.push(ms);
       return realSetTimeout(fn, ms);
     }) as any);
-    for (let i = 0; i < 5; i++) transport.failures.push(new KubeRequestError('HTTP 500: boom', 500));
+    for (let i = 0; i < 5; i++)
+      transport.failures.push(new KubeRequestError('HTTP 500: boom', 500));
     await reflector.start();
     for (let i = 0; i < 5; i++) {
       await jest.advanceTimersByTimeAsync(10);
@@ -152,7 +191,10 @@ describe('Reflector', () => {
   });
 
   it('tolerates an optional resource whose CRD is absent, and finds it once installed', async () => {
-    const { transport, reflector, states, sink } = setup({ optional: true, absentRetryMs: 5 });
+    const { transport, reflector, states, sink } = setup({
+      optional: true,
+      absentRetryMs: 5,
+    });
     transport.collections.delete(PATH);
     transport.missing.add(PATH);
     await reflector.start();
@@ -174,7 +216,9 @@ describe('Reflector', () => {
     transport.missing.add(PATH);
     await reflector.start();
     expect(states[0]).toMatchObject({ state: 'error' });
-    expect((states[0] as any).error).toContain(`is the CRD behind ${PATH} installed?`);
+    expect((states[0] as any).error).toContain(
+      `is the CRD behind ${PATH} installed?`,
+    );
     reflector.stop();
   });
 

@@ -70,7 +70,8 @@ export class Reflector {
   #state: ReflectorState = { state: 'syncing' };
 
   constructor(options: ReflectorOptions) {
-    this.#options = { ...DEFAULTS, ...options } as ReflectorOptions & typeof DEFAULTS;
+    this.#options = { ...DEFAULTS, ...options } as ReflectorOptions &
+      typeof DEFAULTS;
     for (const key of Object.keys(DEFAULTS) as Array<keyof typeof DEFAULTS>) {
       if (options[key] === undefined) this.#options[key] = DEFAULTS[key];
     }
@@ -149,8 +150,11 @@ export class Reflector {
   }
 
   async #startWatch(generation: number) {
-    const { transport, path, query, watchTimeoutSeconds, random } = this.#options;
-    const timeoutSeconds = Math.round(watchTimeoutSeconds * (1 + 0.5 * (random ?? Math.random)()));
+    const { transport, path, query, watchTimeoutSeconds, random } =
+      this.#options;
+    const timeoutSeconds = Math.round(
+      watchTimeoutSeconds * (1 + 0.5 * (random ?? Math.random)()),
+    );
     const startedAt = Date.now();
     let sawEvent = false;
     let done = false;
@@ -177,7 +181,13 @@ export class Reflector {
       this.#clearWatchdog();
       this.#watchdog = setTimeout(() => {
         this.#watch?.abort();
-        finish(new KubeRequestError(`the ${this.#options.what} watch went silent for ${timeoutSeconds + 60}s`));
+        finish(
+          new KubeRequestError(
+            `the ${this.#options.what} watch went silent for ${
+              timeoutSeconds + 60
+            }s`,
+          ),
+        );
       }, (timeoutSeconds + 60) * 1000);
       this.#watchdog.unref?.();
     };
@@ -259,7 +269,10 @@ export class Reflector {
   #nextBackoff(): number {
     const { initialBackoffMs, maxBackoffMs, random } = this.#options;
     this.#failures += 1;
-    const ceiling = Math.min(maxBackoffMs, initialBackoffMs * 2 ** Math.min(this.#failures - 1, 20));
+    const ceiling = Math.min(
+      maxBackoffMs,
+      initialBackoffMs * 2 ** Math.min(this.#failures - 1, 20),
+    );
     // "Equal jitter": half fixed, half random, so clusters that failed together retry apart.
     return ceiling / 2 + (random ?? Math.random)() * (ceiling / 2);
   }
@@ -279,7 +292,8 @@ export class Reflector {
     this.#state = state;
     if (
       previous.state !== state.state ||
-      (previous as { error?: string }).error !== (state as { error?: string }).error
+      (previous as { error?: string }).error !==
+        (state as { error?: string }).error
     ) {
       this.#options.onState(state);
     }

@@ -2,7 +2,11 @@ import { InputError } from '@backstage/errors';
 import { parseLabelSelector } from './labelSelector';
 
 describe('parseLabelSelector', () => {
-  const labels = { 'app.kubernetes.io/part-of': 'shop', tier: 'web', empty: '' };
+  const labels = {
+    'app.kubernetes.io/part-of': 'shop',
+    tier: 'web',
+    empty: '',
+  };
 
   it.each([
     ['app.kubernetes.io/part-of=shop', true],
@@ -30,7 +34,9 @@ describe('parseLabelSelector', () => {
   });
 
   it('keeps the parsed requirements for index lookups', () => {
-    expect(parseLabelSelector('a=b, c notin (d,e), f, !g').requirements).toEqual([
+    expect(
+      parseLabelSelector('a=b, c notin (d,e), f, !g').requirements,
+    ).toEqual([
       { key: 'a', operator: 'in', values: ['b'] },
       { key: 'c', operator: 'notin', values: ['d', 'e'] },
       { key: 'f', operator: 'exists' },
@@ -50,9 +56,14 @@ describe('parseLabelSelector', () => {
     ['-a=b', /"-a" is not a valid label key/],
     ['Example.COM/a=b', /"Example.COM\/a" is not a valid label key/],
     [`a=${'x'.repeat(64)}`, /is not a valid label value/],
-  ])('rejects %j with a message that names the problem and shows the expected forms', (selector, why) => {
-    expect(() => parseLabelSelector(selector)).toThrow(InputError);
-    expect(() => parseLabelSelector(selector)).toThrow(why);
-    expect(() => parseLabelSelector(selector)).toThrow(/expected comma-separated requirements/);
-  });
+  ])(
+    'rejects %j with a message that names the problem and shows the expected forms',
+    (selector, why) => {
+      expect(() => parseLabelSelector(selector)).toThrow(InputError);
+      expect(() => parseLabelSelector(selector)).toThrow(why);
+      expect(() => parseLabelSelector(selector)).toThrow(
+        /expected comma-separated requirements/,
+      );
+    },
+  );
 });

@@ -14,14 +14,19 @@ export interface LabelSelector {
 
 // Label keys: an optional DNS-subdomain prefix and a name of at most 63 characters.
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const PREFIX =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 function isValidKey(key: string): boolean {
   const slash = key.lastIndexOf('/');
   if (slash === -1) return NAME.test(key);
   const prefix = key.slice(0, slash);
-  return prefix.length <= 253 && PREFIX.test(prefix) && NAME.test(key.slice(slash + 1));
+  return (
+    prefix.length <= 253 &&
+    PREFIX.test(prefix) &&
+    NAME.test(key.slice(slash + 1))
+  );
 }
 
 const EXPECTED =
@@ -41,7 +46,9 @@ export function parseLabelSelector(selector: string): LabelSelector {
   return {
     requirements,
     matches: labels =>
-      requirements.every(requirement => matchesRequirement(requirement, labels ?? {})),
+      requirements.every(requirement =>
+        matchesRequirement(requirement, labels ?? {}),
+      ),
   };
 }
 
@@ -53,7 +60,9 @@ function splitRequirements(selector: string): string[] {
     if (char === '(') depth += 1;
     if (char === ')') depth -= 1;
     if (depth < 0 || depth > 1) {
-      throw new InputError(`Label selector "${selector}" has unbalanced parentheses; ${EXPECTED}`);
+      throw new InputError(
+        `Label selector "${selector}" has unbalanced parentheses; ${EXPECTED}`,
+      );
     }
     if (char === ',' && depth === 0) {
       parts.push(current);
@@ -63,25 +72,32 @@ function splitRequirements(selector: string): string[] {
     }
   }
   if (depth !== 0) {
-    throw new InputError(`Label selector "${selector}" has unbalanced parentheses; ${EXPECTED}`);
+    throw new InputError(
+      `Label selector "${selector}" has unbalanced parentheses; ${EXPECTED}`,
+    );
   }
   parts.push(current);
   const trimmed = parts.map(part => part.trim());
   if (trimmed.length > 1 && trimmed.some(part => part === '')) {
-    throw new InputError(`Label selector "${selector}" has an empty requirement; ${EXPECTED}`);
+    throw new InputError(
+      `Label selector "${selector}" has an empty requirement; ${EXPECTED}`,
+    );
   }
   return trimmed.filter(Boolean);
 }
 
 function parseRequirement(part: string, selector: string): LabelRequirement {
   const invalid = (why: string) =>
-    new InputError(`Label selector "${selector}" is not valid near "${part}": ${why}; ${EXPECTED}`);
+    new InputError(
+      `Label selector "${selector}" is not valid near "${part}": ${why}; ${EXPECTED}`,
+    );
   const checkKey = (key: string) => {
     if (!isValidKey(key)) throw invalid(`"${key}" is not a valid label key`);
     return key;
   };
   const checkValue = (value: string) => {
-    if (!VALUE.test(value)) throw invalid(`"${value}" is not a valid label value`);
+    if (!VALUE.test(value))
+      throw invalid(`"${value}" is not a valid label value`);
     return value;
   };
 
@@ -89,7 +105,8 @@ function parseRequirement(part: string, selector: string): LabelRequirement {
   if (match) {
     const [, key, operator, list] = match;
     const values = list.split(',').map(value => checkValue(value.trim()));
-    if (list.trim() === '') throw invalid(`"${operator}" needs at least one value`);
+    if (list.trim() === '')
+      throw invalid(`"${operator}" needs at least one value`);
     return { key: checkKey(key), operator: operator as 'in' | 'notin', values };
   }
   match = /^([^=!\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(part);
@@ -104,7 +121,10 @@ function parseRequirement(part: string, selector: string): LabelRequirement {
   match = /^(!?)\s*([^=!\s()]+)$/.exec(part);
   if (match) {
     const [, negated, key] = match;
-    return { key: checkKey(key), operator: negated ? 'doesnotexist' : 'exists' };
+    return {
+      key: checkKey(key),
+      operator: negated ? 'doesnotexist' : 'exists',
+    };
   }
   throw invalid('unknown form');
 }

@@ -52,10 +52,12 @@ export function projectDeployment(deployment: Obj): Obj {
       template: {
         metadata: { labels: template.metadata?.labels },
         spec: {
-          containers: (template.spec?.containers ?? []).map((container: Obj) => ({
-            name: container.name,
-            image: container.image,
-          })),
+          containers: (template.spec?.containers ?? []).map(
+            (container: Obj) => ({
+              name: container.name,
+              image: container.image,
+            }),
+          ),
         },
       },
     },
@@ -90,7 +92,10 @@ export function projectEvent(event: Obj): Obj {
     lastTimestamp: event.lastTimestamp,
     eventTime: event.eventTime,
     series: event.series
-      ? { count: event.series.count, lastObservedTime: event.series.lastObservedTime }
+      ? {
+          count: event.series.count,
+          lastObservedTime: event.series.lastObservedTime,
+        }
       : undefined,
   };
 }
@@ -100,7 +105,10 @@ export function projectWorkload(workload: Obj): Obj {
   return {
     apiVersion: workload.apiVersion,
     kind: workload.kind,
-    metadata: { ...identity(workload.metadata), labels: workload.metadata?.labels },
+    metadata: {
+      ...identity(workload.metadata),
+      labels: workload.metadata?.labels,
+    },
     spec: { image: workload.spec?.image },
   };
 }

@@ -4,46 +4,82 @@ import { MetricsCache } from './MetricsCache';
 
 type Obj = Record<string, any>;
 
-function watched(name: string, provider: string, metrics: Obj[], namespace = 'tap-apps'): WatchedCanary {
+function watched(
+  name: string,
+  provider: string,
+  metrics: Obj[],
+  namespace = 'tap-apps',
+): WatchedCanary {
   return {
     ref: { cluster: 'dev', namespace, name },
     object: {
       metadata: { name, namespace },
-      spec: { provider, targetRef: { kind: 'Deployment', name }, analysis: { interval: '10s', metrics } },
+      spec: {
+        provider,
+        targetRef: { kind: 'Deployment', name },
+        analysis: { interval: '10s', metrics },
+      },
     },
     events: [],
   };
 }
 
 const builtins = [
-  { name: 'request-success-rate', interval: '30s', thresholdRange: { min: 99 } },
+  {
+    name: 'request-success-rate',
+    interval: '30s',
+    thresholdRange: { min: 99 },
+  },
   { name: 'request-duration', interval: '30s', thresholdRange: { max: 500 } },
 ];
 
 /** A Prometheus stand-in that answers the batched queries with one series per canary side. */
-function fakePrometheus(answer: (query: string) => Array<{ metric: Obj; value: string }> | Error) {
+function fakePrometheus(
+  answer: (query: string) => Array<{ metric: Obj; value: string }> | Error,
+) {
   const queries: string[] = [];
   const fetchImpl = (async (input: string) => {
     const url = new URL(input);
     const query = url.searchParams.get('query')!;
     queries.push(query);
     const result = answer(query);
-    if (result instanceof Error) throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    if (result instanceof Error)
+      throw Object.assign(new TypeError('fetch failed'), {
+        cause: { code: 'ECONNREFUSED' },
+      });
     return new Response(
-      JSON.stringify({ status: 'success', data: { resultType: 'vector', result: result.map(r => ({ metric: r.metric, value: [0, r.value] })) } }),
+      JSON.stringify({
+        status: 'success',
+        data: {
+          resultType: 'vector',
+          result: result.map(r => ({ metric: r.metric, value: [0, r.value] })),
+        },
+      }),
     );
   }) as unknown as typeof fetch;
   return { fetchImpl, queries };
 }
 
-function cache(canaries: WatchedCanary[], fetchImpl: typeof fetch, templates: Record<string, Obj> = {}) {
+function cache(
+  canaries: WatchedCanary[],
+  fetchImpl: typeof fetch,
+  templates: Record<string, Obj> = {},
+) {
   return new MetricsCache({
-    clusters: [{ name: 'dev', url: 'https://dev', skipTLSVerify: false, prometheusUrl: 'http://prom:9090' }],
+    clusters: [
+      {
+        name: 'dev',
+        url: 'https://dev',
+        skipTLSVerify: false,
+        prometheusUrl: 'http://prom:9090',
+      },
+    ],
     timeoutMs: 1000,
     refreshIntervalMs: 10_000,
     logger: mockServices.logger.mock(),
     canariesOf: () => canaries,
-    templateOf: (_cluster, namespace, name) => templates[`${namespace}/${name}`],
+    templateOf: (_cluster, namespace, name) =>
+      templates[`${namespace}/${name}`],
     fetchImpl,
     now: () => new Date('2026-11-23T03:00:00Z'),
   });
@@ -59,8 +95,14 @@ describe('MetricsCache', () => {
       const prometheus = fakePrometheus(query =>
         query.includes('envoy_cluster')
           ? canaries.flatMap(c => [
-              { metric: { pd_key: `tap-apps_${c.ref.name}-canary` }, value: query.startsWith('histogram') ? '41.7' : '97.5' },
-              { metric: { pd_key: `tap-apps_${c.ref.name}-primary` }, value: query.startsWith('histogram') ? '20' : '100' },
+              {
+                metric: { pd_key: `tap-apps_${c.ref.name}-canary` },
+                value: query.startsWith('histogram') ? '41.7' : '97.5',
+              },
+              {
+                metric: { pd_key: `tap-apps_${c.ref.name}-primary` },
+                value: query.startsWith('histogram') ? '20' : '100',
+              },
             ])
           : canaries.map(c => ({
               metric: { kubernetes_namespace: 'tap-apps', pd_key: c.ref.name },
@@ -72,9 +114,17 @@ describe('MetricsCache', () => {
       counts.push(prometheus.queries.length);
 
       const contour = metrics.readings('dev', 'tap-apps', 'app-1')!;
-      expect(contour.get('request-success-rate')).toMatchObject({ value: 97.5, primaryValue: 100 });
-      expect(contour.get('request-duration')).toMatchObject({ value: 41, primaryValue: 20 });
-      expect(contour.get('request-success-rate')!.query).toContain('tap-apps_app-1-canary_');
+      expect(contour.get('request-success-rate')).toMatchObject({
+        value: 97.5,
+        primaryValue: 100,
+      });
+      expect(contour.get('request-duration')).toMatchObject({
+        value: 41,
+        primaryValue: 20,
+      });
+      expect(contour.get('request-success-rate')!.query).toContain(
+        'tap-apps_app-1-canary_',
+      );
       const http = metrics.readings('dev', 'tap-apps', 'app-0')!;
       expect(http.get('request-duration')).toMatchObject({ value: 42 });
       expect(http.get('request-success-rate')!.value).toBeUndefined();
@@ -85,9 +135,14 @@ describe('MetricsCache', () => {
 
   it('marks every reading unavailable, with the reason, when Prometheus is down', async () => {
     const prometheus = fakePrometheus(() => new Error('down'));
-    const metrics = cache([watched('hello', 'contour', builtins)], prometheus.fetchImpl);
+    const metrics = cache(
+      [watched('hello', 'contour', builtins)],
+      prometheus.fetchImpl,
+    );
     await metrics.refresh('dev');
-    expect(metrics.readings('dev', 'tap-apps', 'hello')!.get('request-success-rate')).toMatchObject({
+    expect(
+      metrics.readings('dev', 'tap-apps', 'hello')!.get('request-success-rate'),
+    ).toMatchObject({
       error: 'Prometheus at http://prom:9090 is unreachable: ECONNREFUSED',
       at: '2026-11-23T03:00:00.000Z',
     });
@@ -101,30 +156,57 @@ describe('MetricsCache', () => {
   it('runs MetricTemplates with Flagger variables substituted, and reports a missing template', async () => {
     const prometheus = fakePrometheus(() => [{ metric: {}, value: '3.5' }]);
     const canary = watched('hello', 'contour', [
-      { name: 'errors', templateRef: { name: 'error-count' }, templateVariables: { route: 'x"y' }, thresholdRange: { max: 5 } },
-      { name: 'gone', templateRef: { name: 'missing', namespace: 'flagger-system' } },
+      {
+        name: 'errors',
+        templateRef: { name: 'error-count' },
+        templateVariables: { route: 'x"y' },
+        thresholdRange: { max: 5 },
+      },
+      {
+        name: 'gone',
+        templateRef: { name: 'missing', namespace: 'flagger-system' },
+      },
       { name: 'inline', query: 'sum(up{namespace="{{ namespace }}"})' },
     ]);
     const metrics = cache([canary], prometheus.fetchImpl, {
       'tap-apps/error-count': {
-        spec: { provider: { type: 'prometheus' }, query: 'sum(rate(errors{svc="{{ service }}",route="{{ variables.route }}"}[{{ interval }}]))' },
+        spec: {
+          provider: { type: 'prometheus' },
+          query:
+            'sum(rate(errors{svc="{{ service }}",route="{{ variables.route }}"}[{{ interval }}]))',
+        },
       },
     });
     await metrics.refresh('dev');
     const readings = metrics.readings('dev', 'tap-apps', 'hello')!;
-    expect(readings.get('errors')).toMatchObject({ value: 3.5, query: 'sum(rate(errors{svc="hello",route="x\\"y"}[1m]))' });
-    expect(readings.get('gone')).toMatchObject({ error: 'MetricTemplate flagger-system/missing does not exist in cluster dev' });
-    expect(readings.get('inline')).toMatchObject({ query: 'sum(up{namespace="tap-apps"})', value: 3.5 });
+    expect(readings.get('errors')).toMatchObject({
+      value: 3.5,
+      query: 'sum(rate(errors{svc="hello",route="x\\"y"}[1m]))',
+    });
+    expect(readings.get('gone')).toMatchObject({
+      error:
+        'MetricTemplate flagger-system/missing does not exist in cluster dev',
+    });
+    expect(readings.get('inline')).toMatchObject({
+      query: 'sum(up{namespace="tap-apps"})',
+      value: 3.5,
+    });
     // A broken template is that metric's problem, not Prometheus being down.
     expect(metrics.status('dev')).toEqual({ status: 'ok' });
   });
 
   it('does not query Prometheus for providers whose builtin queries it does not reproduce', async () => {
     const prometheus = fakePrometheus(() => []);
-    const metrics = cache([watched('mesh', 'istio', builtins)], prometheus.fetchImpl);
+    const metrics = cache(
+      [watched('mesh', 'istio', builtins)],
+      prometheus.fetchImpl,
+    );
     await metrics.refresh('dev');
     expect(prometheus.queries).toEqual([]);
-    expect(metrics.readings('dev', 'tap-apps', 'mesh')!.get('request-duration')!.error).toMatch(/provider "istio" are not read/);
+    expect(
+      metrics.readings('dev', 'tap-apps', 'mesh')!.get('request-duration')!
+        .error,
+    ).toMatch(/provider "istio" are not read/);
   });
 
   it('charts canary and primary from query_range', async () => {
@@ -134,14 +216,35 @@ describe('MetricsCache', () => {
       requests.push(url);
       const primary = url.searchParams.get('query')!.includes('-primary_');
       return new Response(
-        JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[1795921200, primary ? '20.9' : '41.2']] }] } }),
+        JSON.stringify({
+          status: 'success',
+          data: {
+            resultType: 'matrix',
+            result: [
+              { metric: {}, values: [[1795921200, primary ? '20.9' : '41.2']] },
+            ],
+          },
+        }),
       );
     }) as unknown as typeof fetch;
     const metrics = cache([], fetchImpl);
-    const [rate, duration] = await metrics.series(watched('hello', 'contour', builtins), 30);
-    expect(requests.every(url => url.pathname === '/api/v1/query_range')).toBe(true);
+    const [rate, duration] = await metrics.series(
+      watched('hello', 'contour', builtins),
+      30,
+    );
+    expect(requests.every(url => url.pathname === '/api/v1/query_range')).toBe(
+      true,
+    );
     expect(requests[0].searchParams.get('step')).toBe('15');
-    expect(rate).toMatchObject({ metric: 'request-success-rate', unit: 'percent', thresholdRange: { min: 99 } });
-    expect(duration).toMatchObject({ unit: 'milliseconds', canary: [{ value: 41 }], primary: [{ value: 20 }] });
+    expect(rate).toMatchObject({
+      metric: 'request-success-rate',
+      unit: 'percent',
+      thresholdRange: { min: 99 },
+    });
+    expect(duration).toMatchObject({
+      unit: 'milliseconds',
+      canary: [{ value: 41 }],
+      primary: [{ value: 20 }],
+    });
   });
 });

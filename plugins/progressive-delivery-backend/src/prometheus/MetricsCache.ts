@@ -1,5 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ClusterStatus, MetricSeries } from '@progressive-delivery/plugin-progressive-delivery-common';
+import {
+  ClusterStatus,
+  MetricSeries,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
 import { ClusterConfig } from '../service/config';
 import { WatchedCanary } from '../service/types';
 import {
@@ -53,7 +56,11 @@ export class MetricsCache {
   readonly #logger: LoggerService;
   readonly #refreshIntervalMs: number;
   readonly #canariesOf: (cluster: string) => WatchedCanary[];
-  readonly #templateOf: (cluster: string, namespace: string, name: string) => Obj | undefined;
+  readonly #templateOf: (
+    cluster: string,
+    namespace: string,
+    name: string,
+  ) => Obj | undefined;
   readonly #now: () => Date;
 
   constructor(options: {
@@ -62,7 +69,11 @@ export class MetricsCache {
     refreshIntervalMs: number;
     logger: LoggerService;
     canariesOf: (cluster: string) => WatchedCanary[];
-    templateOf: (cluster: string, namespace: string, name: string) => Obj | undefined;
+    templateOf: (
+      cluster: string,
+      namespace: string,
+      name: string,
+    ) => Obj | undefined;
     fetchImpl?: typeof fetch;
     now?: () => Date;
   }) {
@@ -74,7 +85,11 @@ export class MetricsCache {
     for (const cluster of options.clusters) {
       if (!cluster.prometheusUrl) continue;
       this.#clusters.set(cluster.name, {
-        client: new PrometheusClient(cluster.prometheusUrl, options.timeoutMs, options.fetchImpl),
+        client: new PrometheusClient(
+          cluster.prometheusUrl,
+          options.timeoutMs,
+          options.fetchImpl,
+        ),
         externalUrl: cluster.prometheusExternalUrl ?? cluster.prometheusUrl,
         status: { status: 'ok' },
         readings: new Map(),
@@ -93,7 +108,9 @@ export class MetricsCache {
         try {
           await this.refresh(name);
         } catch (error) {
-          this.#logger.warn(`Refreshing metrics of cluster ${name} failed: ${error}`);
+          this.#logger.warn(
+            `Refreshing metrics of cluster ${name} failed: ${error}`,
+          );
         }
         if (cluster.running) {
           cluster.timer = setTimeout(tick, this.#refreshIntervalMs);
@@ -129,7 +146,11 @@ export class MetricsCache {
     return this.#clusters.get(cluster)?.lastQueryCount ?? 0;
   }
 
-  readings(cluster: string, namespace: string, name: string): Map<string, MetricReading> | undefined {
+  readings(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ): Map<string, MetricReading> | undefined {
     return this.#clusters.get(cluster)?.readings.get(`${namespace}/${name}`);
   }
 
@@ -146,13 +167,17 @@ export class MetricsCache {
       try {
         return await cluster.client.query(promql);
       } catch (error) {
-        if (error instanceof PrometheusError && error.unreachable) prometheusFailure ??= error.message;
+        if (error instanceof PrometheusError && error.unreachable)
+          prometheusFailure ??= error.message;
         throw error;
       }
     };
 
     // Which batches are needed: provider and interval of every builtin metric, with the namespaces involved.
-    const batches = new Map<string, { provider: BuiltinProvider; interval: string; namespaces: Set<string> }>();
+    const batches = new Map<
+      string,
+      { provider: BuiltinProvider; interval: string; namespaces: Set<string> }
+    >();
     for (const watched of canaries) {
       const provider = builtinProviderOf(watched.object);
       if (!provider) continue;
@@ -160,7 +185,11 @@ export class MetricsCache {
         if (!isBuiltinMetric(metric)) continue;
         const interval = metric.interval || '1m';
         const key = `${provider}|${interval}`;
-        const batch = batches.get(key) ?? { provider, interval, namespaces: new Set<string>() };
+        const batch = batches.get(key) ?? {
+          provider,
+          interval,
+          namespaces: new Set<string>(),
+        };
         batch.namespaces.add(watched.ref.namespace);
         batches.set(key, batch);
       }
@@ -174,7 +203,10 @@ export class MetricsCache {
             : batchedHttpQueries(batch.interval, [...batch.namespaces]);
         return BUILTINS.map(async metric => {
           try {
-            answers.set(`${key}|${metric}`, indexSamples(batch.provider, await query(promql[metric])));
+            answers.set(
+              `${key}|${metric}`,
+              indexSamples(batch.provider, await query(promql[metric])),
+            );
           } catch (error) {
             answers.set(`${key}|${metric}`, error as Error);
           }
@@ -193,12 +225,18 @@ export class MetricsCache {
         if (isBuiltinMetric(metric)) {
           if (!provider) {
             perMetric.set(metric.name, {
-              error: `Builtin metrics of provider "${canary.spec?.provider ?? 'default'}" are not read by this plugin; Flagger still checks them.`,
+              error: `Builtin metrics of provider "${
+                canary.spec?.provider ?? 'default'
+              }" are not read by this plugin; Flagger still checks them.`,
               at,
             });
             continue;
           }
-          const model = templateModel(canary, interval, metric.templateVariables);
+          const model = templateModel(
+            canary,
+            interval,
+            metric.templateVariables,
+          );
           const name = metric.name as BuiltinMetric;
           const answer = answers.get(`${provider}|${interval}|${name}`);
           const reading: MetricReading = {
@@ -211,8 +249,11 @@ export class MetricsCache {
           } else {
             const keys = sideKeys(provider, model);
             const convert = (value: number | undefined) => {
-              if (value === undefined || !Number.isFinite(value)) return undefined;
-              return name === 'request-duration' ? durationMilliseconds(provider, value) : value;
+              if (value === undefined || !Number.isFinite(value))
+                return undefined;
+              return name === 'request-duration'
+                ? durationMilliseconds(provider, value)
+                : value;
             };
             reading.value = convert(answer.get(keys.canary));
             reading.primaryValue = convert(answer.get(keys.primary));
@@ -220,7 +261,10 @@ export class MetricsCache {
           perMetric.set(metric.name, reading);
         } else {
           custom.push(async () => {
-            perMetric.set(metric.name, await this.#customReading(clusterName, query, canary, metric, at));
+            perMetric.set(
+              metric.name,
+              await this.#customReading(clusterName, query, canary, metric, at),
+            );
           });
         }
       }
@@ -231,14 +275,21 @@ export class MetricsCache {
     cluster.readings = readings;
     cluster.lastQueryCount = queries;
     const previous = cluster.status;
-    cluster.status = prometheusFailure ? { status: 'error', error: prometheusFailure } : { status: 'ok' };
+    cluster.status = prometheusFailure
+      ? { status: 'error', error: prometheusFailure }
+      : { status: 'ok' };
     if (prometheusFailure && previous.status !== 'error') {
-      this.#logger.warn(`Prometheus of cluster ${clusterName} failed: ${prometheusFailure}`);
+      this.#logger.warn(
+        `Prometheus of cluster ${clusterName} failed: ${prometheusFailure}`,
+      );
     }
   }
 
   /** Range series of a canary's metrics, on demand for charts. */
-  async series(watched: WatchedCanary, minutes: number): Promise<MetricSeries[]> {
+  async series(
+    watched: WatchedCanary,
+    minutes: number,
+  ): Promise<MetricSeries[]> {
     const cluster = this.#clusters.get(watched.ref.cluster);
     const end = this.#now();
     const start = new Date(end.getTime() - minutes * 60_000);
@@ -248,8 +299,15 @@ export class MetricsCache {
       metricsOf(watched.object).map(async (metric): Promise<MetricSeries> => {
         const builtin = isBuiltinMetric(metric);
         let unit: MetricSeries['unit'] = 'none';
-        if (builtin) unit = metric.name === 'request-success-rate' ? 'percent' : 'milliseconds';
-        const base: MetricSeries = { metric: metric.name, unit, thresholdRange: thresholdRangeOf(metric), canary: [] };
+        if (builtin)
+          unit =
+            metric.name === 'request-success-rate' ? 'percent' : 'milliseconds';
+        const base: MetricSeries = {
+          metric: metric.name,
+          unit,
+          thresholdRange: thresholdRangeOf(metric),
+          canary: [],
+        };
         if (!cluster) {
           return {
             ...base,
@@ -257,26 +315,67 @@ export class MetricsCache {
           };
         }
         try {
-          const model = templateModel(watched.object, metric.interval || '1m', metric.templateVariables);
+          const model = templateModel(
+            watched.object,
+            metric.interval || '1m',
+            metric.templateVariables,
+          );
           if (builtin) {
-            if (!provider) throw new Error(`Builtin metrics of provider "${watched.object.spec?.provider ?? 'default'}" are not read by this plugin.`);
+            if (!provider)
+              throw new Error(
+                `Builtin metrics of provider "${
+                  watched.object.spec?.provider ?? 'default'
+                }" are not read by this plugin.`,
+              );
             const name = metric.name as BuiltinMetric;
             const convert = (values: Array<{ at: string; value: number }>) =>
               values
                 .filter(sample => Number.isFinite(sample.value))
                 .map(sample => ({
                   at: sample.at,
-                  value: name === 'request-duration' ? durationMilliseconds(provider, sample.value) : sample.value,
+                  value:
+                    name === 'request-duration'
+                      ? durationMilliseconds(provider, sample.value)
+                      : sample.value,
                 }));
             const [canarySeries, primarySeries] = await Promise.all([
-              cluster.client.queryRange(builtinQuery(provider, name, model, 'canary'), start, end, step),
-              cluster.client.queryRange(builtinQuery(provider, name, model, 'primary'), start, end, step),
+              cluster.client.queryRange(
+                builtinQuery(provider, name, model, 'canary'),
+                start,
+                end,
+                step,
+              ),
+              cluster.client.queryRange(
+                builtinQuery(provider, name, model, 'primary'),
+                start,
+                end,
+                step,
+              ),
             ]);
-            return { ...base, canary: convert(canarySeries[0]?.values ?? []), primary: convert(primarySeries[0]?.values ?? []) };
+            return {
+              ...base,
+              canary: convert(canarySeries[0]?.values ?? []),
+              primary: convert(primarySeries[0]?.values ?? []),
+            };
           }
-          const query = this.#customQuery(watched.ref.cluster, watched.object, metric, model);
-          const series = await cluster.client.queryRange(query, start, end, step);
-          return { ...base, canary: (series[series.length - 1]?.values ?? []).filter(s => Number.isFinite(s.value)) };
+          const query = this.#customQuery(
+            watched.ref.cluster,
+            watched.object,
+            metric,
+            model,
+          );
+          const series = await cluster.client.queryRange(
+            query,
+            start,
+            end,
+            step,
+          );
+          return {
+            ...base,
+            canary: (series[series.length - 1]?.values ?? []).filter(s =>
+              Number.isFinite(s.value),
+            ),
+          };
         } catch (error) {
           return { ...base, error: (error as Error).message };
         }
@@ -284,19 +383,36 @@ export class MetricsCache {
     );
   }
 
-  #customQuery(cluster: string, canary: Obj, metric: Obj, model: TemplateModel): string {
+  #customQuery(
+    cluster: string,
+    canary: Obj,
+    metric: Obj,
+    model: TemplateModel,
+  ): string {
     if (metric.templateRef) {
-      const namespace = metric.templateRef.namespace ?? canary.metadata.namespace;
-      const template = this.#templateOf(cluster, namespace, metric.templateRef.name);
-      if (!template) throw new Error(`MetricTemplate ${namespace}/${metric.templateRef.name} does not exist in cluster ${cluster}`);
+      const namespace =
+        metric.templateRef.namespace ?? canary.metadata.namespace;
+      const template = this.#templateOf(
+        cluster,
+        namespace,
+        metric.templateRef.name,
+      );
+      if (!template)
+        throw new Error(
+          `MetricTemplate ${namespace}/${metric.templateRef.name} does not exist in cluster ${cluster}`,
+        );
       const type = template.spec?.provider?.type ?? 'prometheus';
       if (type !== 'prometheus') {
-        throw new Error(`MetricTemplate ${namespace}/${metric.templateRef.name} queries ${type}; this plugin reads only Prometheus`);
+        throw new Error(
+          `MetricTemplate ${namespace}/${metric.templateRef.name} queries ${type}; this plugin reads only Prometheus`,
+        );
       }
       return renderQuery(template.spec?.query ?? '', model);
     }
     if (metric.query) return renderQuery(metric.query, model);
-    throw new Error('no usable metric template or query is configured (Flagger fails this check too)');
+    throw new Error(
+      'no usable metric template or query is configured (Flagger fails this check too)',
+    );
   }
 
   async #customReading(
@@ -308,11 +424,25 @@ export class MetricsCache {
   ): Promise<MetricReading> {
     let promql: string | undefined;
     try {
-      promql = this.#customQuery(cluster, canary, metric, templateModel(canary, metric.interval || '1m', metric.templateVariables));
+      promql = this.#customQuery(
+        cluster,
+        canary,
+        metric,
+        templateModel(
+          canary,
+          metric.interval || '1m',
+          metric.templateVariables,
+        ),
+      );
       const samples = await query(promql);
       // Like Flagger: the last series wins; NaN or nothing is "no values".
       const value = samples[samples.length - 1]?.value;
-      return { query: promql, value: value !== undefined && Number.isFinite(value) ? value : undefined, at };
+      return {
+        query: promql,
+        value:
+          value !== undefined && Number.isFinite(value) ? value : undefined,
+        at,
+      };
     } catch (error) {
       return { query: promql, error: (error as Error).message, at };
     }
@@ -321,10 +451,15 @@ export class MetricsCache {
 
 function metricsOf(canary: Obj): Obj[] {
   const metrics = analysisOf(canary)?.metrics;
-  return Array.isArray(metrics) ? metrics.filter(metric => metric && typeof metric.name === 'string') : [];
+  return Array.isArray(metrics)
+    ? metrics.filter(metric => metric && typeof metric.name === 'string')
+    : [];
 }
 
-function indexSamples(provider: BuiltinProvider, samples: Sample[]): Map<string, number> {
+function indexSamples(
+  provider: BuiltinProvider,
+  samples: Sample[],
+): Map<string, number> {
   const values = new Map<string, number>();
   for (const sample of samples) {
     const key = seriesKey(provider, sample.labels);
@@ -333,7 +468,10 @@ function indexSamples(provider: BuiltinProvider, samples: Sample[]): Map<string,
   return values;
 }
 
-async function runLimited(tasks: Array<() => Promise<void>>, concurrency: number) {
+async function runLimited(
+  tasks: Array<() => Promise<void>>,
+  concurrency: number,
+) {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, tasks.length) }, async () => {

@@ -29,7 +29,11 @@ export class PrometheusClient {
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
 
-  constructor(baseUrl: string, timeoutMs: number, fetchImpl: typeof fetch = fetch) {
+  constructor(
+    baseUrl: string,
+    timeoutMs: number,
+    fetchImpl: typeof fetch = fetch,
+  ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.#timeoutMs = timeoutMs;
     this.#fetch = fetchImpl;
@@ -43,7 +47,10 @@ export class PrometheusClient {
       return [{ labels: {}, value: Number(data.result?.[1]) }];
     }
     if (data.resultType !== 'vector') {
-      throw new PrometheusError(`Prometheus answered a ${data.resultType} where a vector was expected`, false);
+      throw new PrometheusError(
+        `Prometheus answered a ${data.resultType} where a vector was expected`,
+        false,
+      );
     }
     return (data.result ?? []).map((series: any) => ({
       labels: series.metric ?? {},
@@ -52,7 +59,12 @@ export class PrometheusClient {
   }
 
   /** `GET /api/v1/query_range`, for charts. */
-  async queryRange(query: string, start: Date, end: Date, stepSeconds: number): Promise<RangeSeries[]> {
+  async queryRange(
+    query: string,
+    start: Date,
+    end: Date,
+    stepSeconds: number,
+  ): Promise<RangeSeries[]> {
     const body = await this.#get('/api/v1/query_range', {
       query,
       start: String(start.getTime() / 1000),
@@ -75,13 +87,23 @@ export class PrometheusClient {
     try {
       let response: Response;
       try {
-        response = await this.#fetch(url, { signal: controller.signal, headers: { Accept: 'application/json' } });
+        response = await this.#fetch(url, {
+          signal: controller.signal,
+          headers: { Accept: 'application/json' },
+        });
       } catch (error: any) {
         if (controller.signal.aborted) {
-          throw new PrometheusError(`Prometheus at ${this.baseUrl} did not answer within ${this.#timeoutMs} ms`, true);
+          throw new PrometheusError(
+            `Prometheus at ${this.baseUrl} did not answer within ${
+              this.#timeoutMs
+            } ms`,
+            true,
+          );
         }
         throw new PrometheusError(
-          `Prometheus at ${this.baseUrl} is unreachable: ${error?.cause?.code ?? error?.cause?.message ?? error?.message}`,
+          `Prometheus at ${this.baseUrl} is unreachable: ${
+            error?.cause?.code ?? error?.cause?.message ?? error?.message
+          }`,
           true,
         );
       }
@@ -89,7 +111,12 @@ export class PrometheusClient {
       try {
         text = await response.text();
       } catch {
-        throw new PrometheusError(`Prometheus at ${this.baseUrl} did not answer within ${this.#timeoutMs} ms`, true);
+        throw new PrometheusError(
+          `Prometheus at ${this.baseUrl} did not answer within ${
+            this.#timeoutMs
+          } ms`,
+          true,
+        );
       }
       let body: any;
       try {
@@ -101,9 +128,14 @@ export class PrometheusClient {
         );
       }
       if (!response.ok || body.status !== 'success') {
-        const unreachable = response.status >= 500 && body.errorType !== 'execution' && body.errorType !== 'bad_data';
+        const unreachable =
+          response.status >= 500 &&
+          body.errorType !== 'execution' &&
+          body.errorType !== 'bad_data';
         throw new PrometheusError(
-          `Prometheus query failed (${response.status}${body.errorType ? ` ${body.errorType}` : ''}): ${body.error ?? text.slice(0, 200)}`,
+          `Prometheus query failed (${response.status}${
+            body.errorType ? ` ${body.errorType}` : ''
+          }): ${body.error ?? text.slice(0, 200)}`,
           unreachable,
         );
       }

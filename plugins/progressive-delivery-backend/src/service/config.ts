@@ -46,10 +46,13 @@ const DEFAULTS = {
  *
  * @throws InputError naming the cluster and the key when something cannot work
  */
-export function readProgressiveDeliveryConfig(config: Config): ProgressiveDeliveryConfig {
+export function readProgressiveDeliveryConfig(
+  config: Config,
+): ProgressiveDeliveryConfig {
   const own = config.getOptionalConfig('progressiveDelivery');
   const clusters: ClusterConfig[] = [];
-  const methods = config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
+  const methods =
+    config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
   for (const method of methods) {
     if (method.getString('type') !== 'config') continue;
     for (const cluster of method.getOptionalConfigArray('clusters') ?? []) {
@@ -77,22 +80,36 @@ export function readProgressiveDeliveryConfig(config: Config): ProgressiveDelive
   }
 
   const webhookBaseUrl = own?.getOptionalString('webhooks.baseUrl');
-  if (webhookBaseUrl !== undefined) checkUrl(webhookBaseUrl, 'progressiveDelivery.webhooks.baseUrl');
+  if (webhookBaseUrl !== undefined)
+    checkUrl(webhookBaseUrl, 'progressiveDelivery.webhooks.baseUrl');
 
   return {
     clusters,
     webhookBaseUrl: webhookBaseUrl?.replace(/\/+$/, ''),
     sharedSecret: own?.getOptionalString('webhooks.sharedSecret') || undefined,
-    prometheusTimeoutMs: readMilliseconds(own, 'prometheus.timeout', DEFAULTS.prometheusTimeoutMs),
-    metricsRefreshIntervalMs: readMilliseconds(own, 'prometheus.refreshInterval', DEFAULTS.metricsRefreshIntervalMs),
-    maxBackoffMs: readMilliseconds(own, 'watch.maxBackoff', DEFAULTS.maxBackoffMs),
+    prometheusTimeoutMs: readMilliseconds(
+      own,
+      'prometheus.timeout',
+      DEFAULTS.prometheusTimeoutMs,
+    ),
+    metricsRefreshIntervalMs: readMilliseconds(
+      own,
+      'prometheus.refreshInterval',
+      DEFAULTS.metricsRefreshIntervalMs,
+    ),
+    maxBackoffMs: readMilliseconds(
+      own,
+      'watch.maxBackoff',
+      DEFAULTS.maxBackoffMs,
+    ),
   };
 }
 
 function readCluster(cluster: Config, own: Config | undefined): ClusterConfig {
   const name = cluster.getString('name');
   const where = `Cluster "${name}" in kubernetes.clusterLocatorMethods`;
-  const authProvider = cluster.getOptionalString('authProvider') ?? 'serviceAccount';
+  const authProvider =
+    cluster.getOptionalString('authProvider') ?? 'serviceAccount';
   if (!SUPPORTED_AUTH_PROVIDERS.includes(authProvider)) {
     throw new InputError(
       `${where} uses authProvider "${authProvider}", which the Progressive Delivery backend does not support; supported: ${SUPPORTED_AUTH_PROVIDERS.join(
@@ -103,15 +120,28 @@ function readCluster(cluster: Config, own: Config | undefined): ClusterConfig {
   const url = cluster.getString('url');
   checkUrl(url, `${where}: url`);
   const prometheus = own?.getOptionalConfig(`clusters.${name}.prometheus`);
-  const prometheusUrl = prometheus?.getOptionalString('url')?.replace(/\/+$/, '');
-  if (prometheusUrl) checkUrl(prometheusUrl, `progressiveDelivery.clusters.${name}.prometheus.url`);
-  const externalUrl = prometheus?.getOptionalString('externalUrl')?.replace(/\/+$/, '');
-  if (externalUrl) checkUrl(externalUrl, `progressiveDelivery.clusters.${name}.prometheus.externalUrl`);
+  const prometheusUrl = prometheus
+    ?.getOptionalString('url')
+    ?.replace(/\/+$/, '');
+  if (prometheusUrl)
+    checkUrl(
+      prometheusUrl,
+      `progressiveDelivery.clusters.${name}.prometheus.url`,
+    );
+  const externalUrl = prometheus
+    ?.getOptionalString('externalUrl')
+    ?.replace(/\/+$/, '');
+  if (externalUrl)
+    checkUrl(
+      externalUrl,
+      `progressiveDelivery.clusters.${name}.prometheus.externalUrl`,
+    );
   return {
     name,
     title: cluster.getOptionalString('title'),
     url,
-    serviceAccountToken: cluster.getOptionalString('serviceAccountToken') || undefined,
+    serviceAccountToken:
+      cluster.getOptionalString('serviceAccountToken') || undefined,
     caData: cluster.getOptionalString('caData') || undefined,
     caFile: cluster.getOptionalString('caFile') || undefined,
     skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,
@@ -125,17 +155,25 @@ function checkUrl(value: string, key: string) {
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(`${key} is "${value}", which is not a URL; expected e.g. https://host:port`);
+    throw new InputError(
+      `${key} is "${value}", which is not a URL; expected e.g. https://host:port`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InputError(`${key} is "${value}"; expected an http:// or https:// URL`);
+    throw new InputError(
+      `${key} is "${value}"; expected an http:// or https:// URL`,
+    );
   }
 }
 
 /**
  * A duration key (`'3s'`, `'PT3S'` or `{ seconds: 3 }`); the older `<key>Ms` number is still read.
  */
-function readMilliseconds(own: Config | undefined, key: string, fallback: number): number {
+function readMilliseconds(
+  own: Config | undefined,
+  key: string,
+  fallback: number,
+): number {
   if (!own) return fallback;
   let value: number | undefined;
   if (own.has(key)) {
@@ -143,7 +181,9 @@ function readMilliseconds(own: Config | undefined, key: string, fallback: number
       value = durationToMilliseconds(readDurationFromConfig(own, { key }));
     } catch (error) {
       throw new InputError(
-        `progressiveDelivery.${key} is not a duration (${(error as Error).message}); expected e.g. "3s", "PT3S" or { seconds: 3 }`,
+        `progressiveDelivery.${key} is not a duration (${
+          (error as Error).message
+        }); expected e.g. "3s", "PT3S" or { seconds: 3 }`,
       );
     }
   } else {

@@ -11,14 +11,24 @@ describe('createCanarySummarizer', () => {
           {
             type: 'config',
             clusters: [
-              { name: 'dev', url: 'https://127.0.0.1:1', serviceAccountToken: 't' },
-              { name: 'prod', url: 'https://127.0.0.1:2', serviceAccountToken: 't' },
+              {
+                name: 'dev',
+                url: 'https://127.0.0.1:1',
+                serviceAccountToken: 't',
+              },
+              {
+                name: 'prod',
+                url: 'https://127.0.0.1:2',
+                serviceAccountToken: 't',
+              },
             ],
           },
         ],
       },
       progressiveDelivery: {
-        webhooks: { baseUrl: 'http://portal/api/progressive-delivery/webhooks' },
+        webhooks: {
+          baseUrl: 'http://portal/api/progressive-delivery/webhooks',
+        },
         clusters: { dev: { prometheus: { url: 'http://127.0.0.1:1' } } },
       },
     });
@@ -29,8 +39,15 @@ describe('createCanarySummarizer', () => {
       ],
       logger: mockServices.logger.mock(),
     });
-    const summarizer = createCanarySummarizer({ config, logger: mockServices.logger.mock(), store });
-    expect(store.getClusterStatuses().map(s => s.prometheus)).toEqual([{ status: 'ok' }, { status: 'not-configured' }]);
+    const summarizer = createCanarySummarizer({
+      config,
+      logger: mockServices.logger.mock(),
+      store,
+    });
+    expect(store.getClusterStatuses().map(s => s.prometheus)).toEqual([
+      { status: 'ok' },
+      { status: 'not-configured' },
+    ]);
 
     const decisions = jest.fn(async () => ({ paused: true }));
     const [summary] = await summarizer.summarize(
@@ -45,10 +62,20 @@ describe('createCanarySummarizer', () => {
               analysis: {
                 stepWeight: 10,
                 maxWeight: 50,
-                webhooks: [{ name: 'g', type: 'confirm-traffic-increase', url: 'http://portal/api/progressive-delivery/webhooks/dev/gates/confirm-traffic-increase' }],
+                webhooks: [
+                  {
+                    name: 'g',
+                    type: 'confirm-traffic-increase',
+                    url: 'http://portal/api/progressive-delivery/webhooks/dev/gates/confirm-traffic-increase',
+                  },
+                ],
               },
             },
-            status: { phase: 'Progressing', canaryWeight: 10, lastAppliedSpec: 'abc' },
+            status: {
+              phase: 'Progressing',
+              canaryWeight: 10,
+              lastAppliedSpec: 'abc',
+            },
           },
           events: [],
           revision: 'abc',
@@ -56,9 +83,15 @@ describe('createCanarySummarizer', () => {
       ],
       decisions,
     );
-    expect(decisions).toHaveBeenCalledWith({ cluster: 'dev', namespace: 'shop', name: 'checkout' }, 'abc');
+    expect(decisions).toHaveBeenCalledWith(
+      { cluster: 'dev', namespace: 'shop', name: 'checkout' },
+      'abc',
+    );
     // The store has not synced: the summary says its data is not fresh.
-    expect(summary).toMatchObject({ fresh: false, state: { kind: 'waiting-traffic-approval' } });
+    expect(summary).toMatchObject({
+      fresh: false,
+      state: { kind: 'waiting-traffic-approval' },
+    });
     expect(summary.webhooks[0].servedByPortal).toBe(true);
     summarizer.stop();
   });

@@ -8,7 +8,11 @@ import {
 import { KubernetesCanaryStore } from '../clusters/KubernetesCanaryStore';
 import { MetricsCache } from '../prometheus/MetricsCache';
 import { readProgressiveDeliveryConfig } from '../service/config';
-import { CanarySummarizer, DecisionState, WatchedCanary } from '../service/types';
+import {
+  CanarySummarizer,
+  DecisionState,
+  WatchedCanary,
+} from '../service/types';
 import { summarizeCanary } from './summarizeCanary';
 
 /**
@@ -42,7 +46,11 @@ export class DefaultCanarySummarizer implements CanarySummarizer {
           webhookBaseUrl,
           now,
           clusterFresh: store.isFresh(watched.ref.cluster),
-          metricReadings: metrics.readings(watched.ref.cluster, watched.ref.namespace, watched.ref.name),
+          metricReadings: metrics.readings(
+            watched.ref.cluster,
+            watched.ref.namespace,
+            watched.ref.name,
+          ),
           prometheusUrl: metrics.externalUrl(watched.ref.cluster),
           prometheusConfigured: metrics.isConfigured(watched.ref.cluster),
         }),
@@ -50,7 +58,10 @@ export class DefaultCanarySummarizer implements CanarySummarizer {
     );
   }
 
-  metricSeries(canary: WatchedCanary, minutes: number): Promise<MetricSeries[]> {
+  metricSeries(
+    canary: WatchedCanary,
+    minutes: number,
+  ): Promise<MetricSeries[]> {
     return this.options.metrics.series(canary, minutes);
   }
 
@@ -82,8 +93,13 @@ export function createCanarySummarizer(options: {
     refreshIntervalMs: config.metricsRefreshIntervalMs,
     logger: options.logger,
     canariesOf: cluster => store.canariesOf(cluster),
-    templateOf: (cluster, namespace, name) => store.getMetricTemplate(cluster, namespace, name),
+    templateOf: (cluster, namespace, name) =>
+      store.getMetricTemplate(cluster, namespace, name),
   });
   store.setPrometheusStatus(cluster => metrics.status(cluster));
-  return new DefaultCanarySummarizer({ store, metrics, webhookBaseUrl: config.webhookBaseUrl });
+  return new DefaultCanarySummarizer({
+    store,
+    metrics,
+    webhookBaseUrl: config.webhookBaseUrl,
+  });
 }

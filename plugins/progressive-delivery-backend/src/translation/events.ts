@@ -1,4 +1,7 @@
-import { CanaryEvent, CanaryEventCategory } from '@progressive-delivery/plugin-progressive-delivery-common';
+import {
+  CanaryEvent,
+  CanaryEventCategory,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
 
 type Obj = Record<string, any>;
 
@@ -9,15 +12,36 @@ type Obj = Record<string, any>;
  * general ones.
  */
 const RULES: Array<[RegExp, CanaryEventCategory]> = [
-  [/^all the metrics providers are available|^Initialization done|^Error checking metric providers/i, 'initialization'],
+  [
+    /^all the metrics providers are available|^Initialization done|^Error checking metric providers/i,
+    'initialization',
+  ],
   [/^New revision detected/i, 'new-revision'],
-  [/^Halt .*advancement waiting for (approval|traffic increase approval|promotion approval)/i, 'gate-wait'],
+  [
+    /^Halt .*advancement waiting for (approval|traffic increase approval|promotion approval)/i,
+    'gate-wait',
+  ],
   [/^Rollback check .* passed|^Rolling back /i, 'rollback'],
-  [/^(Confirm-rollout|Confirm-traffic-increase|Confirm-promotion|Pre-rollout|Post-rollout) check .* passed/i, 'gate-pass'],
-  [/^Canary failed|^Promotion of .* failed|^Post-rollout hook .* failed/i, 'failure'],
-  [/^Copying |^Routing all traffic to primary|^Advance .* primary weight|^Promotion completed/i, 'promotion'],
-  [/^Advance |^Starting canary analysis|^Routing all traffic to canary|^Stop traffic mirroring/i, 'advance'],
-  [/^Halt |^Prometheus query failed|^Metric query failed| not ready: /i, 'halt'],
+  [
+    /^(Confirm-rollout|Confirm-traffic-increase|Confirm-promotion|Pre-rollout|Post-rollout) check .* passed/i,
+    'gate-pass',
+  ],
+  [
+    /^Canary failed|^Promotion of .* failed|^Post-rollout hook .* failed/i,
+    'failure',
+  ],
+  [
+    /^Copying |^Routing all traffic to primary|^Advance .* primary weight|^Promotion completed/i,
+    'promotion',
+  ],
+  [
+    /^Advance |^Starting canary analysis|^Routing all traffic to canary|^Stop traffic mirroring/i,
+    'advance',
+  ],
+  [
+    /^Halt |^Prometheus query failed|^Metric query failed| not ready: /i,
+    'halt',
+  ],
 ];
 
 export function classifyEventMessage(message: string): CanaryEventCategory {
@@ -27,14 +51,18 @@ export function classifyEventMessage(message: string): CanaryEventCategory {
 function timestamp(event: Obj, which: 'first' | 'last'): string {
   const value =
     which === 'first'
-      ? event.firstTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp
+      ? event.firstTimestamp ??
+        event.eventTime ??
+        event.metadata?.creationTimestamp
       : event.series?.lastObservedTime ??
         event.lastTimestamp ??
         event.eventTime ??
         event.firstTimestamp ??
         event.metadata?.creationTimestamp;
   const parsed = value ? new Date(value) : undefined;
-  return parsed && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : new Date(0).toISOString();
+  return parsed && !Number.isNaN(parsed.getTime())
+    ? parsed.toISOString()
+    : new Date(0).toISOString();
 }
 
 /**
@@ -42,17 +70,21 @@ function timestamp(event: Obj, which: 'first' | 'last'): string {
  * classified and ordered **newest first**, the order a person reads a log of what just happened.
  */
 export function toCanaryEvents(events: Obj[]): CanaryEvent[] {
-  return events
-    .map((event, order) => ({
-      order,
-      category: classifyEventMessage(event.message ?? ''),
-      type: (event.type === 'Warning' ? 'Warning' : 'Normal') as CanaryEvent['type'],
-      message: event.message ?? '',
-      firstSeen: timestamp(event, 'first'),
-      lastSeen: timestamp(event, 'last'),
-      count: Math.max(1, event.series?.count ?? event.count ?? 1),
-    }))
-    // Timestamps have second precision; within a second, later in the input is newer.
-    .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen) || b.order - a.order)
-    .map(({ order: _order, ...event }) => event);
+  return (
+    events
+      .map((event, order) => ({
+        order,
+        category: classifyEventMessage(event.message ?? ''),
+        type: (event.type === 'Warning'
+          ? 'Warning'
+          : 'Normal') as CanaryEvent['type'],
+        message: event.message ?? '',
+        firstSeen: timestamp(event, 'first'),
+        lastSeen: timestamp(event, 'last'),
+        count: Math.max(1, event.series?.count ?? event.count ?? 1),
+      }))
+      // Timestamps have second precision; within a second, later in the input is newer.
+      .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen) || b.order - a.order)
+      .map(({ order: _order, ...event }) => event)
+  );
 }

@@ -7,7 +7,9 @@ export function revisionKey(canary: Record<string, any>): string | undefined {
   const status = canary?.status ?? {};
   const spec = status.lastAppliedSpec;
   if (!spec) return undefined;
-  const tracked = Object.entries((status.trackedConfigs ?? {}) as Record<string, string>)
+  const tracked = Object.entries(
+    (status.trackedConfigs ?? {}) as Record<string, string>,
+  )
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, checksum]) => `${name}=${checksum}`)
     .join(',');

@@ -42,8 +42,8 @@ export interface SummarizeContext {
 const GO_DURATION_UNITS: Record<string, number> = {
   ns: 1e-9,
   us: 1e-6,
-  'µs': 1e-6,
-  'μs': 1e-6,
+  µs: 1e-6,
+  μs: 1e-6,
   ms: 1e-3,
   s: 1,
   m: 60,
@@ -93,7 +93,11 @@ export function analysisOf(canary: Obj): Obj | undefined {
 export function strategyOf(canary: Obj): DeliveryStrategy {
   const analysis = analysisOf(canary) ?? {};
   if (canary.spec?.provider === 'kubernetes') return 'blue-green';
-  if (analysis.iterations > 0 && Array.isArray(analysis.match) && analysis.match.length > 0) {
+  if (
+    analysis.iterations > 0 &&
+    Array.isArray(analysis.match) &&
+    analysis.match.length > 0
+  ) {
     return 'ab-testing';
   }
   if (analysis.iterations > 0) return 'blue-green';
@@ -115,7 +119,11 @@ export function effectiveMaxWeight(analysis: Obj): number {
 export function weightSteps(analysis: Obj): number[] {
   const maxWeight = effectiveMaxWeight(analysis);
   const steps: number[] = [];
-  if (analysis.stepWeight > 0 || !Array.isArray(analysis.stepWeights) || analysis.stepWeights.length === 0) {
+  if (
+    analysis.stepWeight > 0 ||
+    !Array.isArray(analysis.stepWeights) ||
+    analysis.stepWeights.length === 0
+  ) {
     if (!(analysis.stepWeight > 0)) return steps;
     for (let weight = 0; weight < maxWeight && steps.length < 100; ) {
       weight = Math.min(100, weight + analysis.stepWeight);
@@ -124,7 +132,8 @@ export function weightSteps(analysis: Obj): number[] {
     return steps;
   }
   for (const weight of analysis.stepWeights as number[]) {
-    if (typeof weight !== 'number' || weight <= (steps[steps.length - 1] ?? 0)) continue;
+    if (typeof weight !== 'number' || weight <= (steps[steps.length - 1] ?? 0))
+      continue;
     steps.push(Math.min(100, weight));
     if (weight >= maxWeight) break;
   }
@@ -132,7 +141,10 @@ export function weightSteps(analysis: Obj): number[] {
 }
 
 function isKnownPhase(phase: unknown): phase is CanaryPhase {
-  return typeof phase === 'string' && (CANARY_PHASES as readonly string[]).includes(phase);
+  return (
+    typeof phase === 'string' &&
+    (CANARY_PHASES as readonly string[]).includes(phase)
+  );
 }
 
 /** Iterations the analysis runs: `analysis.iterations`, or 10 when the kubernetes provider forces blue-green without them. */
@@ -142,17 +154,29 @@ export function configuredIterations(canary: Obj): number | undefined {
   return canary.spec?.provider === 'kubernetes' ? 10 : undefined;
 }
 
-function traffic(canary: Obj, strategy: DeliveryStrategy, phase?: CanaryPhase): TrafficProgress {
+function traffic(
+  canary: Obj,
+  strategy: DeliveryStrategy,
+  phase?: CanaryPhase,
+): TrafficProgress {
   const analysis = analysisOf(canary) ?? {};
   const status = canary.status ?? {};
   if (strategy === 'canary') {
     const maxWeight = effectiveMaxWeight(analysis);
     const steps = weightSteps(analysis);
-    const stepWeights: number[] | undefined = Array.isArray(analysis.stepWeights) ? analysis.stepWeights : undefined;
-    const stepWeight: number | undefined = analysis.stepWeight > 0 ? analysis.stepWeight : undefined;
+    const stepWeights: number[] | undefined = Array.isArray(
+      analysis.stepWeights,
+    )
+      ? analysis.stepWeights
+      : undefined;
+    const stepWeight: number | undefined =
+      analysis.stepWeight > 0 ? analysis.stepWeight : undefined;
     let canaryWeight: number | undefined =
-      typeof status.canaryWeight === 'number' ? Math.max(0, Math.min(100, status.canaryWeight)) : undefined;
-    let weightSource: TrafficProgress['weightSource'] = canaryWeight === undefined ? undefined : 'status';
+      typeof status.canaryWeight === 'number'
+        ? Math.max(0, Math.min(100, status.canaryWeight))
+        : undefined;
+    let weightSource: TrafficProgress['weightSource'] =
+      canaryWeight === undefined ? undefined : 'status';
     // setStatusPhase writes canaryWeight 0 for WaitingPromotion while the route still holds
     // the last step's weight (the one that reached maxWeight).
     if (phase === 'WaitingPromotion') {
@@ -160,17 +184,33 @@ function traffic(canary: Obj, strategy: DeliveryStrategy, phase?: CanaryPhase): 
       weightSource = 'derived';
     }
     const totalSteps = steps.length > 0 ? steps.length : undefined;
-    const currentStep = steps.filter(weight => weight <= (canaryWeight ?? 0)).length;
-    return { mode: 'weight', canaryWeight, weightSource, maxWeight, stepWeight, stepWeights, currentStep, totalSteps };
+    const currentStep = steps.filter(
+      weight => weight <= (canaryWeight ?? 0),
+    ).length;
+    return {
+      mode: 'weight',
+      canaryWeight,
+      weightSource,
+      maxWeight,
+      stepWeight,
+      stepWeights,
+      currentStep,
+      totalSteps,
+    };
   }
   const configured = configuredIterations(canary);
   // WaitingPromotion writes iterations-1 (the analysis is complete); after the last iteration
   // Flagger counts one more while it routes all traffic to the canary.
-  const done = typeof status.iterations === 'number' && status.iterations > 0 ? status.iterations : 0;
+  const done =
+    typeof status.iterations === 'number' && status.iterations > 0
+      ? status.iterations
+      : 0;
   return {
     mode: 'iterations',
     currentStep:
-      phase === 'WaitingPromotion' && configured ? configured : Math.min(done, configured ?? done),
+      phase === 'WaitingPromotion' && configured
+        ? configured
+        : Math.min(done, configured ?? done),
     totalSteps: configured,
   };
 }
@@ -179,10 +219,12 @@ function side(deployment: Obj | undefined): WorkloadSide | undefined {
   if (!deployment) return undefined;
   return {
     name: deployment.metadata?.name,
-    images: (deployment.spec?.template?.spec?.containers ?? []).map((container: Obj) => ({
-      container: container.name,
-      image: container.image,
-    })),
+    images: (deployment.spec?.template?.spec?.containers ?? []).map(
+      (container: Obj) => ({
+        container: container.name,
+        image: container.image,
+      }),
+    ),
     replicas: {
       desired: deployment.spec?.replicas ?? 0,
       available: deployment.status?.availableReplicas ?? 0,
@@ -191,19 +233,28 @@ function side(deployment: Obj | undefined): WorkloadSide | undefined {
 }
 
 function trackedConfigs(canary: Obj): TrackedConfig[] {
-  return Object.entries((canary.status?.trackedConfigs ?? {}) as Record<string, string>).map(
-    ([key, checksum]) => {
-      const [kind, ...rest] = key.split('/');
-      return { kind: kind === 'secret' ? 'secret' : 'configmap', name: rest.join('/'), checksum };
-    },
-  );
+  return Object.entries(
+    (canary.status?.trackedConfigs ?? {}) as Record<string, string>,
+  ).map(([key, checksum]) => {
+    const [kind, ...rest] = key.split('/');
+    return {
+      kind: kind === 'secret' ? 'secret' : 'configmap',
+      name: rest.join('/'),
+      checksum,
+    };
+  });
 }
 
 /** The URL is the configured base or below it ("…/webhooks/dev/gates/…", not "…/webhooks-other"). */
-export function isServedByPortal(url: unknown, webhookBaseUrl: string | undefined): boolean {
+export function isServedByPortal(
+  url: unknown,
+  webhookBaseUrl: string | undefined,
+): boolean {
   if (!webhookBaseUrl || typeof url !== 'string') return false;
   const base = webhookBaseUrl.replace(/\/+$/, '');
-  return url === base || url.startsWith(`${base}/`) || url.startsWith(`${base}?`);
+  return (
+    url === base || url.startsWith(`${base}/`) || url.startsWith(`${base}?`)
+  );
 }
 
 function webhooks(canary: Obj, webhookBaseUrl?: string): ConfiguredWebhook[] {
@@ -219,7 +270,11 @@ export const BUILTIN_METRICS = ['request-success-rate', 'request-duration'];
 
 /** A metric Flagger answers with its own query for the provider (no `templateRef`, no `query`). */
 export function isBuiltinMetric(metric: Obj): boolean {
-  return BUILTIN_METRICS.includes(metric?.name) && !metric.templateRef && !metric.query;
+  return (
+    BUILTIN_METRICS.includes(metric?.name) &&
+    !metric.templateRef &&
+    !metric.query
+  );
 }
 
 function metricUnit(metric: Obj): AnalysisMetric['unit'] {
@@ -235,18 +290,29 @@ function metricUnit(metric: Obj): AnalysisMetric['unit'] {
 export function thresholdRangeOf(metric: Obj): { min?: number; max?: number } {
   if (metric.thresholdRange && typeof metric.thresholdRange === 'object') {
     return {
-      min: typeof metric.thresholdRange.min === 'number' ? metric.thresholdRange.min : undefined,
-      max: typeof metric.thresholdRange.max === 'number' ? metric.thresholdRange.max : undefined,
+      min:
+        typeof metric.thresholdRange.min === 'number'
+          ? metric.thresholdRange.min
+          : undefined,
+      max:
+        typeof metric.thresholdRange.max === 'number'
+          ? metric.thresholdRange.max
+          : undefined,
     };
   }
   const threshold = typeof metric.threshold === 'number' ? metric.threshold : 0;
-  return metric.name === 'request-success-rate' && !metric.templateRef && !metric.query
+  return metric.name === 'request-success-rate' &&
+    !metric.templateRef &&
+    !metric.query
     ? { min: threshold }
     : { max: threshold };
 }
 
 /** Flagger fails a check when the value is below min or above max (the bounds themselves pass). */
-export function verdictOf(value: number | undefined, range: { min?: number; max?: number }): MetricVerdict {
+export function verdictOf(
+  value: number | undefined,
+  range: { min?: number; max?: number },
+): MetricVerdict {
   if (value === undefined || Number.isNaN(value)) return 'no-data';
   if (range.min !== undefined && value < range.min) return 'fail';
   if (range.max !== undefined && value > range.max) return 'fail';
@@ -260,12 +326,23 @@ function metricSource(metric: Obj): AnalysisMetric['source'] {
 }
 
 /** A link to the Prometheus graph page showing `query` over the last 30 minutes. */
-export function prometheusGraphUrl(prometheusUrl: string, query: string): string {
-  const params = new URLSearchParams({ 'g0.expr': query, 'g0.tab': '0', 'g0.range_input': '30m' });
+export function prometheusGraphUrl(
+  prometheusUrl: string,
+  query: string,
+): string {
+  const params = new URLSearchParams({
+    'g0.expr': query,
+    'g0.tab': '0',
+    'g0.range_input': '30m',
+  });
   return `${prometheusUrl.replace(/\/+$/, '')}/graph?${params}`;
 }
 
-function metrics(canary: Obj, context: SummarizeContext, cluster: string): AnalysisMetric[] {
+function metrics(
+  canary: Obj,
+  context: SummarizeContext,
+  cluster: string,
+): AnalysisMetric[] {
   const list = (analysisOf(canary) ?? {}).metrics;
   return (Array.isArray(list) ? list : []).map((metric: Obj) => {
     const thresholdRange = thresholdRangeOf(metric);
@@ -274,7 +351,11 @@ function metrics(canary: Obj, context: SummarizeContext, cluster: string): Analy
       name: metric.name,
       source: metricSource(metric),
       templateRef: metric.templateRef
-        ? { namespace: metric.templateRef.namespace ?? canary.metadata?.namespace, name: metric.templateRef.name }
+        ? {
+            namespace:
+              metric.templateRef.namespace ?? canary.metadata?.namespace,
+            name: metric.templateRef.name,
+          }
         : undefined,
       interval: metric.interval || '1m',
       thresholdRange,
@@ -282,7 +363,9 @@ function metrics(canary: Obj, context: SummarizeContext, cluster: string): Analy
       query: reading?.query,
       primaryQuery: reading?.primaryQuery,
       prometheusUrl:
-        reading?.query && context.prometheusUrl ? prometheusGraphUrl(context.prometheusUrl, reading.query) : undefined,
+        reading?.query && context.prometheusUrl
+          ? prometheusGraphUrl(context.prometheusUrl, reading.query)
+          : undefined,
     };
     if (!context.prometheusConfigured) {
       result.current = {
@@ -291,7 +374,11 @@ function metrics(canary: Obj, context: SummarizeContext, cluster: string): Analy
         at: context.now.toISOString(),
       };
     } else if (reading?.error) {
-      result.current = { verdict: 'unavailable', message: reading.error, at: reading.at };
+      result.current = {
+        verdict: 'unavailable',
+        message: reading.error,
+        at: reading.at,
+      };
     } else if (reading) {
       const verdict = verdictOf(reading.value, thresholdRange);
       result.current = {
@@ -326,12 +413,19 @@ function currentRun(events: CanaryEvent[]): CanaryEvent[] {
 /** Why the current run rolled back, in Flagger's words, most specific first. */
 function rollbackReason(events: CanaryEvent[]): string | undefined {
   const run = currentRun(events);
-  const rollback = run.find(event => event.category === 'rollback' && /^Rolling back /.test(event.message));
-  if (rollback && /manual webhook invoked/.test(rollback.message)) return 'manual rollback (webhook)';
+  const rollback = run.find(
+    event =>
+      event.category === 'rollback' && /^Rolling back /.test(event.message),
+  );
+  if (rollback && /manual webhook invoked/.test(rollback.message))
+    return 'manual rollback (webhook)';
   const halt = run.find(event => event.category === 'halt');
   if (halt) return haltReason(halt.message);
   if (rollback) return rollback.message.replace(/^Rolling back \S+ /, '');
-  const failure = run.find(event => event.category === 'failure' && /^Promotion of /.test(event.message));
+  const failure = run.find(
+    event =>
+      event.category === 'failure' && /^Promotion of /.test(event.message),
+  );
   return failure?.message;
 }
 
@@ -340,9 +434,19 @@ function rollbackReason(events: CanaryEvent[]): string | undefined {
  * "Rollback hook ... not signaling a rollback" and similar messages are skipped.
  */
 function latestProgressEvent(events: CanaryEvent[]): CanaryEvent | undefined {
-  return events.find(event =>
-    ['gate-wait', 'advance', 'halt', 'new-revision', 'promotion', 'rollback', 'failure'].includes(event.category) ||
-    (event.category === 'gate-pass' && /^Confirm-traffic-increase/i.test(event.message)),
+  return events.find(
+    event =>
+      [
+        'gate-wait',
+        'advance',
+        'halt',
+        'new-revision',
+        'promotion',
+        'rollback',
+        'failure',
+      ].includes(event.category) ||
+      (event.category === 'gate-pass' &&
+        /^Confirm-traffic-increase/i.test(event.message)),
   );
 }
 
@@ -359,7 +463,9 @@ function state(
       kind: 'suspended',
       tone: 'neutral',
       headline: 'Suspended',
-      detail: `spec.suspend is true: Flagger leaves this canary alone${phase ? ` (phase ${phase})` : ''} until it is resumed; traffic stays where it is.`,
+      detail: `spec.suspend is true: Flagger leaves this canary alone${
+        phase ? ` (phase ${phase})` : ''
+      } until it is resumed; traffic stays where it is.`,
     };
   }
   switch (phase) {
@@ -369,41 +475,69 @@ function state(
             kind: 'unknown',
             tone: 'neutral',
             headline: `Unknown phase "${rawPhase}"`,
-            detail: 'Flagger reports a phase this plugin does not know (a newer Flagger, or a fork); nothing is inferred from it.',
+            detail:
+              'Flagger reports a phase this plugin does not know (a newer Flagger, or a fork); nothing is inferred from it.',
           }
-        : { kind: 'initializing', tone: 'progress', headline: 'Not initialized yet', detail: 'Flagger has not written a status for this canary yet.' };
+        : {
+            kind: 'initializing',
+            tone: 'progress',
+            headline: 'Not initialized yet',
+            detail: 'Flagger has not written a status for this canary yet.',
+          };
     case 'Initializing':
-      return { kind: 'initializing', tone: 'progress', headline: 'Initializing', detail: 'Flagger is creating the primary workload, services and routes.' };
+      return {
+        kind: 'initializing',
+        tone: 'progress',
+        headline: 'Initializing',
+        detail:
+          'Flagger is creating the primary workload, services and routes.',
+      };
     case 'Initialized':
-      return { kind: 'idle', tone: 'ok', headline: 'Initialized: all traffic on the primary', detail: 'A new revision of the target starts a release.' };
+      return {
+        kind: 'idle',
+        tone: 'ok',
+        headline: 'Initialized: all traffic on the primary',
+        detail: 'A new revision of the target starts a release.',
+      };
     case 'Waiting':
       return {
         kind: 'waiting-rollout-approval',
         tone: 'waiting',
         headline: 'Waiting for approval to start the rollout',
-        detail: 'A new revision is ready; its confirm-rollout gate has not approved it yet.',
+        detail:
+          'A new revision is ready; its confirm-rollout gate has not approved it yet.',
         waitingFor: 'confirm-rollout',
       };
     case 'Progressing': {
       const latest = latestProgressEvent(events);
-      const trafficGateClosed = latest?.category === 'gate-wait' && /traffic increase approval/i.test(latest.message);
+      const trafficGateClosed =
+        latest?.category === 'gate-wait' &&
+        /traffic increase approval/i.test(latest.message);
       if (decisions.paused || trafficGateClosed) {
         return {
           kind: 'waiting-traffic-approval',
           tone: 'waiting',
-          headline: decisions.paused ? 'Paused: traffic increases held' : 'Waiting for traffic increase approval',
-          detail: 'The weight stays where it is; metrics and failed checks are still evaluated.',
+          headline: decisions.paused
+            ? 'Paused: traffic increases held'
+            : 'Waiting for traffic increase approval',
+          detail:
+            'The weight stays where it is; metrics and failed checks are still evaluated.',
           waitingFor: 'confirm-traffic-increase',
         };
       }
-      const halt = checks.failedChecks > 0 ? currentRun(events).find(event => event.category === 'halt') : undefined;
+      const halt =
+        checks.failedChecks > 0
+          ? currentRun(events).find(event => event.category === 'halt')
+          : undefined;
       return {
         kind: 'progressing',
         tone: checks.failedChecks > 0 ? 'waiting' : 'progress',
         headline: 'Analysis in progress',
         detail:
           checks.failedChecks > 0
-            ? `${checks.failedChecks} of ${checks.threshold} failed checks${halt ? `; last: ${haltReason(halt.message)}` : ''}. Reaching ${checks.threshold} rolls the release back.`
+            ? `${checks.failedChecks} of ${checks.threshold} failed checks${
+                halt ? `; last: ${haltReason(halt.message)}` : ''
+              }. Reaching ${checks.threshold} rolls the release back.`
             : undefined,
       };
     }
@@ -412,30 +546,56 @@ function state(
         kind: 'waiting-promotion-approval',
         tone: 'waiting',
         headline: 'Waiting for promotion approval',
-        detail: 'The analysis passed; the confirm-promotion gate decides. Metrics keep being checked meanwhile.',
+        detail:
+          'The analysis passed; the confirm-promotion gate decides. Metrics keep being checked meanwhile.',
         waitingFor: 'confirm-promotion',
       };
     case 'Promoting':
-      return { kind: 'promoting', tone: 'progress', headline: 'Promoting', detail: 'The canary template is being copied to the primary.' };
+      return {
+        kind: 'promoting',
+        tone: 'progress',
+        headline: 'Promoting',
+        detail: 'The canary template is being copied to the primary.',
+      };
     case 'Finalising':
-      return { kind: 'finalising', tone: 'progress', headline: 'Finalising', detail: 'All traffic is back on the primary; the canary is scaled to zero.' };
+      return {
+        kind: 'finalising',
+        tone: 'progress',
+        headline: 'Finalising',
+        detail:
+          'All traffic is back on the primary; the canary is scaled to zero.',
+      };
     case 'Succeeded':
-      return { kind: 'succeeded', tone: 'ok', headline: 'Succeeded: the new revision is promoted' };
+      return {
+        kind: 'succeeded',
+        tone: 'ok',
+        headline: 'Succeeded: the new revision is promoted',
+      };
     case 'Failed': {
       const reason = rollbackReason(events);
       return {
         kind: 'failed',
         tone: 'error',
         headline: reason ? `Rolled back: ${reason}` : 'Rolled back',
-        detail: 'The primary keeps serving the previous revision; a new revision starts a new release.',
+        detail:
+          'The primary keeps serving the previous revision; a new revision starts a new release.',
       };
     }
     case 'Terminating':
-      return { kind: 'terminating', tone: 'neutral', headline: 'Terminating', detail: 'The canary is being deleted and its changes reverted.' };
+      return {
+        kind: 'terminating',
+        tone: 'neutral',
+        headline: 'Terminating',
+        detail: 'The canary is being deleted and its changes reverted.',
+      };
     case 'Terminated':
       return { kind: 'terminated', tone: 'neutral', headline: 'Terminated' };
     default:
-      return { kind: 'unknown', tone: 'neutral', headline: `Unknown phase "${rawPhase}"` };
+      return {
+        kind: 'unknown',
+        tone: 'neutral',
+        headline: `Unknown phase "${rawPhase}"`,
+      };
   }
 }
 
@@ -446,16 +606,25 @@ function isoOrUndefined(value: unknown): string | undefined {
 }
 
 /** Turns a watched Canary (and what was watched beside it) into the domain model. */
-export function summarizeCanary(watched: WatchedCanary, context: SummarizeContext): CanarySummary {
+export function summarizeCanary(
+  watched: WatchedCanary,
+  context: SummarizeContext,
+): CanarySummary {
   const canary = watched.object;
   const analysis = analysisOf(canary) ?? {};
   const status = canary.status ?? {};
-  const rawPhase: string | undefined = typeof status.phase === 'string' && status.phase !== '' ? status.phase : undefined;
+  const rawPhase: string | undefined =
+    typeof status.phase === 'string' && status.phase !== ''
+      ? status.phase
+      : undefined;
   const phase = isKnownPhase(rawPhase) ? rawPhase : undefined;
   const strategy = strategyOf(canary);
   const events = toCanaryEvents(watched.events);
   const checks = {
-    failedChecks: typeof status.failedChecks === 'number' && status.failedChecks > 0 ? status.failedChecks : 0,
+    failedChecks:
+      typeof status.failedChecks === 'number' && status.failedChecks > 0
+        ? status.failedChecks
+        : 0,
     threshold: analysis.threshold > 0 ? analysis.threshold : 1,
   };
   const intervalSeconds = analysisIntervalSeconds(analysisOf(canary));
@@ -464,9 +633,12 @@ export function summarizeCanary(watched: WatchedCanary, context: SummarizeContex
   const decision = context.decisions.decision;
   // Flagger's "New revision detected!" repeats word for word each run, so the aggregated
   // event's last occurrence is the start of the current run.
-  const startedAt = events.find(event => event.category === 'new-revision')?.lastSeen;
+  const startedAt = events.find(
+    event => event.category === 'new-revision',
+  )?.lastSeen;
   const inRelease = phase === 'Progressing' || phase === 'WaitingPromotion';
-  const runStarted = inRelease || phase === 'Promoting' || phase === 'Finalising';
+  const runStarted =
+    inRelease || phase === 'Promoting' || phase === 'Finalising';
   const remainingSteps =
     inRelease && trafficProgress.totalSteps !== undefined
       ? Math.max(0, trafficProgress.totalSteps - trafficProgress.currentStep)
@@ -475,8 +647,13 @@ export function summarizeCanary(watched: WatchedCanary, context: SummarizeContex
   return {
     ref: watched.ref,
     revision: watched.revision,
-    targetRef: { kind: canary.spec?.targetRef?.kind ?? 'Deployment', name: canary.spec?.targetRef?.name ?? '' },
-    workloadName: watched.target?.metadata?.labels?.['carto.run/workload-name'] ?? canary.spec?.targetRef?.name,
+    targetRef: {
+      kind: canary.spec?.targetRef?.kind ?? 'Deployment',
+      name: canary.spec?.targetRef?.name ?? '',
+    },
+    workloadName:
+      watched.target?.metadata?.labels?.['carto.run/workload-name'] ??
+      canary.spec?.targetRef?.name,
     provider: canary.spec?.provider,
     strategy,
     mirroring: Boolean(analysis.mirror),
@@ -489,7 +666,9 @@ export function summarizeCanary(watched: WatchedCanary, context: SummarizeContex
     checks,
     intervalSeconds,
     progressDeadlineSeconds:
-      typeof canary.spec?.progressDeadlineSeconds === 'number' ? canary.spec.progressDeadlineSeconds : 600,
+      typeof canary.spec?.progressDeadlineSeconds === 'number'
+        ? canary.spec.progressDeadlineSeconds
+        : 600,
     metrics: metrics(canary, context, watched.ref.cluster),
     webhooks: configuredHooks,
     canary: side(watched.target),
@@ -497,7 +676,10 @@ export function summarizeCanary(watched: WatchedCanary, context: SummarizeContex
     trackedConfigs: trackedConfigs(canary),
     lastTransitionTime: isoOrUndefined(status.lastTransitionTime),
     startedAt: runStarted ? startedAt : undefined,
-    estimatedSecondsLeft: remainingSteps !== undefined ? remainingSteps * intervalSeconds : undefined,
+    estimatedSecondsLeft:
+      remainingSteps !== undefined
+        ? remainingSteps * intervalSeconds
+        : undefined,
     events,
     actions: getAllActionAvailability({
       phase,
@@ -505,7 +687,9 @@ export function summarizeCanary(watched: WatchedCanary, context: SummarizeContex
       webhooks: configuredHooks,
       paused: context.decisions.paused,
       decided:
-        decision?.action === 'promote' || decision?.action === 'rollback' ? decision.action : undefined,
+        decision?.action === 'promote' || decision?.action === 'rollback'
+          ? decision.action
+          : undefined,
       intervalSeconds,
     }),
     pendingDecision: decision,

@@ -17,7 +17,11 @@ interface OpenWatch {
 export class FakeKubeTransport implements KubeTransport {
   readonly collections = new Map<string, Map<string, Obj>>();
   readonly watches: OpenWatch[] = [];
-  readonly requests: Array<{ verb: 'get' | 'watch'; path: string; query: Record<string, string | undefined> }> = [];
+  readonly requests: Array<{
+    verb: 'get' | 'watch';
+    path: string;
+    query: Record<string, string | undefined>;
+  }> = [];
   /** Paths answering 404 (a CRD not installed). */
   readonly missing = new Set<string>();
   /** While set, the liveness probe (GET /version) fails with this error. */
@@ -29,7 +33,10 @@ export class FakeKubeTransport implements KubeTransport {
   /** Adds or replaces an object in its collection and tells open watches. */
   apply(path: string, object: Obj): Obj {
     const stored = structuredClone(object);
-    stored.metadata = { ...stored.metadata, resourceVersion: String(++this.#resourceVersion) };
+    stored.metadata = {
+      ...stored.metadata,
+      resourceVersion: String(++this.#resourceVersion),
+    };
     const collection = this.#collection(path);
     const key = `${stored.metadata.namespace}/${stored.metadata.name}`;
     const type = collection.has(key) ? 'MODIFIED' : 'ADDED';
@@ -43,22 +50,40 @@ export class FakeKubeTransport implements KubeTransport {
     const object = collection.get(`${namespace}/${name}`);
     if (!object) return;
     collection.delete(`${namespace}/${name}`);
-    this.#emit(path, 'DELETED', { ...object, metadata: { ...object.metadata, resourceVersion: String(++this.#resourceVersion) } });
+    this.#emit(path, 'DELETED', {
+      ...object,
+      metadata: {
+        ...object.metadata,
+        resourceVersion: String(++this.#resourceVersion),
+      },
+    });
   }
 
   /** Changes an object without telling watches (as if the watch missed it). */
   applySilently(path: string, object: Obj) {
     const stored = structuredClone(object);
-    stored.metadata = { ...stored.metadata, resourceVersion: String(++this.#resourceVersion) };
-    this.#collection(path).set(`${stored.metadata.namespace}/${stored.metadata.name}`, stored);
+    stored.metadata = {
+      ...stored.metadata,
+      resourceVersion: String(++this.#resourceVersion),
+    };
+    this.#collection(path).set(
+      `${stored.metadata.namespace}/${stored.metadata.name}`,
+      stored,
+    );
   }
 
   /** Ends the open watches of a path, optionally with an error or a 410 ERROR event first. */
   closeWatches(path: string, how: 'normal' | 'gone' | Error = 'normal') {
-    for (const watch of this.watches.filter(w => w.path === path && !w.closed)) {
+    for (const watch of this.watches.filter(
+      w => w.path === path && !w.closed,
+    )) {
       watch.closed = true;
       if (how === 'gone') {
-        watch.onEvent('ERROR', { kind: 'Status', code: 410, reason: 'Expired' });
+        watch.onEvent('ERROR', {
+          kind: 'Status',
+          code: 410,
+          reason: 'Expired',
+        });
         watch.onDone();
       } else if (how instanceof Error) {
         watch.onDone(how);
@@ -72,7 +97,10 @@ export class FakeKubeTransport implements KubeTransport {
     return this.watches.filter(w => !w.closed && (!path || w.path === path));
   }
 
-  async get(path: string, query: Record<string, string | undefined> = {}): Promise<Obj> {
+  async get(
+    path: string,
+    query: Record<string, string | undefined> = {},
+  ): Promise<Obj> {
     this.requests.push({ verb: 'get', path, query });
     if (path === '/version') {
       if (this.unreachable) throw this.unreachable;
@@ -80,17 +108,27 @@ export class FakeKubeTransport implements KubeTransport {
     }
     const failure = this.failures.shift();
     if (failure) throw failure;
-    const base = [...this.collections.keys(), ...this.missing].find(p => path === p);
-    if (this.missing.has(path)) throw new KubeRequestError('HTTP 404: the server could not find the requested resource', 404);
+    const base = [...this.collections.keys(), ...this.missing].find(
+      p => path === p,
+    );
+    if (this.missing.has(path))
+      throw new KubeRequestError(
+        'HTTP 404: the server could not find the requested resource',
+        404,
+      );
     if (base) {
       const items = [...this.#collection(path).values()];
       const start = Number(query.continue ?? 0);
       const limit = Number(query.limit ?? items.length);
       const page = items.slice(start, start + limit);
-      const next = start + limit < items.length ? String(start + limit) : undefined;
+      const next =
+        start + limit < items.length ? String(start + limit) : undefined;
       return structuredClone({
         kind: 'List',
-        metadata: { resourceVersion: String(this.#resourceVersion), continue: next },
+        metadata: {
+          resourceVersion: String(this.#resourceVersion),
+          continue: next,
+        },
         items: page,
       });
     }
@@ -98,7 +136,9 @@ export class FakeKubeTransport implements KubeTransport {
     const match = /^(.*)\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path);
     if (match) {
       const [, prefix, namespace, plural, name] = match;
-      const object = this.collections.get(`${prefix}/${plural}`)?.get(`${namespace}/${name}`);
+      const object = this.collections
+        .get(`${prefix}/${plural}`)
+        ?.get(`${namespace}/${name}`);
       if (object) return structuredClone(object);
     }
     throw new KubeRequestError(`HTTP 404: ${path} not found`, 404);
@@ -130,7 +170,8 @@ export class FakeKubeTransport implements KubeTransport {
   }
 
   #emit(path: string, type: string, object: Obj) {
-    for (const watch of this.openWatches(path)) watch.onEvent(type, structuredClone(object));
+    for (const watch of this.openWatches(path))
+      watch.onEvent(type, structuredClone(object));
   }
 }
 
@@ -143,17 +184,26 @@ export const PATHS = {
 };
 
 /** An empty API server with the collections the watches need (Workloads absent unless added). */
-export function fakeCluster(options: { withWorkloads?: boolean } = {}): FakeKubeTransport {
+export function fakeCluster(
+  options: { withWorkloads?: boolean } = {},
+): FakeKubeTransport {
   const transport = new FakeKubeTransport();
-  for (const path of [PATHS.canaries, PATHS.templates, PATHS.deployments, PATHS.events]) {
+  for (const path of [
+    PATHS.canaries,
+    PATHS.templates,
+    PATHS.deployments,
+    PATHS.events,
+  ]) {
     transport.collections.set(path, new Map());
   }
-  if (options.withWorkloads) transport.collections.set(PATHS.workloads, new Map());
+  if (options.withWorkloads)
+    transport.collections.set(PATHS.workloads, new Map());
   else transport.missing.add(PATHS.workloads);
   return transport;
 }
 
 /** Lets pending promise callbacks and zero-delay timers run. */
 export async function settle(times = 5) {
-  for (let i = 0; i < times; i++) await new Promise(resolve => setImmediate(resolve));
+  for (let i = 0; i < times; i++)
+    await new Promise(resolve => setImmediate(resolve));
 }
