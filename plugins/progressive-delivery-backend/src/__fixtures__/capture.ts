@@ -8,7 +8,7 @@
  * Default output: sandbox-capture.json. Capture while a release is in the phase you want to
  * keep (e.g. after `npm run sandbox -- release hello-contour --error-rate 0.4` for a rollback).
  */
-// The sandbox is a workspace package; it still needs declaring as a devDependency (see the hand-off notes).
+// A development script, not shipped code: the sandbox is rightly only a devDependency.
 // eslint-disable-next-line @backstage/no-undeclared-imports
 import {
   adminClient,
@@ -65,7 +65,6 @@ async function main() {
       capture.deployments.push({ cluster, object: strip(item) });
   }
   writeFileSync(output, `${JSON.stringify(capture, null, 2)}\n`);
-  // eslint-disable-next-line no-console
   console.log(
     `Wrote ${output}: ${capture.canaries.length} canaries (${capture.canaries
       .map(
@@ -79,7 +78,6 @@ async function main() {
 }
 
 main().catch(error => {
-  // eslint-disable-next-line no-console
   console.error(error.message);
   process.exit(1);
 });

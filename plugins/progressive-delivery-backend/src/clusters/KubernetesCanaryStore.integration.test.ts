@@ -1,8 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { StreamMessage } from '@progressive-delivery/plugin-progressive-delivery-common';
-// The sandbox is a workspace package; it still needs declaring as a devDependency (see the hand-off notes).
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import {
   adminClient,
   readSandboxInfo,
@@ -35,7 +33,6 @@ const APPS = ['hello-contour', 'hello-bluegreen', 'hello-gated'];
 const CLUSTERS = ['dev', 'prod'] as const;
 
 if (!info && !required) {
-  // eslint-disable-next-line no-console
   console.warn(
     'Skipping the cluster-side integration test: the sandbox is not up (npm run sandbox -- up). Set PD_SANDBOX_REQUIRED=1 to make this a failure.',
   );
