@@ -62,6 +62,35 @@ export interface Config {
            * @visibility backend
            */
           externalUrl?: string;
+          /**
+           * The address Flagger in this cluster uses for the Prometheus at `url` (its
+           * -metrics-server flag, e.g. http://prometheus.monitoring:9090). A Canary's
+           * `spec.metricsServer` or a MetricTemplate's `spec.provider.address` naming it is
+           * read from `url`.
+           * @visibility backend
+           */
+          address?: string;
+          /**
+           * Further Prometheus servers that Canaries (`spec.metricsServer`) or MetricTemplates
+           * (`spec.provider.address`) name: the address as Flagger in the cluster uses it, and
+           * the URL this backend reaches the same server by. A metric whose server is neither
+           * `url`, `address` nor listed here is shown as unreadable, with this key to set.
+           */
+          servers?: Array<{
+            /** @visibility backend */
+            address: string;
+            /** @visibility backend */
+            url: string;
+          }>;
+        };
+        flagger?: {
+          /**
+           * Flagger's -mesh-provider in this cluster (the Flagger package's meshProvider value).
+           * It decides which builtin queries apply to canaries without `spec.provider`.
+           * Default "istio", Flagger's own default.
+           * @visibility backend
+           */
+          meshProvider?: string;
         };
       };
     };

@@ -1,4 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { ClusterConfig } from '../service/config';
 import { WatchedCanary } from '../service/types';
 import { MetricsCache } from './MetricsCache';
 
@@ -64,6 +65,7 @@ function cache(
   canaries: WatchedCanary[],
   fetchImpl: typeof fetch,
   templates: Record<string, Obj> = {},
+  cluster: Partial<ClusterConfig> = {},
 ) {
   return new MetricsCache({
     clusters: [
@@ -72,6 +74,7 @@ function cache(
         url: 'https://dev',
         skipTLSVerify: false,
         prometheusUrl: 'http://prom:9090',
+        ...cluster,
       },
     ],
     timeoutMs: 1000,
@@ -171,7 +174,7 @@ describe('MetricsCache', () => {
     const metrics = cache([canary], prometheus.fetchImpl, {
       'tap-apps/error-count': {
         spec: {
-          provider: { type: 'prometheus' },
+          provider: { type: 'prometheus', address: 'http://prom:9090/' },
           query:
             'sum(rate(errors{svc="{{ service }}",route="{{ variables.route }}"}[{{ interval }}]))',
         },
@@ -195,18 +198,115 @@ describe('MetricsCache', () => {
     expect(metrics.status('dev')).toEqual({ status: 'ok' });
   });
 
-  it('does not query Prometheus for providers whose builtin queries it does not reproduce', async () => {
-    const prometheus = fakePrometheus(() => []);
+  it('reads the Prometheus that a MetricTemplate or spec.metricsServer names, through the configured mapping', async () => {
+    const asked: string[] = [];
+    const fetchImpl = (async (input: string) => {
+      const url = new URL(input);
+      asked.push(`${url.host} ${url.searchParams.get('query')}`);
+      return new Response(
+        JSON.stringify({
+          status: 'success',
+          data: {
+            resultType: 'vector',
+            result: [
+              { metric: {}, value: [0, url.host === 'team-prom' ? '7' : '1'] },
+            ],
+          },
+        }),
+      );
+    }) as unknown as typeof fetch;
+    const inCluster = 'http://prometheus.team-a:9090';
+    const canary = watched('hello', 'contour', [
+      { name: 'team', templateRef: { name: 'team-errors' } },
+      { name: 'elsewhere', templateRef: { name: 'unknown-server' } },
+    ]);
+    const own = watched('own', 'istio', builtins);
+    own.object.spec.metricsServer = inCluster;
+    const stranger = watched('stranger', 'istio', builtins);
+    stranger.object.spec.metricsServer = 'http://other:9090';
     const metrics = cache(
-      [watched('mesh', 'istio', builtins)],
+      [canary, own, stranger],
+      fetchImpl,
+      {
+        'tap-apps/team-errors': {
+          spec: {
+            provider: { type: 'prometheus', address: `${inCluster}/` },
+            query: 'sum(errors{ns="{{ namespace }}"})',
+          },
+        },
+        'tap-apps/unknown-server': {
+          spec: {
+            provider: { type: 'prometheus', address: 'http://nowhere:9090' },
+            query: 'sum(errors)',
+          },
+        },
+      },
+      { prometheusServers: [{ address: inCluster, url: 'http://team-prom' }] },
+    );
+    await metrics.refresh('dev');
+    const readings = metrics.readings('dev', 'tap-apps', 'hello')!;
+    expect(readings.get('team')).toMatchObject({ value: 7 });
+    expect(readings.get('elsewhere')!.error).toBe(
+      "MetricTemplate tap-apps/unknown-server queries http://nowhere:9090, a server this backend has no URL for; add { address: http://nowhere:9090, url: <how this backend reaches it> } to progressiveDelivery.clusters.dev.prometheus.servers (or set prometheus.address when it is the cluster's own Prometheus).",
+    );
+    // The canary with its own metricsServer gets its builtin batch from that server only.
+    expect(asked.filter(line => line.includes('istio_requests_total'))).toEqual(
+      [expect.stringMatching(/^team-prom sum by/)],
+    );
+    expect(
+      metrics.readings('dev', 'tap-apps', 'stranger')!.get('request-duration')!
+        .error,
+    ).toMatch(/spec\.metricsServer/);
+    expect(asked.some(line => line.startsWith('nowhere'))).toBe(false);
+  });
+
+  it('takes the builtin queries of canaries without spec.provider from the mesh provider', async () => {
+    const prometheus = fakePrometheus(query =>
+      query.includes('response_total') || query.includes('response_latency')
+        ? [
+            {
+              metric: { namespace: 'tap-apps', deployment: 'mesh' },
+              value: query.startsWith('histogram') ? '12.9' : '99.5',
+            },
+          ]
+        : [],
+    );
+    const metrics = cache(
+      [watched('mesh', '', builtins)],
+      prometheus.fetchImpl,
+      {},
+      { meshProvider: 'linkerd' },
+    );
+    await metrics.refresh('dev');
+    expect(prometheus.queries).toHaveLength(2);
+    const readings = metrics.readings('dev', 'tap-apps', 'mesh')!;
+    expect(readings.get('request-success-rate')).toMatchObject({
+      value: 99.5,
+      query: expect.stringContaining('response_total{ namespace="tap-apps"'),
+    });
+    expect(readings.get('request-duration')).toMatchObject({ value: 12 });
+  });
+
+  it('queries unbatched observers per canary and says which it cannot read', async () => {
+    const prometheus = fakePrometheus(query => [
+      { metric: {}, value: query.includes('-primary') ? '100' : '95' },
+    ]);
+    const knative = watched('serverless', 'knative', builtins);
+    const metrics = cache(
+      [watched('edge', 'traefik', builtins), knative],
       prometheus.fetchImpl,
     );
     await metrics.refresh('dev');
-    expect(prometheus.queries).toEqual([]);
+    // two metrics × canary and primary side, for the one traefik canary
+    expect(prometheus.queries).toHaveLength(4);
     expect(
-      metrics.readings('dev', 'tap-apps', 'mesh')!.get('request-duration')!
-        .error,
-    ).toMatch(/provider "istio" are not read/);
+      metrics.readings('dev', 'tap-apps', 'edge')!.get('request-success-rate'),
+    ).toMatchObject({ value: 95, primaryValue: 100 });
+    expect(
+      metrics
+        .readings('dev', 'tap-apps', 'serverless')!
+        .get('request-duration')!.error,
+    ).toMatch(/Knative Service's latest revision/);
   });
 
   it('charts canary and primary from query_range', async () => {

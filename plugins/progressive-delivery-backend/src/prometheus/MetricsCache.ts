@@ -3,7 +3,7 @@ import {
   ClusterStatus,
   MetricSeries,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { ClusterConfig } from '../service/config';
+import { ClusterConfig, normalizeAddress } from '../service/config';
 import { WatchedCanary } from '../service/types';
 import {
   analysisOf,
@@ -13,24 +13,26 @@ import {
 } from '../translation/summarizeCanary';
 import { PrometheusClient, PrometheusError, Sample } from './PrometheusClient';
 import {
-  batchedContourQueries,
-  batchedHttpQueries,
+  batchOf,
+  BUILTIN_METRICS,
   BuiltinMetric,
   BuiltinProvider,
   builtinProviderOf,
   builtinQuery,
   durationMilliseconds,
-  renderQuery,
-  seriesKey,
-  sideKeys,
-  templateModel,
-  TemplateModel,
-} from './queries';
+  unreadableReason,
+} from './builtinQueries';
+import { renderQuery, templateModel, TemplateModel } from './queries';
 
 type Obj = Record<string, any>;
 
 interface ClusterMetrics {
-  client: PrometheusClient;
+  /** Clients by the URL this backend reaches each Prometheus at; the cluster's own first. */
+  clients: Map<string, PrometheusClient>;
+  defaultUrl: string;
+  /** In-cluster addresses (as Flagger names servers) mapped to URLs of `clients`. */
+  urlOfAddress: Map<string, string>;
+  meshProvider: string;
   externalUrl?: string;
   status: ClusterStatus['prometheus'];
   readings: Map<string, Map<string, MetricReading>>;
@@ -40,16 +42,15 @@ interface ClusterMetrics {
   lastQueryCount: number;
 }
 
-/** Custom (template and inline) queries run at most this many at a time per cluster. */
+/** Per-canary queries (templates, inline queries, unbatched observers) run at most this many at a time per cluster. */
 const CUSTOM_QUERY_CONCURRENCY = 8;
-
-const BUILTINS: BuiltinMetric[] = ['request-success-rate', 'request-duration'];
 
 /**
  * Current metric values of every canary, refreshed in the background per cluster so a page
- * view never waits on Prometheus. Builtin metrics are batched: per cluster, provider,
- * interval and metric, one query answers for all canaries, whatever their number.
- * Template and inline-query metrics are one query each (their PromQL is the user's).
+ * view never waits on Prometheus. Builtin metrics are batched where the observer's series
+ * can be told apart per canary: per cluster, server, observer, interval and metric, one
+ * query answers for all canaries, whatever their number. Template and inline-query metrics,
+ * and the observers whose series cannot be grouped, are one query per canary.
  */
 export class MetricsCache {
   readonly #clusters = new Map<string, ClusterMetrics>();
@@ -84,12 +85,31 @@ export class MetricsCache {
     this.#now = options.now ?? (() => new Date());
     for (const cluster of options.clusters) {
       if (!cluster.prometheusUrl) continue;
+      const clients = new Map<string, PrometheusClient>();
+      const urlOfAddress = new Map<string, string>();
+      for (const url of [
+        cluster.prometheusUrl,
+        ...(cluster.prometheusServers ?? []).map(server => server.url),
+      ]) {
+        if (!clients.has(url)) {
+          clients.set(
+            url,
+            new PrometheusClient(url, options.timeoutMs, options.fetchImpl),
+          );
+        }
+      }
+      urlOfAddress.set(
+        normalizeAddress(cluster.prometheusUrl),
+        cluster.prometheusUrl,
+      );
+      for (const server of cluster.prometheusServers ?? []) {
+        urlOfAddress.set(normalizeAddress(server.address), server.url);
+      }
       this.#clusters.set(cluster.name, {
-        client: new PrometheusClient(
-          cluster.prometheusUrl,
-          options.timeoutMs,
-          options.fetchImpl,
-        ),
+        clients,
+        defaultUrl: cluster.prometheusUrl,
+        urlOfAddress,
+        meshProvider: cluster.meshProvider ?? 'istio',
         externalUrl: cluster.prometheusExternalUrl ?? cluster.prometheusUrl,
         status: { status: 'ok' },
         readings: new Map(),
@@ -162,10 +182,10 @@ export class MetricsCache {
     const canaries = this.#canariesOf(clusterName);
     let queries = 0;
     let prometheusFailure: string | undefined;
-    const query = async (promql: string) => {
+    const query = async (url: string, promql: string) => {
       queries += 1;
       try {
-        return await cluster.client.query(promql);
+        return await cluster.clients.get(url)!.query(promql);
       } catch (error) {
         if (error instanceof PrometheusError && error.unreachable)
           prometheusFailure ??= error.message;
@@ -173,19 +193,27 @@ export class MetricsCache {
       }
     };
 
-    // Which batches are needed: provider and interval of every builtin metric, with the namespaces involved.
+    // Which batches are needed: server, observer and interval of every batchable builtin
+    // metric, with the namespaces involved.
     const batches = new Map<
       string,
-      { provider: BuiltinProvider; interval: string; namespaces: Set<string> }
+      {
+        url: string;
+        provider: BuiltinProvider;
+        interval: string;
+        namespaces: Set<string>;
+      }
     >();
     for (const watched of canaries) {
-      const provider = builtinProviderOf(watched.object);
-      if (!provider) continue;
+      const provider = builtinProviderOf(watched.object, cluster.meshProvider);
+      const server = this.#builtinServer(clusterName, cluster, watched.object);
+      if (!batchOf(provider) || 'error' in server) continue;
       for (const metric of metricsOf(watched.object)) {
         if (!isBuiltinMetric(metric)) continue;
         const interval = metric.interval || '1m';
-        const key = `${provider}|${interval}`;
+        const key = `${server.url}|${provider}|${interval}`;
         const batch = batches.get(key) ?? {
+          url: server.url,
           provider,
           interval,
           namespaces: new Set<string>(),
@@ -197,16 +225,19 @@ export class MetricsCache {
     const answers = new Map<string, Map<string, number> | Error>();
     await Promise.all(
       [...batches.entries()].flatMap(([key, batch]) => {
-        const promql =
-          batch.provider === 'contour'
-            ? batchedContourQueries(batch.interval, [...batch.namespaces])
-            : batchedHttpQueries(batch.interval, [...batch.namespaces]);
-        return BUILTINS.map(async metric => {
+        const observerBatch = batchOf(batch.provider)!;
+        const promql = observerBatch.queries(batch.interval, [
+          ...batch.namespaces,
+        ]);
+        return BUILTIN_METRICS.map(async metric => {
           try {
-            answers.set(
-              `${key}|${metric}`,
-              indexSamples(batch.provider, await query(promql[metric])),
-            );
+            const samples = await query(batch.url, promql[metric]);
+            const values = new Map<string, number>();
+            for (const sample of samples) {
+              const seriesKey = observerBatch.seriesKey(sample.labels);
+              if (seriesKey) values.set(seriesKey, sample.value);
+            }
+            answers.set(`${key}|${metric}`, values);
           } catch (error) {
             answers.set(`${key}|${metric}`, error as Error);
           }
@@ -215,62 +246,102 @@ export class MetricsCache {
     );
 
     const readings = new Map<string, Map<string, MetricReading>>();
-    const custom: Array<() => Promise<void>> = [];
+    const perCanary: Array<() => Promise<void>> = [];
     for (const watched of canaries) {
       const canary = watched.object;
-      const provider = builtinProviderOf(canary);
+      const provider = builtinProviderOf(canary, cluster.meshProvider);
       const perMetric = new Map<string, MetricReading>();
       for (const metric of metricsOf(canary)) {
         const interval = metric.interval || '1m';
-        if (isBuiltinMetric(metric)) {
-          if (!provider) {
-            perMetric.set(metric.name, {
-              error: `Builtin metrics of provider "${
-                canary.spec?.provider ?? 'default'
-              }" are not read by this plugin; Flagger still checks them.`,
-              at,
-            });
-            continue;
-          }
+        if (!isBuiltinMetric(metric)) {
+          perCanary.push(async () => {
+            perMetric.set(
+              metric.name,
+              await this.#customReading(
+                clusterName,
+                cluster,
+                query,
+                canary,
+                metric,
+                at,
+              ),
+            );
+          });
+          continue;
+        }
+        const unreadable = unreadableReason(provider);
+        if (unreadable) {
+          perMetric.set(metric.name, {
+            error: `${unreadable}; Flagger still checks ${metric.name}.`,
+            at,
+          });
+          continue;
+        }
+        const name = metric.name as BuiltinMetric;
+        let reading: MetricReading = { at };
+        try {
           const model = templateModel(
             canary,
             interval,
             metric.templateVariables,
           );
-          const name = metric.name as BuiltinMetric;
-          const answer = answers.get(`${provider}|${interval}|${name}`);
-          const reading: MetricReading = {
+          reading = {
             query: builtinQuery(provider, name, model, 'canary'),
             primaryQuery: builtinQuery(provider, name, model, 'primary'),
             at,
           };
-          if (!answer || answer instanceof Error) {
-            reading.error = answer?.message ?? 'not queried';
-          } else {
-            const keys = sideKeys(provider, model);
-            const convert = (value: number | undefined) => {
-              if (value === undefined || !Number.isFinite(value))
-                return undefined;
-              return name === 'request-duration'
-                ? durationMilliseconds(provider, value)
-                : value;
-            };
-            reading.value = convert(answer.get(keys.canary));
-            reading.primaryValue = convert(answer.get(keys.primary));
-          }
-          perMetric.set(metric.name, reading);
-        } else {
-          custom.push(async () => {
-            perMetric.set(
-              metric.name,
-              await this.#customReading(clusterName, query, canary, metric, at),
+          const server = this.#builtinServer(clusterName, cluster, canary);
+          const convert = (value: number | undefined) => {
+            if (value === undefined || !Number.isFinite(value))
+              return undefined;
+            return name === 'request-duration'
+              ? durationMilliseconds(provider, value)
+              : value;
+          };
+          const batch = batchOf(provider);
+          if ('error' in server) {
+            reading.error = server.error;
+          } else if (batch) {
+            const answer = answers.get(
+              `${server.url}|${provider}|${interval}|${name}`,
             );
-          });
+            if (!answer || answer instanceof Error) {
+              reading.error = answer?.message ?? 'not queried';
+            } else {
+              const keys = batch.sideKeys(model);
+              reading.value = convert(answer.get(keys.canary));
+              reading.primaryValue = convert(answer.get(keys.primary));
+            }
+          } else {
+            const current = reading;
+            perCanary.push(async () => {
+              try {
+                const [canarySide, primarySide] = await Promise.all([
+                  query(server.url, current.query!),
+                  current.primaryQuery
+                    ? query(server.url, current.primaryQuery)
+                    : Promise.resolve([]),
+                ]);
+                // Like Flagger: the last series wins; NaN or nothing is "no values".
+                current.value = convert(
+                  canarySide[canarySide.length - 1]?.value,
+                );
+                current.primaryValue = convert(
+                  primarySide[primarySide.length - 1]?.value,
+                );
+              } catch (error) {
+                current.error = (error as Error).message;
+              }
+            });
+          }
+        } catch (error) {
+          reading.error = (error as Error).message;
         }
+        perMetric.set(metric.name, reading);
       }
       readings.set(`${watched.ref.namespace}/${watched.ref.name}`, perMetric);
     }
-    await runLimited(custom, CUSTOM_QUERY_CONCURRENCY);
+    await runLimited(perCanary, CUSTOM_QUERY_CONCURRENCY);
 
     cluster.readings = readings;
     cluster.lastQueryCount = queries;
@@ -290,11 +361,11 @@ export class MetricsCache {
     watched: WatchedCanary,
     minutes: number,
   ): Promise<MetricSeries[]> {
-    const cluster = this.#clusters.get(watched.ref.cluster);
+    const clusterName = watched.ref.cluster;
+    const cluster = this.#clusters.get(clusterName);
     const end = this.#now();
     const start = new Date(end.getTime() - minutes * 60_000);
     const step = Math.max(10, Math.round((minutes * 60) / 120));
-    const provider = builtinProviderOf(watched.object);
     return Promise.all(
       metricsOf(watched.object).map(async (metric): Promise<MetricSeries> => {
         const builtin = isBuiltinMetric(metric);
@@ -311,7 +382,7 @@ export class MetricsCache {
         if (!cluster) {
           return {
             ...base,
-            error: `No Prometheus is configured for cluster ${watched.ref.cluster} (progressiveDelivery.clusters.${watched.ref.cluster}.prometheus.url).`,
+            error: `No Prometheus is configured for cluster ${clusterName} (progressiveDelivery.clusters.${clusterName}.prometheus.url).`,
           };
         }
         try {
@@ -321,12 +392,19 @@ export class MetricsCache {
             metric.templateVariables,
           );
           if (builtin) {
-            if (!provider)
-              throw new Error(
-                `Builtin metrics of provider "${
-                  watched.object.spec?.provider ?? 'default'
-                }" are not read by this plugin.`,
-              );
+            const provider = builtinProviderOf(
+              watched.object,
+              cluster.meshProvider,
+            );
+            const unreadable = unreadableReason(provider);
+            if (unreadable) throw new Error(`${unreadable}.`);
+            const server = this.#builtinServer(
+              clusterName,
+              cluster,
+              watched.object,
+            );
+            if ('error' in server) throw new Error(server.error);
+            const client = cluster.clients.get(server.url)!;
             const name = metric.name as BuiltinMetric;
             const convert = (values: Array<{ at: string; value: number }>) =>
               values
@@ -338,38 +416,42 @@ export class MetricsCache {
                       ? durationMilliseconds(provider, sample.value)
                       : sample.value,
                 }));
+            const primaryQuery = builtinQuery(provider, name, model, 'primary');
             const [canarySeries, primarySeries] = await Promise.all([
-              cluster.client.queryRange(
-                builtinQuery(provider, name, model, 'canary'),
+              client.queryRange(
+                builtinQuery(provider, name, model, 'canary')!,
                 start,
                 end,
                 step,
               ),
-              cluster.client.queryRange(
-                builtinQuery(provider, name, model, 'primary'),
-                start,
-                end,
-                step,
-              ),
+              primaryQuery
+                ? client.queryRange(primaryQuery, start, end, step)
+                : Promise.resolve(undefined),
             ]);
             return {
               ...base,
-              canary: convert(canarySeries[0]?.values ?? []),
-              primary: convert(primarySeries[0]?.values ?? []),
+              canary: convert(
+                canarySeries[canarySeries.length - 1]?.values ?? [],
+              ),
+              ...(primarySeries
+                ? {
+                    primary: convert(
+                      primarySeries[primarySeries.length - 1]?.values ?? [],
+                    ),
+                  }
+                : {}),
             };
           }
-          const query = this.#customQuery(
-            watched.ref.cluster,
+          const custom = this.#customQuery(
+            clusterName,
+            cluster,
             watched.object,
             metric,
             model,
           );
-          const series = await cluster.client.queryRange(
-            query,
-            start,
-            end,
-            step,
-          );
+          const series = await cluster.clients
+            .get(custom.url)!
+            .queryRange(custom.promql, start, end, step);
           return {
             ...base,
             canary: (series[series.length - 1]?.values ?? []).filter(s =>
@@ -383,48 +465,101 @@ export class MetricsCache {
     );
   }
 
+  /** The server Flagger asks for a canary's builtin and inline-query metrics. */
+  #builtinServer(
+    clusterName: string,
+    cluster: ClusterMetrics,
+    canary: Obj,
+  ): { url: string } | { error: string } {
+    const address = canary.spec?.metricsServer;
+    if (typeof address !== 'string' || address === '') {
+      return { url: cluster.defaultUrl };
+    }
+    return this.#serverAt(
+      clusterName,
+      cluster,
+      address,
+      `The canary reads its metrics from ${address} (spec.metricsServer)`,
+    );
+  }
+
+  #serverAt(
+    clusterName: string,
+    cluster: ClusterMetrics,
+    address: string,
+    whose: string,
+  ): { url: string } | { error: string } {
+    const url = cluster.urlOfAddress.get(normalizeAddress(address));
+    if (url) return { url };
+    return {
+      error: `${whose}, a server this backend has no URL for; add { address: ${address}, url: <how this backend reaches it> } to progressiveDelivery.clusters.${clusterName}.prometheus.servers (or set prometheus.address when it is the cluster's own Prometheus).`,
+    };
+  }
+
   #customQuery(
-    cluster: string,
+    clusterName: string,
+    cluster: ClusterMetrics,
     canary: Obj,
     metric: Obj,
     model: TemplateModel,
-  ): string {
+  ): { url: string; promql: string } {
     if (metric.templateRef) {
       const namespace =
-        metric.templateRef.namespace ?? canary.metadata.namespace;
+        metric.templateRef.namespace || canary.metadata?.namespace;
+      const ref = `MetricTemplate ${namespace}/${metric.templateRef.name}`;
       const template = this.#templateOf(
-        cluster,
+        clusterName,
         namespace,
         metric.templateRef.name,
       );
       if (!template)
-        throw new Error(
-          `MetricTemplate ${namespace}/${metric.templateRef.name} does not exist in cluster ${cluster}`,
-        );
+        throw new Error(`${ref} does not exist in cluster ${clusterName}`);
       const type = template.spec?.provider?.type ?? 'prometheus';
       if (type !== 'prometheus') {
         throw new Error(
-          `MetricTemplate ${namespace}/${metric.templateRef.name} queries ${type}; this plugin reads only Prometheus`,
+          `${ref} queries ${type}; this plugin reads only Prometheus`,
         );
       }
-      return renderQuery(template.spec?.query ?? '', model);
+      const address = template.spec?.provider?.address;
+      if (typeof address !== 'string' || address === '') {
+        throw new Error(
+          `${ref} has no spec.provider.address (Flagger fails this check too)`,
+        );
+      }
+      const server = this.#serverAt(
+        clusterName,
+        cluster,
+        address,
+        `${ref} queries ${address}`,
+      );
+      if ('error' in server) throw new Error(server.error);
+      return {
+        url: server.url,
+        promql: renderQuery(template.spec?.query ?? '', model),
+      };
     }
-    if (metric.query) return renderQuery(metric.query, model);
+    if (metric.query) {
+      const server = this.#builtinServer(clusterName, cluster, canary);
+      if ('error' in server) throw new Error(server.error);
+      return { url: server.url, promql: renderQuery(metric.query, model) };
+    }
     throw new Error(
       'no usable metric template or query is configured (Flagger fails this check too)',
     );
   }
 
   async #customReading(
-    cluster: string,
-    query: (promql: string) => Promise<Sample[]>,
+    clusterName: string,
+    cluster: ClusterMetrics,
+    query: (url: string, promql: string) => Promise<Sample[]>,
     canary: Obj,
     metric: Obj,
     at: string,
   ): Promise<MetricReading> {
     let promql: string | undefined;
     try {
-      promql = this.#customQuery(
+      const custom = this.#customQuery(
+        clusterName,
         cluster,
         canary,
         metric,
@@ -434,7 +569,8 @@ export class MetricsCache {
           metric.templateVariables,
         ),
       );
-      const samples = await query(promql);
+      promql = custom.promql;
+      const samples = await query(custom.url, promql);
       // Like Flagger: the last series wins; NaN or nothing is "no values".
       const value = samples[samples.length - 1]?.value;
       return {
@@ -454,18 +590,6 @@ function metricsOf(canary: Obj): Obj[] {
   return Array.isArray(metrics)
     ? metrics.filter(metric => metric && typeof metric.name === 'string')
     : [];
-}
-
-function indexSamples(
-  provider: BuiltinProvider,
-  samples: Sample[],
-): Map<string, number> {
-  const values = new Map<string, number>();
-  for (const sample of samples) {
-    const key = seriesKey(provider, sample.labels);
-    if (key) values.set(key, sample.value);
-  }
-  return values;
 }
 
 async function runLimited(

@@ -62,6 +62,8 @@ describe('readProgressiveDeliveryConfig', () => {
         skipTLSVerify: false,
         prometheusUrl: 'http://prometheus.dev:9090',
         prometheusExternalUrl: 'https://prom.example.com',
+        prometheusServers: [],
+        meshProvider: 'istio',
       },
       expect.objectContaining({
         name: 'prod',
@@ -74,6 +76,56 @@ describe('readProgressiveDeliveryConfig', () => {
       'http://backstage:7007/api/progressive-delivery/webhooks',
     );
     expect(config.sharedSecret).toBe('s3cret');
+  });
+
+  it('maps the Prometheus addresses Flagger uses to URLs this backend reaches, and reads the mesh provider', () => {
+    const config = read({
+      ...kubernetes([dev]),
+      progressiveDelivery: {
+        clusters: {
+          dev: {
+            prometheus: {
+              url: 'http://127.0.0.1:9090',
+              address: 'http://prometheus.monitoring:9090/',
+              servers: [
+                {
+                  address: 'http://prometheus.team-a:9090',
+                  url: 'https://team-a-prom.example.com/',
+                },
+              ],
+            },
+            flagger: { meshProvider: 'linkerd' },
+          },
+        },
+      },
+    });
+    expect(config.clusters[0]).toMatchObject({
+      prometheusServers: [
+        {
+          address: 'http://prometheus.monitoring:9090',
+          url: 'http://127.0.0.1:9090',
+        },
+        {
+          address: 'http://prometheus.team-a:9090',
+          url: 'https://team-a-prom.example.com',
+        },
+      ],
+      meshProvider: 'linkerd',
+    });
+    expect(() =>
+      read({
+        ...kubernetes([dev]),
+        progressiveDelivery: {
+          clusters: {
+            dev: {
+              prometheus: { servers: [{ address: 'x', url: 'prom:9090' }] },
+            },
+          },
+        },
+      }),
+    ).toThrow(
+      'progressiveDelivery.clusters.dev.prometheus.servers[0].url is "prom:9090"; expected an http:// or https:// URL',
+    );
   });
 
   it('uses the documented defaults', () => {

@@ -15,6 +15,14 @@ export interface ClusterConfig {
   prometheusUrl?: string;
   /** Browser-reachable Prometheus for links; defaults to `prometheusUrl`. */
   prometheusExternalUrl?: string;
+  /**
+   * The addresses by which Flagger in the cluster names Prometheus servers (its
+   * `-metrics-server`, a Canary's `spec.metricsServer`, a MetricTemplate's
+   * `spec.provider.address`), each with the URL this backend reaches that server by.
+   */
+  prometheusServers?: Array<{ address: string; url: string }>;
+  /** Flagger's `-mesh-provider` in this cluster; it picks the builtin queries of canaries without `spec.provider`. */
+  meshProvider?: string;
 }
 
 export interface ProgressiveDeliveryConfig {
@@ -32,6 +40,9 @@ export interface ProgressiveDeliveryConfig {
  * own: Flagger's webhook calls carry no user, and the watches run with nobody signed in.
  */
 export const SUPPORTED_AUTH_PROVIDERS = ['serviceAccount'];
+
+/** Flagger's own default for `-mesh-provider`. */
+export const DEFAULT_MESH_PROVIDER = 'istio';
 
 const DEFAULTS = {
   prometheusTimeoutMs: 3_000,
@@ -136,6 +147,25 @@ function readCluster(cluster: Config, own: Config | undefined): ClusterConfig {
       externalUrl,
       `progressiveDelivery.clusters.${name}.prometheus.externalUrl`,
     );
+  const prometheusServers: Array<{ address: string; url: string }> = [];
+  const address = prometheus?.getOptionalString('address');
+  if (address && prometheusUrl) {
+    prometheusServers.push({
+      address: normalizeAddress(address),
+      url: prometheusUrl,
+    });
+  }
+  (prometheus?.getOptionalConfigArray('servers') ?? []).forEach(
+    (server, index) => {
+      const key = `progressiveDelivery.clusters.${name}.prometheus.servers[${index}]`;
+      const serverUrl = server.getString('url').replace(/\/+$/, '');
+      checkUrl(serverUrl, `${key}.url`);
+      prometheusServers.push({
+        address: normalizeAddress(server.getString('address')),
+        url: serverUrl,
+      });
+    },
+  );
   return {
     name,
     title: cluster.getOptionalString('title'),
@@ -147,7 +177,16 @@ function readCluster(cluster: Config, own: Config | undefined): ClusterConfig {
     skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,
     prometheusUrl,
     prometheusExternalUrl: externalUrl ?? prometheusUrl,
+    prometheusServers,
+    meshProvider:
+      own?.getOptionalString(`clusters.${name}.flagger.meshProvider`) ||
+      DEFAULT_MESH_PROVIDER,
   };
+}
+
+/** Addresses are compared without trailing slashes. */
+export function normalizeAddress(address: string): string {
+  return address.trim().replace(/\/+$/, '');
 }
 
 function checkUrl(value: string, key: string) {
