@@ -36,6 +36,16 @@ describe('getActionAvailability', () => {
     }
   });
 
+  it('offers pause only while traffic steps remain (Flagger asks confirm-traffic-increase only while Progressing)', () => {
+    const waiting = context({ phase: 'WaitingPromotion' });
+    expect(getActionAvailability('promote', waiting).applicable).toBe(true);
+    expect(getActionAvailability('pause', waiting)).toMatchObject({
+      applicable: false,
+      reason:
+        'Every traffic step is done and the canary waits for promotion; nothing is left to pause. Promote or roll back.',
+    });
+  });
+
   it('explains that promote needs the analysis to run', () => {
     const availability = getActionAvailability('promote', context({ phase: 'Succeeded' }));
     expect(availability.applicable).toBe(false);

@@ -52,6 +52,10 @@ function phaseAllows(action: CanaryAction, context: ActionContext): string | und
       if (action === 'pause' && context.strategy !== 'canary') {
         return 'Pause holds the traffic weight, which only the canary strategy increases step by step.';
       }
+      if (action === 'pause' && phase === 'WaitingPromotion') {
+        // Flagger asks confirm-traffic-increase only before a step while Progressing.
+        return 'Every traffic step is done and the canary waits for promotion; nothing is left to pause. Promote or roll back.';
+      }
       if (action === 'pause' && context.paused) {
         return 'Traffic increases are already paused for this revision.';
       }
