@@ -487,6 +487,29 @@ describe('router', () => {
       });
     });
 
+    it('does not let a used rollout approval start the next release', async () => {
+      setPhase('Waiting');
+      expect((await act('approve-rollout')).status).toBe(200);
+      const call = (phase: string) =>
+        gate('confirm-rollout', {
+          name: 'hello-gated',
+          namespace: 'tap-apps',
+          checksum: 'c1',
+          phase,
+        });
+      expect((await call('Waiting')).status).toBe(200);
+      // Flagger asks again, while Waiting, until it has moved on: still yes.
+      expect((await call('Waiting')).status).toBe(200);
+      // After that rollout, Flagger asks from Succeeded before the next revision shows up,
+      // with the same revision key; the used approval must not answer it.
+      setPhase('Succeeded');
+      const next = await call('Succeeded');
+      expect(next.status).toBe(403);
+      expect(next.text).toBe(
+        'Waiting for approval in Backstage (Approve rollout)',
+      );
+    });
+
     it('answers 409 with the reason when the phase does not allow the action', async () => {
       setPhase('Succeeded');
       const early = await act('promote');
