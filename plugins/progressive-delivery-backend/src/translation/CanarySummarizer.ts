@@ -7,7 +7,10 @@ import {
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { KubernetesCanaryStore } from '../clusters/KubernetesCanaryStore';
 import { MetricsCache } from '../prometheus/MetricsCache';
-import { readProgressiveDeliveryConfig } from '../service/config';
+import {
+  DEFAULT_MESH_PROVIDER,
+  readProgressiveDeliveryConfig,
+} from '../service/config';
 import {
   CanarySummarizer,
   DecisionState,
@@ -25,6 +28,8 @@ export class DefaultCanarySummarizer implements CanarySummarizer {
       store: Pick<KubernetesCanaryStore, 'isFresh'>;
       metrics: MetricsCache;
       webhookBaseUrl?: string;
+      /** Flagger's `-mesh-provider` per cluster name. */
+      meshProviders?: Record<string, string>;
       now?: () => Date;
     },
   ) {}
@@ -53,6 +58,7 @@ export class DefaultCanarySummarizer implements CanarySummarizer {
           ),
           prometheusUrl: metrics.externalUrl(watched.ref.cluster),
           prometheusConfigured: metrics.isConfigured(watched.ref.cluster),
+          meshProvider: this.options.meshProviders?.[watched.ref.cluster],
         }),
       ),
     );
@@ -101,5 +107,11 @@ export function createCanarySummarizer(options: {
     store,
     metrics,
     webhookBaseUrl: config.webhookBaseUrl,
+    meshProviders: Object.fromEntries(
+      config.clusters.map(cluster => [
+        cluster.name,
+        cluster.meshProvider ?? DEFAULT_MESH_PROVIDER,
+      ]),
+    ),
   });
 }

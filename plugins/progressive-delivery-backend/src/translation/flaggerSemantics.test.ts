@@ -110,6 +110,23 @@ describe('strategy (Canary.DeploymentStrategy and the kubernetes provider)', () 
     ).toBe(expected);
   });
 
+  it("takes the cluster's mesh provider for a canary without spec.provider, as Flagger does", () => {
+    const bare = canary(weighted, undefined, { provider: undefined });
+    expect(strategyOf(bare, 'kubernetes')).toBe('blue-green');
+    expect(strategyOf(bare, 'istio')).toBe('canary');
+    expect(
+      strategyOf(
+        canary(weighted, undefined, { provider: 'contour' }),
+        'kubernetes',
+      ),
+    ).toBe('canary');
+    expect(summarize(bare, [], { meshProvider: 'kubernetes' })).toMatchObject({
+      provider: 'kubernetes',
+      strategy: 'blue-green',
+      traffic: { mode: 'iterations', totalSteps: 10 },
+    });
+  });
+
   it('reads the deprecated canaryAnalysis and reports mirroring', () => {
     const old = canary(undefined);
     old.spec.canaryAnalysis = { iterations: 3, mirror: true };

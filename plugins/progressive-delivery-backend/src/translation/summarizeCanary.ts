@@ -37,6 +37,8 @@ export interface SummarizeContext {
   /** Browser-reachable Prometheus, for links; undefined when not configured. */
   prometheusUrl?: string;
   prometheusConfigured?: boolean;
+  /** Flagger's `-mesh-provider` in the canary's cluster, for canaries without `spec.provider`. */
+  meshProvider?: string;
 }
 
 const GO_DURATION_UNITS: Record<string, number> = {
@@ -90,9 +92,22 @@ export function analysisOf(canary: Obj): Obj | undefined {
   return canary.spec?.analysis ?? canary.spec?.canaryAnalysis;
 }
 
-export function strategyOf(canary: Obj): DeliveryStrategy {
+/** The provider Flagger routes with: the canary's own, else the cluster's `-mesh-provider`. */
+export function routingProviderOf(
+  canary: Obj,
+  meshProvider?: string,
+): string | undefined {
+  const own = canary.spec?.provider;
+  return typeof own === 'string' && own !== '' ? own : meshProvider;
+}
+
+export function strategyOf(
+  canary: Obj,
+  meshProvider?: string,
+): DeliveryStrategy {
   const analysis = analysisOf(canary) ?? {};
-  if (canary.spec?.provider === 'kubernetes') return 'blue-green';
+  if (routingProviderOf(canary, meshProvider) === 'kubernetes')
+    return 'blue-green';
   if (
     analysis.iterations > 0 &&
     Array.isArray(analysis.match) &&
@@ -148,16 +163,22 @@ function isKnownPhase(phase: unknown): phase is CanaryPhase {
 }
 
 /** Iterations the analysis runs: `analysis.iterations`, or 10 when the kubernetes provider forces blue-green without them. */
-export function configuredIterations(canary: Obj): number | undefined {
+export function configuredIterations(
+  canary: Obj,
+  meshProvider?: string,
+): number | undefined {
   const iterations = analysisOf(canary)?.iterations;
   if (typeof iterations === 'number' && iterations > 0) return iterations;
-  return canary.spec?.provider === 'kubernetes' ? 10 : undefined;
+  return routingProviderOf(canary, meshProvider) === 'kubernetes'
+    ? 10
+    : undefined;
 }
 
 function traffic(
   canary: Obj,
   strategy: DeliveryStrategy,
   phase?: CanaryPhase,
+  meshProvider?: string,
 ): TrafficProgress {
   const analysis = analysisOf(canary) ?? {};
   const status = canary.status ?? {};
@@ -198,7 +219,7 @@ function traffic(
       totalSteps,
     };
   }
-  const configured = configuredIterations(canary);
+  const configured = configuredIterations(canary, meshProvider);
   // WaitingPromotion writes iterations-1 (the analysis is complete); after the last iteration
   // Flagger counts one more while it routes all traffic to the canary.
   const done =
@@ -618,7 +639,7 @@ export function summarizeCanary(
       ? status.phase
       : undefined;
   const phase = isKnownPhase(rawPhase) ? rawPhase : undefined;
-  const strategy = strategyOf(canary);
+  const strategy = strategyOf(canary, context.meshProvider);
   const events = toCanaryEvents(watched.events);
   const checks = {
     failedChecks:
@@ -629,7 +650,12 @@ export function summarizeCanary(
   };
   const intervalSeconds = analysisIntervalSeconds(analysisOf(canary));
   const configuredHooks = webhooks(canary, context.webhookBaseUrl);
-  const trafficProgress = traffic(canary, strategy, phase);
+  const trafficProgress = traffic(
+    canary,
+    strategy,
+    phase,
+    context.meshProvider,
+  );
   const decision = context.decisions.decision;
   // Flagger's "New revision detected!" repeats word for word each run, so the aggregated
   // event's last occurrence is the start of the current run.
@@ -654,7 +680,7 @@ export function summarizeCanary(
     workloadName:
       watched.target?.metadata?.labels?.['carto.run/workload-name'] ??
       canary.spec?.targetRef?.name,
-    provider: canary.spec?.provider,
+    provider: routingProviderOf(canary, context.meshProvider),
     strategy,
     mirroring: Boolean(analysis.mirror),
     phase,
