@@ -11,7 +11,9 @@ export function canaryKey(ref: CanaryRef): string {
 }
 
 export function sameRef(a: CanaryRef, b: CanaryRef): boolean {
-  return a.cluster === b.cluster && a.namespace === b.namespace && a.name === b.name;
+  return (
+    a.cluster === b.cluster && a.namespace === b.namespace && a.name === b.name
+  );
 }
 
 /** "ada.lovelace" for "user:default/ada.lovelace"; other refs stay whole. */
@@ -28,9 +30,12 @@ export function relativeTime(iso: string | undefined): string | undefined {
   if (!time.isValid) {
     return undefined;
   }
-  // Clocks of browser and cluster differ a little; never say "in 2 seconds" about the past.
-  const clamped = time > DateTime.now() ? DateTime.now() : time;
-  return clamped.toRelative() ?? undefined;
+  // Clocks of browser and cluster differ a little, and Luxon calls "now" "in 0 seconds":
+  // anything within a few seconds of now (or slightly ahead of it) is "just now".
+  if (DateTime.now().diff(time, 'seconds').seconds < 5) {
+    return 'just now';
+  }
+  return time.toRelative() ?? undefined;
 }
 
 export function absoluteTime(iso: string | undefined): string | undefined {
@@ -38,7 +43,9 @@ export function absoluteTime(iso: string | undefined): string | undefined {
     return undefined;
   }
   const time = DateTime.fromISO(iso);
-  return time.isValid ? time.toLocaleString(DateTime.DATETIME_MED_WITH_SECONDS) : undefined;
+  return time.isValid
+    ? time.toLocaleString(DateTime.DATETIME_MED_WITH_SECONDS)
+    : undefined;
 }
 
 /** A short duration for people: "under a minute", "4 min", "1 h 5 min". */
@@ -80,7 +87,9 @@ export function waitingForText(summary: CanarySummary): string | undefined {
   if (servedHere || hooks.length === 0) {
     return `Waiting for you: ${GATE_WAIT_LABELS[gate]}`;
   }
-  return `Waiting for an external gate (${hooks.map(hook => hook.name).join(', ')}): ${GATE_WAIT_LABELS[gate]}`;
+  return `Waiting for an external gate (${hooks
+    .map(hook => hook.name)
+    .join(', ')}): ${GATE_WAIT_LABELS[gate]}`;
 }
 
 export function formatMetricValue(
@@ -108,7 +117,10 @@ export function formatThreshold(
 ): string {
   const { min, max } = range;
   if (min !== undefined && max !== undefined) {
-    return `between ${formatMetricValue(min, unit)} and ${formatMetricValue(max, unit)}`;
+    return `between ${formatMetricValue(min, unit)} and ${formatMetricValue(
+      max,
+      unit,
+    )}`;
   }
   if (min !== undefined) {
     return `≥ ${formatMetricValue(min, unit)}`;
@@ -132,7 +144,11 @@ export function splitImageDifference(
     return { common: from, from: '', to: '' };
   }
   let index = 0;
-  while (index < from.length && index < to.length && from[index] === to[index]) {
+  while (
+    index < from.length &&
+    index < to.length &&
+    from[index] === to[index]
+  ) {
     index++;
   }
   const boundary = Math.max(
@@ -141,5 +157,9 @@ export function splitImageDifference(
     from.lastIndexOf('@', index - 1),
   );
   const cut = boundary + 1;
-  return { common: from.slice(0, cut), from: from.slice(cut), to: to.slice(cut) };
+  return {
+    common: from.slice(0, cut),
+    from: from.slice(cut),
+    to: to.slice(cut),
+  };
 }
