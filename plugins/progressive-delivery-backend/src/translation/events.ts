@@ -59,7 +59,10 @@ function timestamp(event: Obj, which: 'first' | 'last'): string {
         event.eventTime ??
         event.firstTimestamp ??
         event.metadata?.creationTimestamp;
-  const parsed = value ? new Date(value) : undefined;
+  const parsed =
+    typeof value === 'string' || typeof value === 'number'
+      ? new Date(value)
+      : undefined;
   return parsed && !Number.isNaN(parsed.getTime())
     ? parsed.toISOString()
     : new Date(0).toISOString();
@@ -72,17 +75,24 @@ function timestamp(event: Obj, which: 'first' | 'last'): string {
 export function toCanaryEvents(events: Obj[]): CanaryEvent[] {
   return (
     events
-      .map((event, order) => ({
-        order,
-        category: classifyEventMessage(event.message ?? ''),
-        type: (event.type === 'Warning'
-          ? 'Warning'
-          : 'Normal') as CanaryEvent['type'],
-        message: event.message ?? '',
-        firstSeen: timestamp(event, 'first'),
-        lastSeen: timestamp(event, 'last'),
-        count: Math.max(1, event.series?.count ?? event.count ?? 1),
-      }))
+      .map((event, order) => {
+        const message = typeof event.message === 'string' ? event.message : '';
+        const count = event.series?.count ?? event.count;
+        return {
+          order,
+          category: classifyEventMessage(message),
+          type: (event.type === 'Warning'
+            ? 'Warning'
+            : 'Normal') as CanaryEvent['type'],
+          message,
+          firstSeen: timestamp(event, 'first'),
+          lastSeen: timestamp(event, 'last'),
+          count:
+            typeof count === 'number' && Number.isFinite(count)
+              ? Math.max(1, count)
+              : 1,
+        };
+      })
       // Timestamps have second precision; within a second, later in the input is newer.
       .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen) || b.order - a.order)
       .map(({ order: _order, ...event }) => event)

@@ -1,3 +1,4 @@
+import { sanitizeCanary } from './sanitize';
 import {
   AnalysisMetric,
   CANARY_PHASES,
@@ -121,10 +122,11 @@ export function strategyOf(
 
 /** Flagger's `maxWeight()`: the last of `stepWeights` (at most 100), else `maxWeight`, else 100. */
 export function effectiveMaxWeight(analysis: Obj): number {
+  let weight = analysis.maxWeight > 0 ? analysis.maxWeight : 100;
   if (Array.isArray(analysis.stepWeights) && analysis.stepWeights.length > 0) {
-    return Math.min(100, analysis.stepWeights[analysis.stepWeights.length - 1]);
+    weight = analysis.stepWeights[analysis.stepWeights.length - 1];
   }
-  return analysis.maxWeight > 0 ? Math.min(100, analysis.maxWeight) : 100;
+  return Math.max(0, Math.min(100, weight));
 }
 
 /**
@@ -279,12 +281,15 @@ export function isServedByPortal(
 }
 
 function webhooks(canary: Obj, webhookBaseUrl?: string): ConfiguredWebhook[] {
-  return ((analysisOf(canary) ?? {}).webhooks ?? []).map((hook: Obj) => ({
-    name: hook.name,
-    type: hook.type || 'rollout',
-    url: hook.url,
-    servedByPortal: isServedByPortal(hook.url, webhookBaseUrl),
-  }));
+  const list = analysisOf(canary)?.webhooks;
+  return (Array.isArray(list) ? list : [])
+    .filter((hook: unknown) => hook !== null && typeof hook === 'object')
+    .map((hook: Obj) => ({
+      name: typeof hook.name === 'string' ? hook.name : '',
+      type: typeof hook.type === 'string' && hook.type ? hook.type : 'rollout',
+      url: typeof hook.url === 'string' ? hook.url : '',
+      servedByPortal: isServedByPortal(hook.url, webhookBaseUrl),
+    }));
 }
 
 export const BUILTIN_METRICS = ['request-success-rate', 'request-duration'];
@@ -631,7 +636,7 @@ export function summarizeCanary(
   watched: WatchedCanary,
   context: SummarizeContext,
 ): CanarySummary {
-  const canary = watched.object;
+  const canary = sanitizeCanary(watched.object);
   const analysis = analysisOf(canary) ?? {};
   const status = canary.status ?? {};
   const rawPhase: string | undefined =
