@@ -18,7 +18,7 @@ import {
   startComponent,
   stopComponent,
 } from '@progressive-delivery/sandbox';
-import { BackendProcess, ourPluginPresent } from './backend/BackendProcess';
+import { BackendProcess } from './backend/BackendProcess';
 import { benchAppConfig, benchCatalog, ProxiedCluster } from './benchConfig';
 import {
   BENCH_APP,
@@ -47,7 +47,13 @@ import {
 } from './frontend';
 import { LatencyProxy } from './LatencyProxy';
 import { PortalClient, peerCanaries } from './portalClient';
-import { BenchResults, formatTable, FrontendResult, ScaleRow } from './report';
+import {
+  BenchResults,
+  resultRows,
+  formatTable,
+  FrontendResult,
+  ScaleRow,
+} from './report';
 import { subscribe } from './sse';
 import { percentile, round } from './stats';
 
@@ -391,52 +397,37 @@ async function runScale(
   await portal.signIn();
   await portal.waitForEntity(BENCH_ENTITY);
 
-  const ours = backend.withOurPlugin;
-  let syncSeconds: number | null = null;
-  if (ours) {
-    await waitForSync(portal, scale.clusters, SYNC_TIMEOUT_MS);
-    syncSeconds = (performance.now() - spawnedAt) / 1000;
-    log(
-      `  all ${scale.clusters} cluster(s) synced ${syncSeconds.toFixed(
-        1,
-      )} s after spawn`,
-    );
-  } else {
-    errors.push(
-      'our backend plugin has no entry point yet: only the peer was measured',
-    );
-    log(`  ${errors[errors.length - 1]}`);
-  }
+  await waitForSync(portal, scale.clusters, SYNC_TIMEOUT_MS);
+  const syncSeconds = (performance.now() - spawnedAt) / 1000;
+  log(
+    `  all ${scale.clusters} cluster(s) synced ${syncSeconds.toFixed(
+      1,
+    )} s after spawn`,
+  );
   const synced = await backend.measure();
 
   // Our summary: a burst of page views, with the API servers' request counters around it.
-  let summary: number[] = [];
-  let apiRequestsPerPageView: number | null = null;
-  let apiBytesSentPerPageView: number | null = null;
-  if (ours) {
-    for (let i = 0; i < SUMMARY_WARMUP; i++)
-      await portal.canaries(BENCH_ENTITY);
-    const before = await allApiServerCounts(servers);
-    const bytesBefore = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
-    summary = await latencies(
-      SUMMARY_REQUESTS,
-      0,
-      () => portal.canaries(BENCH_ENTITY),
-      answer => checkSummary(answer, scale.clusters),
-    );
-    const bytesAfter = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
-    const after = await allApiServerCounts(servers);
-    apiRequestsPerPageView =
-      (after.portalOnly - before.portalOnly) / SUMMARY_REQUESTS;
-    apiBytesSentPerPageView = (bytesAfter - bytesBefore) / SUMMARY_REQUESTS;
-    log(
-      `  ours: p50 ${percentile(summary, 50).toFixed(1)} ms, p99 ${percentile(
-        summary,
-        99,
-      ).toFixed(1)} ms; ` +
-        `${apiRequestsPerPageView} API requests and ${apiBytesSentPerPageView} bytes to API servers per view`,
-    );
-  }
+  for (let i = 0; i < SUMMARY_WARMUP; i++) await portal.canaries(BENCH_ENTITY);
+  const before = await allApiServerCounts(servers);
+  const bytesBefore = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
+  const summary = await latencies(
+    SUMMARY_REQUESTS,
+    0,
+    () => portal.canaries(BENCH_ENTITY),
+    answer => checkSummary(answer, scale.clusters),
+  );
+  const bytesAfter = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
+  const after = await allApiServerCounts(servers);
+  const apiRequestsPerPageView =
+    (after.portalOnly - before.portalOnly) / SUMMARY_REQUESTS;
+  const apiBytesSentPerPageView = (bytesAfter - bytesBefore) / SUMMARY_REQUESTS;
+  log(
+    `  ours: p50 ${percentile(summary, 50).toFixed(1)} ms, p99 ${percentile(
+      summary,
+      99,
+    ).toFixed(1)} ms; ` +
+      `${apiRequestsPerPageView} API requests and ${apiBytesSentPerPageView} bytes to API servers per view`,
+  );
 
   // The peer, in the same process, same clusters, same canaries.
   const peerBefore = await allApiServerCounts(servers);
@@ -497,56 +488,45 @@ async function runScale(
   const idleMinutes = (idleAfter.at - idleBefore.at) / 60_000;
   const apiRequestsPerMinute =
     (idleAfter.api.portalOnly - idleBefore.api.portalOnly) / idleMinutes;
-  const refreshes = ours
-    ? (idleAfter.at - idleBefore.at) / 1000 / METRICS_REFRESH_SECONDS
-    : undefined;
-  const promQueriesPerRefresh = refreshes
-    ? (idleAfter.prometheus - idleBefore.prometheus) / refreshes
-    : null;
+  const refreshes =
+    (idleAfter.at - idleBefore.at) / 1000 / METRICS_REFRESH_SECONDS;
+  const promQueriesPerRefresh =
+    (idleAfter.prometheus - idleBefore.prometheus) / refreshes;
 
   // Freshness of our push channel.
-  let freshness: Awaited<ReturnType<typeof measureFreshness>> | undefined;
-  if (ours) {
-    freshness = await measureFreshness(
-      portal,
-      clusters.map(c => c.name),
-    );
-    log(
-      `  freshness: p50 ${percentile(freshness.first, 50).toFixed(
+  const freshness = await measureFreshness(
+    portal,
+    clusters.map(c => c.name),
+  );
+  log(
+    `  freshness: p50 ${percentile(freshness.first, 50).toFixed(
+      0,
+    )} ms, p95 ${percentile(freshness.first, 95).toFixed(0)} ms ` +
+      `(all views of the server: p95 ${percentile(freshness.all, 95).toFixed(
         0,
-      )} ms, p95 ${percentile(freshness.first, 95).toFixed(0)} ms ` +
-        `(all views of the server: p95 ${percentile(freshness.all, 95).toFixed(
-          0,
-        )} ms; ${freshness.missed} missed)`,
-    );
-  }
+      )} ms; ${freshness.missed} missed)`,
+  );
 
   let render: FrontendResult['render'] | undefined;
   if (options.renderCanaries > 0) {
-    if (!ours) {
-      render = { error: 'our backend plugin has no entry point yet' };
-    } else {
-      try {
-        await portal.waitForEntity(RENDER_ENTITY);
-        render = await measureTabRender({
-          portalUrl: backend.url,
-          entityName: RENDER_APP,
-          canaryPrefix: 'render-',
-          expected: options.renderCanaries,
-        });
-        log(
-          `  render of ${
-            options.renderCanaries
-          } canaries: ${render.renderMs.toFixed(
-            0,
-          )} ms (samples ${render.samplesMs
-            .map(sample => sample.toFixed(0))
-            .join(', ')})`,
-        );
-      } catch (error) {
-        render = { error: (error as Error).message };
-        log(`  render failed: ${(error as Error).message}`);
-      }
+    try {
+      await portal.waitForEntity(RENDER_ENTITY);
+      render = await measureTabRender({
+        portalUrl: backend.url,
+        entityName: RENDER_APP,
+        canaryPrefix: 'render-',
+        expected: options.renderCanaries,
+      });
+      log(
+        `  render of ${
+          options.renderCanaries
+        } canaries: ${render.renderMs.toFixed(0)} ms (samples ${render.samplesMs
+          .map(sample => sample.toFixed(0))
+          .join(', ')})`,
+      );
+    } catch (error) {
+      render = { error: (error as Error).message };
+      log(`  render failed: ${(error as Error).message}`);
     }
   }
 
@@ -624,7 +604,6 @@ async function main() {
   mkdirSync(workDir, { recursive: true });
   const catalogFile = join(workDir, 'catalog-bench.yaml');
   writeFileSync(catalogFile, benchCatalog());
-  const withOurPlugin = ourPluginPresent(info.repoRoot);
 
   const skipFrontend = process.env.PD_BENCH_SKIP_FRONTEND === '1';
   const frontend: FrontendResult = {
@@ -647,7 +626,7 @@ async function main() {
       frontend.bundle = { error: (error as Error).message.slice(0, 2000) };
       log(`  bundle build failed: ${frontend.bundle.error}`);
     }
-    if (withOurPlugin) buildAppIfNeeded(info.repoRoot, log);
+    buildAppIfNeeded(info.repoRoot, log);
   }
 
   log(
@@ -710,11 +689,10 @@ async function main() {
     },
     rows,
     frontend,
-    ourPluginPresent: withOurPlugin,
   };
   writeFileSync(
     join(info.repoRoot, 'bench-results.json'),
-    `${JSON.stringify(results, null, 2)}\n`,
+    `${JSON.stringify(resultRows(results), null, 2)}\n`,
   );
   console.log(`\n${formatTable(rows)}\n`);
   console.log(

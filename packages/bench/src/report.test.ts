@@ -1,4 +1,4 @@
-import { formatTable, ScaleRow } from './report';
+import { formatTable, resultRows, ScaleRow } from './report';
 
 const row: ScaleRow = {
   clusters: 20,
@@ -43,5 +43,46 @@ describe('formatTable', () => {
       { ...row, summaryP50Ms: null, summaryP99Ms: null, ratio: null },
     ]);
     expect(table.split('\n')[1]).toMatch(/–\/–/);
+  });
+});
+
+describe('resultRows', () => {
+  it('writes one self-contained row per scale, with the frontend figures', () => {
+    const rows = resultRows({
+      generatedAt: '2026-11-23T05:00:00.000Z',
+      machine: { cpus: 2, node: 'v20', platform: 'linux' },
+      settings: { oneWayDelayMs: 50 },
+      rows: [row, { ...row, clusters: 1, canaries: 1000 }],
+      frontend: {
+        bundle: {
+          files: 3,
+          rawBytes: 90_000,
+          gzipBytes: 30_822,
+          buildSeconds: 9,
+        },
+        render: { canaries: 200, renderMs: 812.34, samplesMs: [812.34] },
+      },
+    });
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatchObject({
+      clusters: 1,
+      canaries: 1000,
+      ratio: 121.3,
+      bundleGzipKb: 30.1,
+      renderCanaries: 200,
+      renderMs: 812.3,
+      machine: { cpus: 2 },
+    });
+  });
+
+  it('keeps unmeasured frontend figures as null', () => {
+    const [only] = resultRows({
+      generatedAt: '',
+      machine: { cpus: 2, node: 'v20', platform: 'linux' },
+      settings: {},
+      rows: [row],
+      frontend: { bundle: { error: 'not measured' }, render: null },
+    });
+    expect(only).toMatchObject({ bundleGzipKb: null, renderMs: null });
   });
 });

@@ -51,8 +51,6 @@ export interface BenchResults {
   settings: Record<string, unknown>;
   rows: ScaleRow[];
   frontend: FrontendResult;
-  /** Whether our backend plugin was present (otherwise only peer figures exist). */
-  ourPluginPresent: boolean;
 }
 
 function cell(value: number | null | undefined, digits = 1): string {
@@ -98,4 +96,29 @@ export function formatTable(rows: ScaleRow[]): string {
   return cells
     .map(line => line.map((text, i) => text.padStart(widths[i])).join('  '))
     .join('\n');
+}
+
+/**
+ * What `bench-results.json` holds: one row per scale, each carrying the run's frontend
+ * figures, machine and settings, so a row reads on its own.
+ */
+export function resultRows(results: BenchResults) {
+  const { bundle, render } = results.frontend;
+  const frontend = {
+    bundleGzipKb:
+      'gzipBytes' in bundle ? round1(bundle.gzipBytes / 1024) : null,
+    renderCanaries: render && 'renderMs' in render ? render.canaries : null,
+    renderMs: render && 'renderMs' in render ? round1(render.renderMs) : null,
+  };
+  return results.rows.map(row => ({
+    ...row,
+    ...frontend,
+    generatedAt: results.generatedAt,
+    machine: results.machine,
+    settings: results.settings,
+  }));
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
 }

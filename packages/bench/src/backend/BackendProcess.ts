@@ -3,13 +3,7 @@
  * reports the backend's own memory and CPU.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { ProbeReply, ProbeRequest } from './probeMessages';
 
@@ -37,27 +31,6 @@ const MB = 1024 * 1024;
 const sourceDir = __dirname;
 
 /** Whether our backend plugin has an entry point yet (it is written in parallel with the benchmark). */
-export function ourPluginPresent(repoRoot: string): boolean {
-  return existsSync(
-    join(repoRoot, 'plugins/progressive-delivery-backend/src/index.ts'),
-  );
-}
-
-/**
- * A directory outside the repository for the backend without our plugin: the backend collects
- * configuration schemas from every workspace package around its cwd, and our plugin's schema
- * file may not exist yet either.
- */
-function standaloneDirectory(): string {
-  const dir = join(tmpdir(), 'pd-bench-peer-backend');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify({ name: 'pd-bench-peer-backend', private: true }),
-  );
-  return dir;
-}
-
 export class BackendProcess {
   #nextId = 1;
   readonly #pending = new Map<number, (reply: ProbeReply) => void>();
@@ -67,8 +40,6 @@ export class BackendProcess {
     private readonly child: ChildProcess,
     readonly url: string,
     readonly logFile: string,
-    /** False when the backend runs without our plugin (see peerOnlyBackend.ts). */
-    readonly withOurPlugin: boolean,
   ) {
     this.#exited = new Promise(resolve =>
       child.on('exit', code => resolve(code)),
@@ -82,10 +53,7 @@ export class BackendProcess {
 
   static async start(options: BackendStartOptions): Promise<BackendProcess> {
     const { repoRoot } = options;
-    const withOurPlugin = ourPluginPresent(repoRoot);
-    const entry = withOurPlugin
-      ? join(repoRoot, 'packages/backend/src/index.ts')
-      : join(sourceDir, 'peerOnlyBackend.ts');
+    const entry = join(repoRoot, 'packages/backend/src/index.ts');
     const log = createWriteStream(options.logFile);
     const child = spawn(
       process.execPath,
@@ -102,9 +70,7 @@ export class BackendProcess {
         ...options.configFiles.flatMap(file => ['--config', file]),
       ],
       {
-        cwd: withOurPlugin
-          ? join(repoRoot, 'packages', 'backend')
-          : standaloneDirectory(),
+        cwd: join(repoRoot, 'packages', 'backend'),
         env: {
           ...process.env,
           ...options.env,
@@ -120,7 +86,6 @@ export class BackendProcess {
       child,
       `http://127.0.0.1:${options.port}`,
       options.logFile,
-      withOurPlugin,
     );
     const deadline = Date.now() + (options.timeoutMs ?? 180_000);
     for (;;) {
