@@ -233,6 +233,28 @@ export class DecisionStore {
     });
   }
 
+  /** The newest attempt's id, where a replica starts following the others. */
+  async lastAttemptId(): Promise<number> {
+    const [row] = await this.db(ATTEMPTS).max({ id: 'id' });
+    return Number(row?.id ?? 0);
+  }
+
+  /** Canaries acted on (on any replica) after attempt `afterId`, with the newest id seen. */
+  async attemptsAfter(
+    afterId: number,
+    limit = 500,
+  ): Promise<{ lastId: number; refs: CanaryRef[] }> {
+    const rows = await this.db(ATTEMPTS)
+      .where('id', '>', afterId)
+      .orderBy('id', 'asc')
+      .limit(limit)
+      .select('id', 'cluster', 'namespace', 'name');
+    return {
+      lastId: rows.length ? Number(rows[rows.length - 1].id) : afterId,
+      refs: rows.map((row: any) => canary(row)),
+    };
+  }
+
   /** Every action tried on a canary, oldest first. */
   async attempts(ref: CanaryRef): Promise<ActionAttempt[]> {
     const rows = await this.db(ATTEMPTS)

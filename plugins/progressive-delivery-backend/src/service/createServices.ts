@@ -8,6 +8,7 @@ import { Knex } from 'knex';
 import { DecisionStore } from '../database/DecisionStore';
 import { ActionService } from './ActionService';
 import { ChangeFeed } from './ChangeFeed';
+import { ReplicaRelay } from './ReplicaRelay';
 import { ClusterSide, createClusterSide } from './clusterSide';
 import { EntityCanaries, EntityLookup } from './EntityCanaries';
 import { GateKeeper } from './GateKeeper';
@@ -66,6 +67,7 @@ export async function createServices(
     feed,
     logger,
   });
+  const relay = new ReplicaRelay({ decisions, feed, logger });
   return {
     queries: new ReleaseQueries({ store, summarizer, decisions, entities }),
     actions: new ActionService({
@@ -93,10 +95,12 @@ export async function createServices(
     history,
     async start() {
       history.start();
+      await relay.start();
       await clusterSide.start();
     },
     async stop() {
       history.stop();
+      await relay.stop();
       await clusterSide.stop();
       await history.idle();
     },
