@@ -27,6 +27,7 @@ export const progressiveDeliveryPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         database: coreServices.database,
+        cache: coreServices.cache,
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
       },
@@ -39,6 +40,7 @@ export const progressiveDeliveryPlugin = createBackendPlugin({
           catalog: deps.catalog,
           permissions: deps.permissions,
           auditor: deps.auditor,
+          cache: deps.cache,
         });
         deps.lifecycle.addStartupHook(() => services.start());
         deps.lifecycle.addShutdownHook(() => services.stop());

@@ -1,5 +1,6 @@
 import {
   BackstageCredentials,
+  CacheService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
@@ -29,6 +30,16 @@ export interface EntityLookup {
   ): Promise<Entity | undefined>;
 }
 
+/** How long a caller's read permission and an entity's selector are remembered. */
+export const SELECTOR_TTL_MS = 5_000;
+
+function principalKey(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as any;
+  return (
+    principal?.userEntityRef ?? principal?.subject ?? principal?.type ?? 'none'
+  );
+}
+
 /** Accepts "component:default/x" and "component:x"; gives the canonical form. */
 export function normalizeEntityRef(entityRef: string): string {
   try {
@@ -52,6 +63,13 @@ export class EntityCanaries {
       store: CanaryStore;
       catalog: EntityLookup;
       permissions: Pick<PermissionsService, 'authorize'>;
+      /**
+       * Remembers, per caller and entity, that reading was allowed and which canaries the
+       * entity selects, for `selectorTtlMs`: a tab that refetches on every pushed change asks
+       * the permission backend and the catalog once, not each time.
+       */
+      cache?: CacheService;
+      selectorTtlMs?: number;
     },
   ) {}
 
@@ -78,17 +96,28 @@ export class EntityCanaries {
     checkRead = true,
   ): Promise<{ entityRef: string; selector: CanarySelector }> {
     const ref = normalizeEntityRef(entityRef);
-    if (checkRead) {
-      await this.authorize(
-        ref,
-        progressiveDeliveryReadPermission,
-        credentials,
-        `You may not see the releases of ${ref}`,
-      );
-    }
-    const entity = await this.options.catalog.getEntityByRef(ref, {
+    const { cache } = this.options;
+    const key = `selector:${checkRead ? 'read' : 'any'}:${principalKey(
       credentials,
-    });
+    )}:${ref}`;
+    const cached = cache
+      ? ((await cache.get(key)) as CanarySelector | undefined)
+      : undefined;
+    if (cached) return { entityRef: ref, selector: cached };
+
+    // The permission and the catalog answer independently; asking both at once halves the
+    // wait. A refusal still wins: the entity is then never used.
+    const [, entity] = await Promise.all([
+      checkRead
+        ? this.authorize(
+            ref,
+            progressiveDeliveryReadPermission,
+            credentials,
+            `You may not see the releases of ${ref}`,
+          )
+        : undefined,
+      this.options.catalog.getEntityByRef(ref, { credentials }),
+    ]);
     if (!entity) throw new NotFoundError(`No entity ${ref} in the catalog.`);
     let selector: CanarySelector | undefined;
     try {
@@ -102,6 +131,9 @@ export class EntityCanaries {
         `${ref} has not opted in: add the annotation progressive-delivery/workload-name or progressive-delivery/canaries.`,
       );
     }
+    await cache?.set(key, selector as any, {
+      ttl: this.options.selectorTtlMs ?? SELECTOR_TTL_MS,
+    });
     return { entityRef: ref, selector };
   }
 

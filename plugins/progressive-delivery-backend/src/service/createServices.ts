@@ -1,5 +1,6 @@
 import {
   AuditorService,
+  CacheService,
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -37,6 +38,8 @@ export interface CreateServicesOptions {
   catalog: EntityLookup;
   permissions: Pick<PermissionsService, 'authorize'>;
   auditor: AuditorService;
+  /** Short-lived answers of the permission backend and the catalog (see EntityCanaries). */
+  cache?: CacheService;
   /** The cluster side; built from config when absent (tests pass fakes). */
   clusterSide?: ClusterSide;
 }
@@ -59,6 +62,7 @@ export async function createServices(
     store,
     catalog: options.catalog,
     permissions: options.permissions,
+    cache: options.cache,
   });
   const history = new HistoryRecorder({
     store,
