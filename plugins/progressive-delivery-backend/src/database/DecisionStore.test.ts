@@ -1,5 +1,5 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
-import { DecisionStore } from './DecisionStore';
+import { DecisionStore, revisionKeyOf } from './DecisionStore';
 
 // `npm test` starts a PostgreSQL on loopback and sets this variable; it requires both engines.
 const ids: TestDatabaseId[] =
@@ -337,6 +337,57 @@ describe.each(databases.eachSupportedId())(
         ],
         ['r1', 'superseded', undefined],
       ]);
+    });
+    it('reads the open decisions of many revisions at once, each under its own key', async () => {
+      const { store: decisions } = await store();
+      const cart = { ...ref, name: 'cart' };
+      await decisions.decide({
+        ref,
+        revision: 'r1',
+        action: 'promote',
+        actor: 'user:default/ana',
+      });
+      await decisions.decide({
+        ref,
+        revision: 'r1',
+        action: 'pause',
+        actor: 'user:default/ana',
+      });
+      await decisions.decide({
+        ref,
+        revision: 'r0',
+        action: 'rollback',
+        actor: 'user:default/bo',
+      });
+      await decisions.decide({
+        ref: cart,
+        revision: 'r7',
+        action: 'approve-rollout',
+        actor: 'user:default/bo',
+      });
+      const many = await decisions.decisionsForMany([
+        { ref, revision: 'r1' },
+        { ref: cart, revision: 'r7' },
+        { ref: cart, revision: 'nothing' },
+        ...Array.from({ length: 450 }, (_, i) => ({
+          ref,
+          revision: `other-${i}`,
+        })),
+      ]);
+      expect(
+        many
+          .get(revisionKeyOf(ref, 'r1'))!
+          .map(d => d.action)
+          .sort(),
+      ).toEqual(['pause', 'promote']);
+      expect(many.get(revisionKeyOf(cart, 'r7'))).toEqual([
+        expect.objectContaining({
+          action: 'approve-rollout',
+          decidedBy: 'user:default/bo',
+        }),
+      ]);
+      expect(many.has(revisionKeyOf(ref, 'r0'))).toBe(false);
+      expect(many.has(revisionKeyOf(cart, 'nothing'))).toBe(false);
     });
   },
 );

@@ -115,6 +115,35 @@ export class DecisionStore {
     return rows.map(toDecision);
   }
 
+  /**
+   * The open decisions of many revisions in one query per 200 (a page of canaries), keyed by
+   * `cluster/namespace/name/revision`.
+   */
+  async decisionsForMany(
+    revisions: Array<{ ref: CanaryRef; revision: string }>,
+  ): Promise<Map<string, GateDecision[]>> {
+    const found = new Map<string, GateDecision[]>();
+    for (let start = 0; start < revisions.length; start += 200) {
+      const chunk = revisions.slice(start, start + 200);
+      const rows: DecisionRow[] = await this.db(DECISIONS)
+        .where({ epoch: OPEN })
+        .whereIn(
+          ['cluster', 'namespace', 'name', 'revision'],
+          chunk.map(({ ref, revision }) => [
+            ref.cluster,
+            ref.namespace,
+            ref.name,
+            revision,
+          ]),
+        );
+      for (const row of rows) {
+        const key = revisionKeyOf(canary(row), row.revision);
+        found.set(key, [...(found.get(key) ?? []), toDecision(row)]);
+      }
+    }
+    return found;
+  }
+
   /** The open decision in one slot of one revision. */
   async decision(
     ref: CanaryRef,
@@ -498,4 +527,9 @@ function combineReasons(
   if (reason && lastHalt && /failed checks threshold/.test(reason))
     return `${reason} (last failed check: ${lastHalt})`;
   return reason ?? lastHalt ?? undefined;
+}
+
+/** How `decisionsForMany` keys its answer. */
+export function revisionKeyOf(ref: CanaryRef, revision: string): string {
+  return `${ref.cluster}/${ref.namespace}/${ref.name}/${revision}`;
 }

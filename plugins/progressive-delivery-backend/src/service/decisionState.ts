@@ -1,5 +1,8 @@
-import { CanaryRef } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { DecisionStore } from '../database/DecisionStore';
+import {
+  CanaryRef,
+  GateDecision,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
+import { DecisionStore, revisionKeyOf } from '../database/DecisionStore';
 import { CanarySummarizer, DecisionState, WatchedCanary } from './types';
 
 /**
@@ -9,14 +12,10 @@ import { CanarySummarizer, DecisionState, WatchedCanary } from './types';
  * lastAppliedSpec only once the rollout starts), so only the approve-rollout decision counts then:
  * a promote or pause of the previous release must not show up as pending for the next one.
  */
-export async function decisionStateOf(
-  decisions: DecisionStore,
-  ref: CanaryRef,
-  revision: string | undefined,
+export function decisionStateFrom(
+  open: GateDecision[],
   phase: string | undefined,
-): Promise<DecisionState> {
-  if (!revision) return { paused: false };
-  const open = await decisions.decisionsFor(ref, revision);
+): DecisionState {
   const start = open.find(d => d.action === 'approve-rollout');
   if (phase === 'Waiting') return { paused: false, decision: start };
   const verdict = open.find(
@@ -26,8 +25,18 @@ export async function decisionStateOf(
   return { paused: traffic?.action === 'pause', decision: verdict ?? traffic };
 }
 
-/** Summaries with the decision state of each canary's current revision. */
-export function summarizeWithDecisions(
+export async function decisionStateOf(
+  decisions: DecisionStore,
+  ref: CanaryRef,
+  revision: string | undefined,
+  phase: string | undefined,
+): Promise<DecisionState> {
+  if (!revision) return { paused: false };
+  return decisionStateFrom(await decisions.decisionsFor(ref, revision), phase);
+}
+
+/** Summaries with the decision state of each canary's current revision, read in one query. */
+export async function summarizeWithDecisions(
   summarizer: CanarySummarizer,
   decisions: DecisionStore,
   canaries: WatchedCanary[],
@@ -38,12 +47,17 @@ export function summarizeWithDecisions(
       c.object.status?.phase as string | undefined,
     ]),
   );
-  return summarizer.summarize(canaries, (ref, revision) =>
-    decisionStateOf(
-      decisions,
-      ref,
-      revision,
-      phaseOf.get(`${ref.cluster}/${ref.namespace}/${ref.name}`),
+  const open = await decisions.decisionsForMany(
+    canaries.flatMap(c =>
+      c.revision ? [{ ref: c.ref, revision: c.revision }] : [],
     ),
+  );
+  return summarizer.summarize(canaries, async (ref, revision) =>
+    revision
+      ? decisionStateFrom(
+          open.get(revisionKeyOf(ref, revision)) ?? [],
+          phaseOf.get(`${ref.cluster}/${ref.namespace}/${ref.name}`),
+        )
+      : { paused: false },
   );
 }
