@@ -160,25 +160,15 @@ export function portalRbac(): KubeObject[] {
       kind: 'ClusterRole',
       metadata: { name: 'progressive-delivery' },
       rules: [
+        // Exactly the README's ClusterRole: the tests then prove it is enough.
         {
           apiGroups: ['flagger.app'],
-          resources: ['canaries', 'metrictemplates', 'alertproviders'],
+          resources: ['canaries', 'metrictemplates'],
           verbs: read,
-        },
-        // suspend / resume
-        {
-          apiGroups: ['flagger.app'],
-          resources: ['canaries'],
-          verbs: ['patch'],
         },
         { apiGroups: ['apps'], resources: ['deployments'], verbs: read },
         { apiGroups: [''], resources: ['events'], verbs: read },
         { apiGroups: ['carto.run'], resources: ['workloads'], verbs: read },
-        {
-          apiGroups: ['projectcontour.io'],
-          resources: ['httpproxies'],
-          verbs: read,
-        },
       ],
     },
     binding('progressive-delivery'),
