@@ -45,6 +45,12 @@ interface ClusterMetrics {
 /** Per-canary queries (templates, inline queries, unbatched observers) run at most this many at a time per cluster. */
 const CUSTOM_QUERY_CONCURRENCY = 8;
 
+/** Canaries handled between two turns of the event loop during a refresh. */
+const YIELD_EVERY = 50;
+
+const yieldToPageViews = () =>
+  new Promise<void>(resolve => setImmediate(resolve));
+
 /**
  * Current metric values of every canary, refreshed in the background per cluster so a page
  * view never waits on Prometheus. Builtin metrics are batched where the observer's series
@@ -247,7 +253,9 @@ export class MetricsCache {
 
     const readings = new Map<string, Map<string, MetricReading>>();
     const perCanary: Array<() => Promise<void>> = [];
-    for (const watched of canaries) {
+    for (const [index, watched] of canaries.entries()) {
+      // Thousands of canaries take a while to walk; let page views in between.
+      if (index > 0 && index % YIELD_EVERY === 0) await yieldToPageViews();
       const canary = watched.object;
       const provider = builtinProviderOf(canary, cluster.meshProvider);
       const perMetric = new Map<string, MetricReading>();
