@@ -70,6 +70,8 @@ const RENDER_CANARIES = 200;
 const PEER_REFRESH_INTERVAL_SECONDS = 10;
 /** Our plugin's background metrics refresh (its default, set explicitly so the count is exact). */
 const METRICS_REFRESH_SECONDS = 10;
+/** Settling time after the initial sync, longer than one metrics refresh; see runScale. */
+const SETTLE_MS = 15_000;
 const SYNC_TIMEOUT_MS = 8 * 60_000;
 const PORT = Number(process.env.PD_BENCH_PORT ?? 7017);
 const BENCH_ENTITY = `component:default/${BENCH_APP}`;
@@ -405,6 +407,10 @@ async function runScale(
     )} s after spawn`,
   );
   const synced = await backend.measure();
+  // Page views are measured in steady state: after the first full metrics refresh and the
+  // history recorder's first pass over every canary, which follow the initial sync.
+  log(`  settling for ${SETTLE_MS / 1000} s before measuring page views`);
+  await sleep(SETTLE_MS);
 
   // Our summary: a burst of page views, with the API servers' request counters around it.
   for (let i = 0; i < SUMMARY_WARMUP; i++) await portal.canaries(BENCH_ENTITY);
