@@ -1,4 +1,8 @@
-import { ActionContext, getActionAvailability, getAllActionAvailability } from './actions';
+import {
+  ActionContext,
+  getActionAvailability,
+  getAllActionAvailability,
+} from './actions';
 import { ConfiguredWebhook, GateKind } from './canary';
 
 const portalHook = (type: GateKind): ConfiguredWebhook => ({
@@ -47,7 +51,10 @@ describe('getActionAvailability', () => {
   });
 
   it('explains that promote needs the analysis to run', () => {
-    const availability = getActionAvailability('promote', context({ phase: 'Succeeded' }));
+    const availability = getActionAvailability(
+      'promote',
+      context({ phase: 'Succeeded' }),
+    );
     expect(availability.applicable).toBe(false);
     expect(availability.reason).toBe(
       'Only possible while the analysis runs (Progressing or WaitingPromotion); the canary is Succeeded.',
@@ -64,20 +71,32 @@ describe('getActionAvailability', () => {
     const availability = getActionAvailability(
       'promote',
       context({
-        webhooks: [{ ...portalHook('confirm-promotion'), servedByPortal: false }],
+        webhooks: [
+          { ...portalHook('confirm-promotion'), servedByPortal: false },
+        ],
       }),
     );
     expect(availability.applicable).toBe(false);
-    expect(availability.reason).toContain('no confirm-promotion webhook pointing at this portal');
+    expect(availability.reason).toContain(
+      'no confirm-promotion webhook pointing at this portal',
+    );
   });
 
   it('allows approve-rollout only while Waiting', () => {
-    expect(getActionAvailability('approve-rollout', context({ phase: 'Waiting' })).applicable).toBe(true);
-    expect(getActionAvailability('approve-rollout', context()).applicable).toBe(false);
+    expect(
+      getActionAvailability('approve-rollout', context({ phase: 'Waiting' }))
+        .applicable,
+    ).toBe(true);
+    expect(getActionAvailability('approve-rollout', context()).applicable).toBe(
+      false,
+    );
   });
 
   it('pauses only the canary strategy and resumes only what is paused', () => {
-    expect(getActionAvailability('pause', context({ strategy: 'blue-green' })).applicable).toBe(false);
+    expect(
+      getActionAvailability('pause', context({ strategy: 'blue-green' }))
+        .applicable,
+    ).toBe(false);
     expect(getActionAvailability('resume', context()).reason).toBe(
       'Nothing to resume: traffic increases are not paused.',
     );

@@ -6,7 +6,11 @@ import {
   GateKind,
 } from './canary';
 
-/** The gate through which the portal carries out each action. */
+/**
+ * The gate through which the portal carries out each action.
+ *
+ * @public
+ */
 export const GATE_FOR_ACTION: Record<CanaryAction, GateKind> = {
   promote: 'confirm-promotion',
   rollback: 'rollback',
@@ -15,6 +19,7 @@ export const GATE_FOR_ACTION: Record<CanaryAction, GateKind> = {
   'approve-rollout': 'confirm-rollout',
 };
 
+/** @public */
 export const ACTION_LABELS: Record<CanaryAction, string> = {
   promote: 'Promote',
   rollback: 'Roll back',
@@ -23,7 +28,11 @@ export const ACTION_LABELS: Record<CanaryAction, string> = {
   'approve-rollout': 'Approve rollout',
 };
 
-/** What the canary looks like to the rules below. */
+/**
+ * What the canary looks like to the rules below.
+ *
+ * @public
+ */
 export interface ActionContext {
   phase?: CanaryPhase;
   strategy: 'canary' | 'blue-green' | 'ab-testing';
@@ -37,7 +46,10 @@ export interface ActionContext {
 
 const ANALYSIS_PHASES: CanaryPhase[] = ['Progressing', 'WaitingPromotion'];
 
-function phaseAllows(action: CanaryAction, context: ActionContext): string | undefined {
+function phaseAllows(
+  action: CanaryAction,
+  context: ActionContext,
+): string | undefined {
   const phase = context.phase;
   const inAnalysis = phase !== undefined && ANALYSIS_PHASES.includes(phase);
   switch (action) {
@@ -67,7 +79,9 @@ function phaseAllows(action: CanaryAction, context: ActionContext): string | und
     case 'approve-rollout':
       return phase === 'Waiting'
         ? undefined
-        : `Only possible while a new revision waits for approval to start (Waiting); the canary is ${phase ?? 'without a phase'}.`;
+        : `Only possible while a new revision waits for approval to start (Waiting); the canary is ${
+            phase ?? 'without a phase'
+          }.`;
     default:
       return 'Unknown action.';
   }
@@ -76,6 +90,8 @@ function phaseAllows(action: CanaryAction, context: ActionContext): string | und
 /**
  * Whether the current state allows an action, and why not. The backend enforces the same
  * rules (answering 409), so the buttons and the API never disagree.
+ *
+ * @public
  */
 export function getActionAvailability(
   action: CanaryAction,
@@ -102,7 +118,9 @@ export function getActionAvailability(
     return {
       action,
       applicable: false,
-      reason: `This revision is already decided: ${context.decided === 'promote' ? 'promotion' : 'rollback'} was approved.`,
+      reason: `This revision is already decided: ${
+        context.decided === 'promote' ? 'promotion' : 'rollback'
+      } was approved.`,
       effect,
     };
   }
@@ -110,6 +128,7 @@ export function getActionAvailability(
   return { action, applicable: reason === undefined, reason, effect };
 }
 
+/** @public */
 export const CANARY_ACTIONS: CanaryAction[] = [
   'approve-rollout',
   'promote',
@@ -118,6 +137,9 @@ export const CANARY_ACTIONS: CanaryAction[] = [
   'rollback',
 ];
 
-export function getAllActionAvailability(context: ActionContext): ActionAvailability[] {
+/** @public */
+export function getAllActionAvailability(
+  context: ActionContext,
+): ActionAvailability[] {
   return CANARY_ACTIONS.map(action => getActionAvailability(action, context));
 }

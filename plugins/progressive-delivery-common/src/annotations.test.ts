@@ -91,22 +91,28 @@ describe('getCanarySelector', () => {
   it.each([
     ['checkout', 'expected [<cluster>/]<namespace>/<name>'],
     ['a/b/c/d', 'expected [<cluster>/]<namespace>/<name>'],
-    ['prod/Shop/checkout', 'namespace "Shop" is not a valid Kubernetes namespace'],
+    [
+      'prod/Shop/checkout',
+      'namespace "Shop" is not a valid Kubernetes namespace',
+    ],
     ['prod/shop/check_out', 'name "check_out" is not a valid Kubernetes name'],
     ['pr od/shop/checkout', 'cluster "pr od" is not a valid cluster name'],
     [' , ', 'is empty'],
-  ])('rejects canaries annotation %j with a message naming the form', (value, message) => {
-    const call = () =>
-      getCanarySelector(
-        entity({
-          'progressive-delivery/workload-name': 'ok',
-          'progressive-delivery/canaries': value,
-        }),
-      );
-    expect(call).toThrow(AnnotationError);
-    expect(call).toThrow(message);
-    expect(call).toThrow('progressive-delivery/canaries');
-  });
+  ])(
+    'rejects canaries annotation %j with a message naming the form',
+    (value, message) => {
+      const call = () =>
+        getCanarySelector(
+          entity({
+            'progressive-delivery/workload-name': 'ok',
+            'progressive-delivery/canaries': value,
+          }),
+        );
+      expect(call).toThrow(AnnotationError);
+      expect(call).toThrow(message);
+      expect(call).toThrow('progressive-delivery/canaries');
+    },
+  );
 
   it('rejects a workload name that Kubernetes would not accept', () => {
     expect(() =>

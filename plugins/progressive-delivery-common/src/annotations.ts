@@ -1,17 +1,36 @@
 import { Entity } from '@backstage/catalog-model';
 
-/** Opts an entity in by TAP Workload name(s): `<name>[,<name>...]`. */
+/**
+ * Opts an entity in by TAP Workload name(s): `<name>[,<name>...]`.
+ *
+ * @public
+ */
 export const ANNOTATION_WORKLOAD_NAME = 'progressive-delivery/workload-name';
-/** Opts an entity in by explicit canaries: `[<cluster>/]<namespace>/<name>[,...]`. */
+/**
+ * Opts an entity in by explicit canaries: `[<cluster>/]<namespace>/<name>[,...]`.
+ *
+ * @public
+ */
 export const ANNOTATION_CANARIES = 'progressive-delivery/canaries';
 
-/** Backstage Kubernetes plugin annotations, honoured once one of ours opts the entity in. */
+/**
+ * Backstage Kubernetes plugin annotations, honoured once one of ours opts the entity in.
+ *
+ * @public
+ */
 export const ANNOTATION_KUBERNETES_ID = 'backstage.io/kubernetes-id';
+/** @public */
 export const ANNOTATION_KUBERNETES_LABEL_SELECTOR =
   'backstage.io/kubernetes-label-selector';
-export const ANNOTATION_KUBERNETES_NAMESPACE = 'backstage.io/kubernetes-namespace';
+/** @public */
+export const ANNOTATION_KUBERNETES_NAMESPACE =
+  'backstage.io/kubernetes-namespace';
 
-/** An explicit canary reference from the `progressive-delivery/canaries` annotation. */
+/**
+ * An explicit canary reference from the `progressive-delivery/canaries` annotation.
+ *
+ * @public
+ */
 export interface CanaryReference {
   /** Absent means "in every configured cluster". */
   cluster?: string;
@@ -19,7 +38,11 @@ export interface CanaryReference {
   name: string;
 }
 
-/** Which canaries belong to an entity, parsed from its annotations. */
+/**
+ * Which canaries belong to an entity, parsed from its annotations.
+ *
+ * @public
+ */
 export interface CanarySelector {
   workloadNames: string[];
   canaries: CanaryReference[];
@@ -29,7 +52,11 @@ export interface CanarySelector {
   labelSelector?: string;
 }
 
-/** Thrown for a malformed annotation; the message names the annotation and the expected form. */
+/**
+ * Thrown for a malformed annotation; the message names the annotation and the expected form.
+ *
+ * @public
+ */
 export class AnnotationError extends Error {
   readonly annotation: string;
   constructor(annotation: string, message: string) {
@@ -44,17 +71,26 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** @public */
 export function isValidKubernetesName(value: string): boolean {
   return value.length <= 253 && DNS_SUBDOMAIN.test(value);
 }
 
+/** @public */
 export function isValidKubernetesNamespace(value: string): boolean {
   return value.length <= 63 && DNS_LABEL.test(value);
 }
 
-/** Cluster names come from config; the plugin accepts the same characters as Kubernetes names. */
+/**
+ * Cluster names come from config; the plugin accepts the same characters as Kubernetes names.
+ *
+ * @public
+ */
 export function isValidClusterName(value: string): boolean {
-  return value.length <= 253 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(value);
+  return (
+    value.length <= 253 &&
+    /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(value)
+  );
 }
 
 function splitList(value: string): string[] {
@@ -124,7 +160,11 @@ function parseCanaryReferences(value: string): CanaryReference[] {
   });
 }
 
-/** True when the entity opted in through one of the plugin's annotations. */
+/**
+ * True when the entity opted in through one of the plugin's annotations.
+ *
+ * @public
+ */
 export function isProgressiveDeliveryAvailable(entity: Entity): boolean {
   const annotations = entity.metadata.annotations ?? {};
   return Boolean(
@@ -138,6 +178,8 @@ export function isProgressiveDeliveryAvailable(entity: Entity): boolean {
  *
  * @returns undefined when the entity did not opt in
  * @throws AnnotationError when an annotation is malformed
+ *
+ * @public
  */
 export function getCanarySelector(entity: Entity): CanarySelector | undefined {
   if (!isProgressiveDeliveryAvailable(entity)) {
@@ -147,7 +189,11 @@ export function getCanarySelector(entity: Entity): CanarySelector | undefined {
   const workloadAnnotation = annotations[ANNOTATION_WORKLOAD_NAME];
   const canariesAnnotation = annotations[ANNOTATION_CANARIES];
   const namespace = annotations[ANNOTATION_KUBERNETES_NAMESPACE]?.trim();
-  if (namespace !== undefined && namespace !== '' && !isValidKubernetesNamespace(namespace)) {
+  if (
+    namespace !== undefined &&
+    namespace !== '' &&
+    !isValidKubernetesNamespace(namespace)
+  ) {
     throw new AnnotationError(
       ANNOTATION_KUBERNETES_NAMESPACE,
       `Annotation ${ANNOTATION_KUBERNETES_NAMESPACE} has "${namespace}", which is not a valid Kubernetes namespace`,
@@ -156,7 +202,9 @@ export function getCanarySelector(entity: Entity): CanarySelector | undefined {
   const labelSelector =
     annotations[ANNOTATION_KUBERNETES_LABEL_SELECTOR]?.trim() ||
     (annotations[ANNOTATION_KUBERNETES_ID]?.trim()
-      ? `${ANNOTATION_KUBERNETES_ID}=${annotations[ANNOTATION_KUBERNETES_ID].trim()}`
+      ? `${ANNOTATION_KUBERNETES_ID}=${annotations[
+          ANNOTATION_KUBERNETES_ID
+        ].trim()}`
       : undefined);
   return {
     workloadNames: workloadAnnotation?.trim()

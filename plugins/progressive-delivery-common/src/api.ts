@@ -8,10 +8,18 @@ import {
 } from './canary';
 import { CanarySelector } from './annotations';
 
-/** The backend plugin's id; routes live under `/api/progressive-delivery`. */
+/**
+ * The backend plugin's id; routes live under `/api/progressive-delivery`.
+ *
+ * @public
+ */
 export const PROGRESSIVE_DELIVERY_PLUGIN_ID = 'progressive-delivery';
 
-/** Health of one configured cluster as the backend's watches see it. */
+/**
+ * Health of one configured cluster as the backend's watches see it.
+ *
+ * @public
+ */
 export interface ClusterStatus {
   name: string;
   title?: string;
@@ -26,7 +34,11 @@ export interface ClusterStatus {
   };
 }
 
-/** `GET /canaries?entityRef=<kind:namespace/name>` */
+/**
+ * `GET /canaries?entityRef=<kind:namespace/name>`
+ *
+ * @public
+ */
 export interface CanaryListResponse {
   items: CanarySummary[];
   clusters: ClusterStatus[];
@@ -34,7 +46,11 @@ export interface CanaryListResponse {
   selector: CanarySelector;
 }
 
-/** `GET /canaries/{cluster}/{namespace}/{name}?entityRef=...` */
+/**
+ * `GET /canaries/{cluster}/{namespace}/{name}?entityRef=...`
+ *
+ * @public
+ */
 export interface CanaryDetailsResponse {
   summary: CanarySummary;
   /** The Canary object as the API server returned it (managedFields removed). */
@@ -42,22 +58,35 @@ export interface CanaryDetailsResponse {
   history: RolloutRecord[];
 }
 
-/** `GET /canaries/{cluster}/{namespace}/{name}/metrics?entityRef=...&minutes=30` */
+/**
+ * `GET /canaries/{cluster}/{namespace}/{name}/metrics?entityRef=...&minutes=30`
+ *
+ * @public
+ */
 export interface CanaryMetricsResponse {
   series: MetricSeries[];
 }
 
-/** `GET /history?entityRef=...`: newest first. */
+/**
+ * `GET /history?entityRef=...`: newest first.
+ *
+ * @public
+ */
 export interface HistoryResponse {
   items: RolloutRecord[];
 }
 
-/** `POST /canaries/{cluster}/{namespace}/{name}/actions/{action}` */
+/**
+ * `POST /canaries/{cluster}/{namespace}/{name}/actions/{action}`
+ *
+ * @public
+ */
 export interface ActionRequest {
   entityRef: string;
   comment?: string;
 }
 
+/** @public */
 export interface ActionResponse {
   action: CanaryAction;
   ref: CanaryRef;
@@ -66,7 +95,11 @@ export interface ActionResponse {
   message: string;
 }
 
-/** Messages on `GET /stream?entityRef=...` (server-sent events, event name `change`). */
+/**
+ * Messages on `GET /stream?entityRef=...` (server-sent events, event name `change`).
+ *
+ * @public
+ */
 export interface StreamMessage {
   type: 'canary-changed' | 'cluster-changed' | 'history-changed';
   ref?: CanaryRef;
@@ -74,7 +107,11 @@ export interface StreamMessage {
   at: string;
 }
 
-/** The body Flagger sends to gate and event webhooks (flagger.app CanaryWebhookPayload). */
+/**
+ * The body Flagger sends to gate and event webhooks (flagger.app CanaryWebhookPayload).
+ *
+ * @public
+ */
 export interface FlaggerWebhookPayload {
   name: string;
   namespace: string;

@@ -6,14 +6,22 @@
  * comes from a cluster may be missing there, so optional fields mean "not known", never "zero".
  */
 
-/** Where a canary lives. `cluster` is the name from the `kubernetes` cluster config. */
+/**
+ * Where a canary lives. `cluster` is the name from the `kubernetes` cluster config.
+ *
+ * @public
+ */
 export interface CanaryRef {
   cluster: string;
   namespace: string;
   name: string;
 }
 
-/** The phases Flagger writes to `status.phase` (flagger.app/v1beta1). */
+/**
+ * The phases Flagger writes to `status.phase` (flagger.app/v1beta1).
+ *
+ * @public
+ */
 export const CANARY_PHASES = [
   'Initializing',
   'Initialized',
@@ -34,12 +42,16 @@ export type CanaryPhase = (typeof CANARY_PHASES)[number];
 /**
  * How Flagger moves traffic, derived the way Flagger derives it
  * (`Canary.DeploymentStrategy()`, plus the `kubernetes` provider forcing blue-green).
+ *
+ * @public
  */
 export type DeliveryStrategy = 'canary' | 'blue-green' | 'ab-testing';
 
 /**
  * What the release is doing, in one word a UI can switch on. More precise than the phase:
  * a denied traffic increase has no phase of its own, and a suspended canary keeps its phase.
+ *
+ * @public
  */
 export type ReleaseStateKind =
   | 'initializing'
@@ -57,13 +69,18 @@ export type ReleaseStateKind =
   | 'suspended'
   | 'unknown';
 
-/** How a state should read at a glance; never the only signal (the headline says it in words). */
+/**
+ * How a state should read at a glance; never the only signal (the headline says it in words).
+ *
+ * @public
+ */
 export type StateTone = 'ok' | 'progress' | 'waiting' | 'error' | 'neutral';
 
+/** @public */
 export interface ReleaseState {
   kind: ReleaseStateKind;
   tone: StateTone;
-  /** Plain words, e.g. "Waiting for promotion approval" or "Rolled back: request-success-rate 91.20% < 99%". */
+  /** Plain words, e.g. "Waiting for promotion approval" or `Rolled back: request-success-rate 91.20% < 99%`. */
   headline: string;
   /** Optional second sentence: why, or what happens next. */
   detail?: string;
@@ -71,16 +88,25 @@ export interface ReleaseState {
   waitingFor?: GateKind;
 }
 
-/** The gate webhooks Flagger calls and the portal can answer. */
+/**
+ * The gate webhooks Flagger calls and the portal can answer.
+ *
+ * @public
+ */
 export const GATE_KINDS = [
   'confirm-rollout',
   'confirm-traffic-increase',
   'confirm-promotion',
   'rollback',
 ] as const;
+/** @public */
 export type GateKind = (typeof GATE_KINDS)[number];
 
-/** A webhook configured in `spec.analysis.webhooks`. */
+/**
+ * A webhook configured in `spec.analysis.webhooks`.
+ *
+ * @public
+ */
 export interface ConfiguredWebhook {
   name: string;
   /** Flagger's hook type; an empty type means `rollout`. */
@@ -96,7 +122,11 @@ export interface ConfiguredWebhook {
   servedByPortal: boolean;
 }
 
-/** Traffic split and step progress. */
+/**
+ * Traffic split and step progress.
+ *
+ * @public
+ */
 export interface TrafficProgress {
   /** `weight` for the canary strategy; `iterations` for blue-green and A/B testing. */
   mode: 'weight' | 'iterations';
@@ -118,24 +148,35 @@ export interface TrafficProgress {
   totalSteps?: number;
 }
 
-/** Failed checks against the rollback threshold. */
+/**
+ * Failed checks against the rollback threshold.
+ *
+ * @public
+ */
 export interface AnalysisChecks {
   failedChecks: number;
   /** Flagger treats a threshold of 0 or less as 1. */
   threshold: number;
 }
 
+/** @public */
 export type MetricSource = 'builtin' | 'template' | 'inline-query';
 
-/** The verdict on a metric's latest value against its threshold range. */
+/**
+ * The verdict on a metric's latest value against its threshold range.
+ *
+ * @public
+ */
 export type MetricVerdict = 'pass' | 'fail' | 'no-data' | 'unavailable';
 
+/** @public */
 export interface MetricSample {
   /** ISO timestamp. */
   at: string;
   value: number;
 }
 
+/** @public */
 export interface AnalysisMetric {
   name: string;
   source: MetricSource;
@@ -162,7 +203,11 @@ export interface AnalysisMetric {
   };
 }
 
-/** Series for charts, fetched on demand for one canary (not part of the list summary). */
+/**
+ * Series for charts, fetched on demand for one canary (not part of the list summary).
+ *
+ * @public
+ */
 export interface MetricSeries {
   metric: string;
   unit: AnalysisMetric['unit'];
@@ -173,7 +218,11 @@ export interface MetricSeries {
   error?: string;
 }
 
-/** Containers and their images of one side of the release. */
+/**
+ * Containers and their images of one side of the release.
+ *
+ * @public
+ */
 export interface WorkloadSide {
   name: string;
   images: Array<{ container: string; image: string }>;
@@ -181,12 +230,14 @@ export interface WorkloadSide {
   replicas?: { desired: number; available: number };
 }
 
+/** @public */
 export interface TrackedConfig {
   kind: 'configmap' | 'secret';
   name: string;
   checksum: string;
 }
 
+/** @public */
 export type CanaryEventCategory =
   | 'initialization'
   | 'new-revision'
@@ -199,6 +250,7 @@ export type CanaryEventCategory =
   | 'failure'
   | 'other';
 
+/** @public */
 export interface CanaryEvent {
   category: CanaryEventCategory;
   type: 'Normal' | 'Warning';
@@ -209,6 +261,7 @@ export interface CanaryEvent {
   count: number;
 }
 
+/** @public */
 export type CanaryAction =
   | 'promote'
   | 'rollback'
@@ -216,7 +269,11 @@ export type CanaryAction =
   | 'resume'
   | 'approve-rollout';
 
-/** The complete summary of one canary. */
+/**
+ * The complete summary of one canary.
+ *
+ * @public
+ */
 export interface CanarySummary {
   ref: CanaryRef;
   /** Stable identity of the revision under release (see `revisionKey` in the backend). */
@@ -260,6 +317,7 @@ export interface CanarySummary {
   fresh: boolean;
 }
 
+/** @public */
 export interface ActionAvailability {
   action: CanaryAction;
   /** Whether the current state allows the action (permissions are checked separately). */
@@ -270,7 +328,11 @@ export interface ActionAvailability {
   effect?: string;
 }
 
-/** A person's decision on a gate, stored by the backend and bound to one revision. */
+/**
+ * A person's decision on a gate, stored by the backend and bound to one revision.
+ *
+ * @public
+ */
 export interface GateDecision {
   action: CanaryAction;
   revision: string;
@@ -281,9 +343,18 @@ export interface GateDecision {
   appliedAt?: string;
 }
 
-export type RolloutOutcome = 'in-progress' | 'succeeded' | 'failed' | 'superseded';
+/** @public */
+export type RolloutOutcome =
+  | 'in-progress'
+  | 'succeeded'
+  | 'failed'
+  | 'superseded';
 
-/** One rollout of one canary, kept by the backend because Flagger keeps none. */
+/**
+ * One rollout of one canary, kept by the backend because Flagger keeps none.
+ *
+ * @public
+ */
 export interface RolloutRecord {
   ref: CanaryRef;
   revision: string;

@@ -8,6 +8,8 @@ import { CanaryAction } from './canary';
 /**
  * Permissions are resource permissions on the catalog entity, so policies can use the
  * catalog's conditions (for example "owners may promote").
+ *
+ * @public
  */
 export const progressiveDeliveryReadPermission = createPermission({
   name: 'progressive-delivery.canary.read',
@@ -15,31 +17,39 @@ export const progressiveDeliveryReadPermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/** @public */
 export const progressiveDeliveryPromotePermission = createPermission({
   name: 'progressive-delivery.canary.promote',
   attributes: { action: 'update' },
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/** @public */
 export const progressiveDeliveryRollbackPermission = createPermission({
   name: 'progressive-delivery.canary.rollback',
   attributes: { action: 'update' },
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
-/** Pause and resume traffic increases, and approve the start of a rollout. */
+/**
+ * Pause and resume traffic increases, and approve the start of a rollout.
+ *
+ * @public
+ */
 export const progressiveDeliveryPausePermission = createPermission({
   name: 'progressive-delivery.canary.pause',
   attributes: { action: 'update' },
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/** @public */
 export const progressiveDeliveryApproveRolloutPermission = createPermission({
   name: 'progressive-delivery.canary.approve-rollout',
   attributes: { action: 'update' },
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/** @public */
 export const progressiveDeliveryPermissions = [
   progressiveDeliveryReadPermission,
   progressiveDeliveryPromotePermission,
@@ -48,8 +58,15 @@ export const progressiveDeliveryPermissions = [
   progressiveDeliveryApproveRolloutPermission,
 ];
 
-/** The permission each action requires. */
-export const permissionForAction: Record<CanaryAction, ResourcePermission<'catalog-entity'>> = {
+/**
+ * The permission each action requires.
+ *
+ * @public
+ */
+export const permissionForAction: Record<
+  CanaryAction,
+  ResourcePermission<'catalog-entity'>
+> = {
   promote: progressiveDeliveryPromotePermission,
   rollback: progressiveDeliveryRollbackPermission,
   pause: progressiveDeliveryPausePermission,

@@ -21,5 +21,6 @@ export type {
   ServerSentEvent,
 } from './api';
 export type { ProgressiveDeliveryContentProps } from './components/ProgressiveDeliveryContent';
+export type { UseCanariesOptions } from './hooks/useCanaries';
 export type { ProgressiveDeliveryCardProps } from './components/ProgressiveDeliveryCard';
 export { isProgressiveDeliveryAvailable } from '@progressive-delivery/plugin-progressive-delivery-common';

@@ -1,3 +1,5 @@
+import type { ProgressiveDeliveryCardProps } from './components/ProgressiveDeliveryCard';
+import type { ProgressiveDeliveryContentProps } from './components/ProgressiveDeliveryContent';
 import {
   createApiFactory,
   createComponentExtension,
@@ -9,7 +11,11 @@ import {
 import { progressiveDeliveryApiRef, ProgressiveDeliveryClient } from './api';
 import { rootRouteRef } from './routes';
 
-/** The Progressive Delivery frontend plugin (legacy frontend system). */
+/**
+ * The Progressive Delivery frontend plugin (legacy frontend system).
+ *
+ * @public
+ */
 export const progressiveDeliveryPlugin = createPlugin({
   id: 'progressive-delivery',
   apis: [
@@ -23,8 +29,14 @@ export const progressiveDeliveryPlugin = createPlugin({
   routes: { root: rootRouteRef },
 });
 
-/** The "Progressive Delivery" entity tab; mount it in an `EntityLayout.Route`. */
-export const EntityProgressiveDeliveryContent = progressiveDeliveryPlugin.provide(
+/**
+ * The "Progressive Delivery" entity tab; mount it in an `EntityLayout.Route`.
+ *
+ * @public
+ */
+export const EntityProgressiveDeliveryContent: (
+  props: ProgressiveDeliveryContentProps,
+) => JSX.Element = progressiveDeliveryPlugin.provide(
   createRoutableExtension({
     name: 'EntityProgressiveDeliveryContent',
     component: () =>
@@ -35,13 +47,21 @@ export const EntityProgressiveDeliveryContent = progressiveDeliveryPlugin.provid
   }),
 );
 
-/** A small card with the entity's current releases, for the overview page. */
-export const EntityProgressiveDeliveryCard = progressiveDeliveryPlugin.provide(
+/**
+ * A small card with the entity's current releases, for the overview page.
+ *
+ * @public
+ */
+export const EntityProgressiveDeliveryCard: (
+  props: ProgressiveDeliveryCardProps,
+) => JSX.Element = progressiveDeliveryPlugin.provide(
   createComponentExtension({
     name: 'EntityProgressiveDeliveryCard',
     component: {
       lazy: () =>
-        import('./components/ProgressiveDeliveryCard').then(m => m.ProgressiveDeliveryCard),
+        import('./components/ProgressiveDeliveryCard').then(
+          m => m.ProgressiveDeliveryCard,
+        ),
     },
   }),
 );

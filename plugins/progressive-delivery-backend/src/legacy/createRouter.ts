@@ -82,7 +82,11 @@ export async function createRouter(
   return createLegacyRouter(options);
 }
 
-/** {@link createRouter}, with the cluster side replaceable for tests. */
+/**
+ * {@link createRouter}, with the cluster side replaceable for tests.
+ *
+ * @public
+ */
 export async function createLegacyRouter(
   options: LegacyRouterOptions & { clusterSide?: ClusterSide },
 ): Promise<express.Router> {

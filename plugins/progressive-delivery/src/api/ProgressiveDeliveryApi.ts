@@ -10,14 +10,22 @@ import {
   StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 
-/** Options of an action request. */
+/**
+ * Options of an action request.
+ *
+ * @public
+ */
 export interface ActionOptions {
   /** The entity the canary belongs to; the backend checks permissions against it. */
   entityRef: string;
   comment?: string;
 }
 
-/** Client of the progressive-delivery backend. */
+/**
+ * Client of the progressive-delivery backend.
+ *
+ * @public
+ */
 export interface ProgressiveDeliveryApi {
   getCanaries(entityRef: string): Promise<CanaryListResponse>;
   getCanary(ref: CanaryRef, entityRef: string): Promise<CanaryDetailsResponse>;
@@ -45,6 +53,7 @@ export interface ProgressiveDeliveryApi {
   ): () => void;
 }
 
+/** @public */
 export const progressiveDeliveryApiRef = createApiRef<ProgressiveDeliveryApi>({
   id: 'plugin.progressive-delivery.service',
 });

@@ -16,7 +16,9 @@ registerMswTestHooks(server);
 function makeClient() {
   const fetched: Request[] = [];
   const client = new ProgressiveDeliveryClient({
-    discoveryApi: { getBaseUrl: async pluginId => `http://backstage.test/api/${pluginId}` },
+    discoveryApi: {
+      getBaseUrl: async pluginId => `http://backstage.test/api/${pluginId}`,
+    },
     fetchApi: {
       fetch: async (input, init) => {
         const request = new Request(input as RequestInfo, init);
@@ -30,7 +32,10 @@ function makeClient() {
   return { client, fetched };
 }
 
-function sseBody(frames: string[], keepOpen = false): ReadableStream<Uint8Array> {
+function sseBody(
+  frames: string[],
+  keepOpen = false,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   return new ReadableStream({
     start(controller) {
@@ -66,7 +71,12 @@ describe('ProgressiveDeliveryClient', () => {
     const urls: string[] = [];
     server.use(
       http.get(`${BASE}/*`, ({ request }) => {
-        urls.push(request.url.replace('http://backstage.test/api/progressive-delivery', ''));
+        urls.push(
+          request.url.replace(
+            'http://backstage.test/api/progressive-delivery',
+            '',
+          ),
+        );
         return HttpResponse.json({});
       }),
     );
@@ -84,23 +94,40 @@ describe('ProgressiveDeliveryClient', () => {
   it('posts an action with entity ref and trimmed comment', async () => {
     let body: unknown;
     server.use(
-      http.post(`${BASE}/canaries/dev/demo/hello-contour/actions/promote`, async ({ request }) => {
-        body = await request.json();
-        return HttpResponse.json({ action: 'promote', ref: REF, decision: {}, message: 'ok' });
-      }),
+      http.post(
+        `${BASE}/canaries/dev/demo/hello-contour/actions/promote`,
+        async ({ request }) => {
+          body = await request.json();
+          return HttpResponse.json({
+            action: 'promote',
+            ref: REF,
+            decision: {},
+            message: 'ok',
+          });
+        },
+      ),
     );
     const { client } = makeClient();
-    await client.act(REF, 'promote', { entityRef: ENTITY, comment: '  dashboards look fine ' });
-    expect(body).toEqual({ entityRef: ENTITY, comment: 'dashboards look fine' });
+    await client.act(REF, 'promote', {
+      entityRef: ENTITY,
+      comment: '  dashboards look fine ',
+    });
+    expect(body).toEqual({
+      entityRef: ENTITY,
+      comment: 'dashboards look fine',
+    });
   });
 
   it('leaves out an empty comment', async () => {
     let body: unknown;
     server.use(
-      http.post(`${BASE}/canaries/dev/demo/hello-contour/actions/rollback`, async ({ request }) => {
-        body = await request.json();
-        return HttpResponse.json({});
-      }),
+      http.post(
+        `${BASE}/canaries/dev/demo/hello-contour/actions/rollback`,
+        async ({ request }) => {
+          body = await request.json();
+          return HttpResponse.json({});
+        },
+      ),
     );
     const { client } = makeClient();
     await client.act(REF, 'rollback', { entityRef: ENTITY, comment: '   ' });
@@ -112,8 +139,15 @@ describe('ProgressiveDeliveryClient', () => {
       http.post(`${BASE}/canaries/dev/demo/hello-contour/actions/promote`, () =>
         HttpResponse.json(
           {
-            error: { name: 'ConflictError', message: 'This revision is already decided: rollback was approved.' },
-            request: { method: 'POST', url: '/canaries/dev/demo/hello-contour/actions/promote' },
+            error: {
+              name: 'ConflictError',
+              message:
+                'This revision is already decided: rollback was approved.',
+            },
+            request: {
+              method: 'POST',
+              url: '/canaries/dev/demo/hello-contour/actions/promote',
+            },
             response: { statusCode: 409 },
           },
           { status: 409 },
@@ -121,20 +155,35 @@ describe('ProgressiveDeliveryClient', () => {
       ),
     );
     const { client } = makeClient();
-    const error = await client.act(REF, 'promote', { entityRef: ENTITY }).catch(e => e);
+    const error = await client
+      .act(REF, 'promote', { entityRef: ENTITY })
+      .catch(e => e);
     expect(error).toBeInstanceOf(ResponseError);
     expect(error.response.status).toBe(409);
-    expect(error.body.error.message).toBe('This revision is already decided: rollback was approved.');
+    expect(error.body.error.message).toBe(
+      'This revision is already decided: rollback was approved.',
+    );
   });
 
   it('delivers change events from the stream and ignores other events', async () => {
-    const message: StreamMessage = { type: 'canary-changed', ref: REF, at: '2026-11-23T10:00:00Z' };
+    const message: StreamMessage = {
+      type: 'canary-changed',
+      ref: REF,
+      at: '2026-11-23T10:00:00Z',
+    };
     let accept: string | null = null;
     server.use(
       http.get(`${BASE}/stream`, ({ request }) => {
         accept = request.headers.get('Accept');
         return new HttpResponse(
-          sseBody([': heartbeat\n\n', 'event: hello\ndata: {}\n\n', changeFrame(message)], true),
+          sseBody(
+            [
+              ': heartbeat\n\n',
+              'event: hello\ndata: {}\n\n',
+              changeFrame(message),
+            ],
+            true,
+          ),
           { headers: { 'Content-Type': 'text/event-stream' } },
         );
       }),
@@ -142,7 +191,12 @@ describe('ProgressiveDeliveryClient', () => {
     const { client, fetched } = makeClient();
     const received: StreamMessage[] = [];
     const opened = jest.fn();
-    const unsubscribe = client.subscribe(ENTITY, m => received.push(m), undefined, opened);
+    const unsubscribe = client.subscribe(
+      ENTITY,
+      m => received.push(m),
+      undefined,
+      opened,
+    );
     await waitFor(() => received.length === 1);
     unsubscribe();
     expect(received).toEqual([message]);
@@ -157,10 +211,15 @@ describe('ProgressiveDeliveryClient', () => {
       http.get(`${BASE}/stream`, () => {
         connections++;
         if (connections === 1) {
-          return HttpResponse.json({ error: { message: 'unavailable' } }, { status: 503 });
+          return HttpResponse.json(
+            { error: { message: 'unavailable' } },
+            { status: 503 },
+          );
         }
         return new HttpResponse(
-          sseBody([changeFrame({ type: 'cluster-changed', cluster: 'dev', at: 'now' })]),
+          sseBody([
+            changeFrame({ type: 'cluster-changed', cluster: 'dev', at: 'now' }),
+          ]),
           { headers: { 'Content-Type': 'text/event-stream' } },
         );
       }),
@@ -168,27 +227,45 @@ describe('ProgressiveDeliveryClient', () => {
     const { client } = makeClient();
     const errors: Error[] = [];
     const received: StreamMessage[] = [];
-    const unsubscribe = client.subscribe(ENTITY, m => received.push(m), e => errors.push(e));
+    const unsubscribe = client.subscribe(
+      ENTITY,
+      m => received.push(m),
+      e => errors.push(e),
+    );
     await waitFor(() => connections >= 3);
     unsubscribe();
     expect(received.length).toBeGreaterThanOrEqual(1);
     expect(errors[0]).toBeInstanceOf(ResponseError);
-    expect(errors.some(e => e.message === 'The event stream closed')).toBe(true);
+    expect(errors.some(e => e.message === 'The event stream closed')).toBe(
+      true,
+    );
   });
 
   it('reports a malformed message without closing the stream', async () => {
     server.use(
-      http.get(`${BASE}/stream`, () =>
-        new HttpResponse(
-          sseBody(['event: change\ndata: {not json\n\n', changeFrame({ type: 'history-changed', at: 'now' })], true),
-          { headers: { 'Content-Type': 'text/event-stream' } },
-        ),
+      http.get(
+        `${BASE}/stream`,
+        () =>
+          new HttpResponse(
+            sseBody(
+              [
+                'event: change\ndata: {not json\n\n',
+                changeFrame({ type: 'history-changed', at: 'now' }),
+              ],
+              true,
+            ),
+            { headers: { 'Content-Type': 'text/event-stream' } },
+          ),
       ),
     );
     const { client } = makeClient();
     const errors: Error[] = [];
     const received: StreamMessage[] = [];
-    const unsubscribe = client.subscribe(ENTITY, m => received.push(m), e => errors.push(e));
+    const unsubscribe = client.subscribe(
+      ENTITY,
+      m => received.push(m),
+      e => errors.push(e),
+    );
     await waitFor(() => received.length === 1);
     unsubscribe();
     expect(errors[0].message).toMatch(/malformed stream message/);
@@ -200,11 +277,18 @@ describe('ProgressiveDeliveryClient', () => {
     server.use(
       http.get(`${BASE}/stream`, () => {
         connections++;
-        return HttpResponse.json({ error: { message: 'down' } }, { status: 502 });
+        return HttpResponse.json(
+          { error: { message: 'down' } },
+          { status: 502 },
+        );
       }),
     );
     const { client } = makeClient();
-    const unsubscribe = client.subscribe(ENTITY, () => {}, () => unsubscribe());
+    const unsubscribe = client.subscribe(
+      ENTITY,
+      () => {},
+      () => unsubscribe(),
+    );
     await new Promise(resolve => setTimeout(resolve, 100));
     expect(connections).toBe(1);
   });

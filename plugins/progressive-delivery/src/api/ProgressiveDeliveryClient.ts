@@ -12,20 +12,35 @@ import {
   PROGRESSIVE_DELIVERY_PLUGIN_ID,
   StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { ActionOptions, ProgressiveDeliveryApi } from './ProgressiveDeliveryApi';
+import {
+  ActionOptions,
+  ProgressiveDeliveryApi,
+} from './ProgressiveDeliveryApi';
 import { ServerSentEventParser } from './sse';
 
-/** Backoff of the push channel's reconnects. */
+/**
+ * Backoff of the push channel's reconnects.
+ *
+ * @public
+ */
 export interface ReconnectOptions {
   initialDelayMs: number;
   maxDelayMs: number;
 }
 
-const DEFAULT_RECONNECT: ReconnectOptions = { initialDelayMs: 1000, maxDelayMs: 30000 };
+const DEFAULT_RECONNECT: ReconnectOptions = {
+  initialDelayMs: 1000,
+  maxDelayMs: 30000,
+};
 
-/** The event name the backend uses on `/stream`. */
+/**
+ * The event name the backend uses on `/stream`.
+ *
+ * @public
+ */
 export const STREAM_EVENT = 'change';
 
+/** @public */
 export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
   private readonly discoveryApi: DiscoveryApi;
   private readonly fetchApi: FetchApi;
@@ -45,7 +60,10 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
     return this.get(`/canaries?${query({ entityRef })}`);
   }
 
-  async getCanary(ref: CanaryRef, entityRef: string): Promise<CanaryDetailsResponse> {
+  async getCanary(
+    ref: CanaryRef,
+    entityRef: string,
+  ): Promise<CanaryDetailsResponse> {
     return this.get(`${canaryPath(ref)}?${query({ entityRef })}`);
   }
 
@@ -55,7 +73,10 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
     minutes: number,
   ): Promise<CanaryMetricsResponse> {
     return this.get(
-      `${canaryPath(ref)}/metrics?${query({ entityRef, minutes: String(minutes) })}`,
+      `${canaryPath(ref)}/metrics?${query({
+        entityRef,
+        minutes: String(minutes),
+      })}`,
     );
   }
 
@@ -74,7 +95,9 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
       body.comment = comment;
     }
     const response = await this.fetchApi.fetch(
-      `${await this.baseUrl()}${canaryPath(ref)}/actions/${encodeURIComponent(action)}`,
+      `${await this.baseUrl()}${canaryPath(ref)}/actions/${encodeURIComponent(
+        action,
+      )}`,
       {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
@@ -104,7 +127,10 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
       try {
         const response = await this.fetchApi.fetch(
           `${await this.baseUrl()}/stream?${query({ entityRef })}`,
-          { headers: { Accept: 'text/event-stream' }, signal: controller.signal },
+          {
+            headers: { Accept: 'text/event-stream' },
+            signal: controller.signal,
+          },
         );
         if (!response.ok) {
           throw await ResponseError.fromResponse(response);
@@ -122,7 +148,9 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
           if (done) {
             break;
           }
-          for (const event of parser.push(decoder.decode(value, { stream: true }))) {
+          for (const event of parser.push(
+            decoder.decode(value, { stream: true }),
+          )) {
             if (event.retry !== undefined) {
               delay = Math.max(event.retry, this.reconnect.initialDelayMs);
             }
@@ -133,7 +161,11 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
               onMessage(JSON.parse(event.data) as StreamMessage);
             } catch (error) {
               // A malformed frame must not end the subscription; the next one may be fine.
-              onError?.(new Error(`Ignored a malformed stream message: ${String(error)}`));
+              onError?.(
+                new Error(
+                  `Ignored a malformed stream message: ${String(error)}`,
+                ),
+              );
             }
           }
         }
@@ -166,7 +198,9 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
   }
 
   private async get<T>(path: string): Promise<T> {
-    const response = await this.fetchApi.fetch(`${await this.baseUrl()}${path}`);
+    const response = await this.fetchApi.fetch(
+      `${await this.baseUrl()}${path}`,
+    );
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
@@ -179,5 +213,7 @@ function query(params: Record<string, string>): string {
 }
 
 function canaryPath(ref: CanaryRef): string {
-  return `/canaries/${[ref.cluster, ref.namespace, ref.name].map(encodeURIComponent).join('/')}`;
+  return `/canaries/${[ref.cluster, ref.namespace, ref.name]
+    .map(encodeURIComponent)
+    .join('/')}`;
 }

@@ -3,14 +3,15 @@ import { ServerSentEventParser } from './sse';
 describe('ServerSentEventParser', () => {
   it('parses a named event with JSON data', () => {
     const parser = new ServerSentEventParser();
-    expect(parser.push('event: change\ndata: {"type":"canary-changed"}\n\n')).toEqual([
-      { event: 'change', data: '{"type":"canary-changed"}' },
-    ]);
+    expect(
+      parser.push('event: change\ndata: {"type":"canary-changed"}\n\n'),
+    ).toEqual([{ event: 'change', data: '{"type":"canary-changed"}' }]);
   });
 
   it('assembles frames split across chunks anywhere, including inside CRLF', () => {
     const parser = new ServerSentEventParser();
-    const text = 'event: change\r\ndata: {"a":1}\r\n\r\nevent: change\r\ndata: {"a":2}\r\n\r\n';
+    const text =
+      'event: change\r\ndata: {"a":1}\r\n\r\nevent: change\r\ndata: {"a":2}\r\n\r\n';
     const events = text.split('').flatMap(char => parser.push(char));
     expect(events).toEqual([
       { event: 'change', data: '{"a":1}' },
@@ -27,7 +28,9 @@ describe('ServerSentEventParser', () => {
 
   it('joins multi-line data, defaults the event name and reads id and retry', () => {
     const parser = new ServerSentEventParser();
-    expect(parser.push('id: 7\nretry: 2500\ndata: first\ndata:second\n\n')).toEqual([
+    expect(
+      parser.push('id: 7\nretry: 2500\ndata: first\ndata:second\n\n'),
+    ).toEqual([
       { event: 'message', data: 'first\nsecond', id: '7', retry: 2500 },
     ]);
   });

@@ -1,4 +1,8 @@
-/** One server-sent event, as defined by the HTML living standard's event-stream format. */
+/**
+ * One server-sent event, as defined by the HTML living standard's event-stream format.
+ *
+ * @public
+ */
 export interface ServerSentEvent {
   /** `message` when the frame names no event. */
   event: string;
@@ -12,6 +16,8 @@ export interface ServerSentEvent {
  * Incremental parser of a `text/event-stream` body. Feed it decoded text chunks as they
  * arrive (they may split lines and frames anywhere); it returns the events completed so far.
  * Comment lines (`: heartbeat`) are ignored.
+ *
+ * @public
  */
 export class ServerSentEventParser {
   private buffer = '';

@@ -1,5 +1,9 @@
 import { Box, Divider, Typography } from '@material-ui/core';
-import { InfoCard, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { isProgressiveDeliveryAvailable } from '@progressive-delivery/plugin-progressive-delivery-common';
@@ -9,6 +13,7 @@ import { MissingAnnotations } from './EmptyStates/EmptyStates';
 import { describeTraffic } from './ReleaseOverview/TrafficProgress';
 import { ToneStatus } from './shared/StateStatus';
 
+/** @public */
 export interface ProgressiveDeliveryCardProps {
   /** Where the tab lives relative to the overview page. */
   tabPath?: string;
@@ -19,7 +24,9 @@ export interface ProgressiveDeliveryCardProps {
 function CardBody(props: { entityRef: string; maxItems: number }) {
   const { value, error } = useCanaries(props.entityRef);
   if (error) {
-    return <ResponseErrorPanel error={error} title="Could not load the canaries" />;
+    return (
+      <ResponseErrorPanel error={error} title="Could not load the canaries" />
+    );
   }
   if (!value) {
     return <Progress />;
@@ -38,16 +45,24 @@ function CardBody(props: { entityRef: string; maxItems: number }) {
         const traffic = describeTraffic(summary);
         const waiting = waitingForText(summary);
         return (
-          <Box key={`${summary.ref.cluster}/${summary.ref.namespace}/${summary.ref.name}`}>
+          <Box
+            key={`${summary.ref.cluster}/${summary.ref.namespace}/${summary.ref.name}`}
+          >
             {index > 0 && <Divider style={{ margin: '12px 0' }} />}
             <Typography variant="subtitle2" component="h3">
               {summary.ref.name}{' '}
-              <Typography component="span" variant="body2" color="textSecondary">
+              <Typography
+                component="span"
+                variant="body2"
+                color="textSecondary"
+              >
                 in {summary.ref.cluster}/{summary.ref.namespace}
                 {summary.fresh ? '' : ' (stale: cluster unreachable)'}
               </Typography>
             </Typography>
-            <ToneStatus tone={summary.state.tone}>{summary.state.headline}</ToneStatus>
+            <ToneStatus tone={summary.state.tone}>
+              {summary.state.headline}
+            </ToneStatus>
             <Typography variant="body2" color="textSecondary">
               {traffic.label}
               {traffic.detail ? ` · ${traffic.detail}` : ''}
@@ -61,7 +76,11 @@ function CardBody(props: { entityRef: string; maxItems: number }) {
         );
       })}
       {value.items.length > items.length && (
-        <Typography variant="body2" color="textSecondary" style={{ marginTop: 8 }}>
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          style={{ marginTop: 8 }}
+        >
           and {value.items.length - items.length} more
         </Typography>
       )}
@@ -69,17 +88,31 @@ function CardBody(props: { entityRef: string; maxItems: number }) {
   );
 }
 
-/** A small overview card with the entity's current releases. */
+/**
+ * A small overview card with the entity's current releases.
+ *
+ * @public
+ */
 export function ProgressiveDeliveryCard(props: ProgressiveDeliveryCardProps) {
   const { entity } = useEntity();
   const available = isProgressiveDeliveryAvailable(entity);
   return (
     <InfoCard
       title="Progressive delivery"
-      deepLink={available ? { title: 'Open releases', link: props.tabPath ?? './progressive-delivery' } : undefined}
+      deepLink={
+        available
+          ? {
+              title: 'Open releases',
+              link: props.tabPath ?? './progressive-delivery',
+            }
+          : undefined
+      }
     >
       {available ? (
-        <CardBody entityRef={stringifyEntityRef(entity)} maxItems={props.maxItems ?? 3} />
+        <CardBody
+          entityRef={stringifyEntityRef(entity)}
+          maxItems={props.maxItems ?? 3}
+        />
       ) : (
         <MissingAnnotations entity={entity} />
       )}

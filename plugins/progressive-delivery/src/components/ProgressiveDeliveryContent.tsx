@@ -10,7 +10,11 @@ import {
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { useCanaries, UseCanariesOptions } from '../hooks/useCanaries';
 import { relativeTime } from '../utils/format';
-import { AnnotationProblem, MissingAnnotations, NoCanaries } from './EmptyStates/EmptyStates';
+import {
+  AnnotationProblem,
+  MissingAnnotations,
+  NoCanaries,
+} from './EmptyStates/EmptyStates';
 import { LiveIndicator } from './LiveIndicator';
 import { ClusterSection } from './ReleaseOverview/ClusterSection';
 import { Notice } from './shared/Notice';
@@ -25,7 +29,11 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-/** Clusters in the backend's order, then any cluster only the canaries mention. */
+/**
+ * Clusters in the backend's order, then any cluster only the canaries mention.
+ *
+ * @public
+ */
 export function groupByCluster(
   items: CanarySummary[],
   clusterNames: string[],
@@ -40,7 +48,11 @@ export function groupByCluster(
     name,
     canaries: items
       .filter(item => item.ref.cluster === name)
-      .sort((a, b) => `${a.ref.namespace}/${a.ref.name}`.localeCompare(`${b.ref.namespace}/${b.ref.name}`)),
+      .sort((a, b) =>
+        `${a.ref.namespace}/${a.ref.name}`.localeCompare(
+          `${b.ref.namespace}/${b.ref.name}`,
+        ),
+      ),
   }));
 }
 
@@ -48,6 +60,7 @@ function isAnnotationError(error: Error): error is ResponseError {
   return (error as ResponseError).response?.status === 400;
 }
 
+/** @public */
 export interface ProgressiveDeliveryContentProps {
   /** Tuning of the live updates; the defaults suit production. */
   liveUpdates?: UseCanariesOptions;
@@ -68,7 +81,9 @@ function Releases(props: { entity: Entity } & ProgressiveDeliveryContentProps) {
         />
       );
     }
-    return <ResponseErrorPanel error={error} title="Could not load the canaries" />;
+    return (
+      <ResponseErrorPanel error={error} title="Could not load the canaries" />
+    );
   }
   if (!value) {
     return <Progress />;
@@ -76,10 +91,16 @@ function Releases(props: { entity: Entity } & ProgressiveDeliveryContentProps) {
 
   // Clusters that are down or have no canaries of this entity are only worth a section when they matter.
   const relevantClusters = value.clusters
-    .filter(cluster => cluster.status !== 'ok' || value.items.some(item => item.ref.cluster === cluster.name))
+    .filter(
+      cluster =>
+        cluster.status !== 'ok' ||
+        value.items.some(item => item.ref.cluster === cluster.name),
+    )
     .map(cluster => cluster.name);
   const groups = groupByCluster(value.items, relevantClusters);
-  const clusterByName = new Map(value.clusters.map(cluster => [cluster.name, cluster]));
+  const clusterByName = new Map(
+    value.clusters.map(cluster => [cluster.name, cluster]),
+  );
   return (
     <Box>
       <Box className={classes.toolbar}>
@@ -93,18 +114,27 @@ function Releases(props: { entity: Entity } & ProgressiveDeliveryContentProps) {
           </Typography>
         )}
         <Box flex={1} />
-        <Button size="small" startIcon={<Refresh />} onClick={state.refresh} disabled={state.loading}>
+        <Button
+          size="small"
+          startIcon={<Refresh />}
+          onClick={state.refresh}
+          disabled={state.loading}
+        >
           Refresh
         </Button>
       </Box>
       {state.refreshError && (
         <Box mb={2}>
-          <Notice severity="warning" title="Could not refresh; showing the last loaded state">
+          <Notice
+            severity="warning"
+            title="Could not refresh; showing the last loaded state"
+          >
             {state.refreshError.message}
           </Notice>
         </Box>
       )}
-      {value.items.length === 0 && groups.every(group => group.canaries.length === 0) ? (
+      {value.items.length === 0 &&
+      groups.every(group => group.canaries.length === 0) ? (
         <Grid container spacing={3} direction="column">
           {groups.map(group => (
             <Grid item key={group.name}>
@@ -140,8 +170,14 @@ function Releases(props: { entity: Entity } & ProgressiveDeliveryContentProps) {
   );
 }
 
-/** The "Progressive Delivery" entity tab. */
-export function ProgressiveDeliveryContent(props: ProgressiveDeliveryContentProps) {
+/**
+ * The "Progressive Delivery" entity tab.
+ *
+ * @public
+ */
+export function ProgressiveDeliveryContent(
+  props: ProgressiveDeliveryContentProps,
+) {
   const { entity } = useEntity();
   if (!isProgressiveDeliveryAvailable(entity)) {
     return <MissingAnnotations entity={entity} />;

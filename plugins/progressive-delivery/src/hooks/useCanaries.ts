@@ -6,9 +6,14 @@ import {
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { progressiveDeliveryApiRef } from '../api';
 
-/** State of the push channel: `live` while the stream is open. */
+/**
+ * State of the push channel: `live` while the stream is open.
+ *
+ * @public
+ */
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
+/** @public */
 export interface CanariesState {
   value?: CanaryListResponse;
   /** The error of the first load; the tab has nothing to show. */
@@ -24,6 +29,7 @@ export interface CanariesState {
   refresh: () => void;
 }
 
+/** @public */
 export interface UseCanariesOptions {
   /** Wait for a burst of stream messages to settle before reloading. */
   debounceMs?: number;
@@ -35,6 +41,8 @@ export interface UseCanariesOptions {
  * The entity's canaries, kept current by the backend's push channel. Messages are
  * debounced (a rollout step changes several objects at once); while the channel is down
  * the list is polled instead.
+ *
+ * @public
  */
 export function useCanaries(
   entityRef: string,
