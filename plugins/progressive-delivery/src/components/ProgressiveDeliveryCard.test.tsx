@@ -35,11 +35,21 @@ describe('ProgressiveDeliveryCard', () => {
         </EntityProvider>
       </TestApiProvider>,
     );
-    expect(await screen.findByText('Waiting for promotion approval')).toBeInTheDocument();
-    expect(screen.getByText('Waiting for you: promotion approval')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Waiting for promotion approval'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('Waiting for you: promotion approval'),
+    ).toBeInTheDocument();
     expect(screen.getByText(/Canary 50% · Primary 50%/)).toBeInTheDocument();
-    expect(screen.getByText('Rolled back: request-success-rate 91.20% < 99%')).toBeInTheDocument();
-    expect(screen.getByText(/in prod\/demo \(stale: cluster unreachable\)/)).toBeInTheDocument();
-    expect(screen.getByRole('link', { name: /Open releases/ })).toBeInTheDocument();
+    expect(
+      screen.getByText('Rolled back: request-success-rate 91.20% < 99%'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/in prod\/demo \(stale: cluster unreachable\)/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('link', { name: /Open releases/ }),
+    ).toBeInTheDocument();
   });
 });

@@ -2,7 +2,11 @@ import { screen, waitFor, within, act } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Entity } from '@backstage/catalog-model';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { ResponseError } from '@backstage/errors';
 import { CanaryListResponse } from '@progressive-delivery/plugin-progressive-delivery-common';
@@ -43,7 +47,9 @@ async function renderTab(
       ]}
     >
       <EntityProvider entity={options.entity ?? annotatedEntity}>
-        <ProgressiveDeliveryContent liveUpdates={{ debounceMs: 10, fallbackPollMs: 60_000 }} />
+        <ProgressiveDeliveryContent
+          liveUpdates={{ debounceMs: 10, fallbackPollMs: 60_000 }}
+        />
       </EntityProvider>
     </TestApiProvider>,
   );
@@ -66,11 +72,20 @@ describe('ProgressiveDeliveryContent', () => {
   it('teaches the annotations when the entity has none, without calling the backend', async () => {
     const api = new FakeProgressiveDeliveryApi();
     await renderTab(api, {
-      entity: { ...annotatedEntity, metadata: { name: 'bare', namespace: 'default' } },
+      entity: {
+        ...annotatedEntity,
+        metadata: { name: 'bare', namespace: 'default' },
+      },
     });
-    expect(screen.getByText('Connect this entity to its Flagger canaries')).toBeInTheDocument();
-    expect(document.body.textContent).toContain('progressive-delivery/workload-name: bare');
-    expect(document.body.textContent).toContain('progressive-delivery/canaries: prod/bare/bare,dev/bare/bare');
+    expect(
+      screen.getByText('Connect this entity to its Flagger canaries'),
+    ).toBeInTheDocument();
+    expect(document.body.textContent).toContain(
+      'progressive-delivery/workload-name: bare',
+    );
+    expect(document.body.textContent).toContain(
+      'progressive-delivery/canaries: prod/bare/bare,dev/bare/bare',
+    );
     expect(api.calls.getCanaries).toEqual([]);
   });
 
@@ -79,38 +94,71 @@ describe('ProgressiveDeliveryContent', () => {
       createListResponse([], {
         clusters: [
           createClusterStatus({ name: 'dev' }),
-          createClusterStatus({ name: 'prod', status: 'error', error: 'connect ECONNREFUSED 10.0.0.9:6443' }),
+          createClusterStatus({
+            name: 'prod',
+            status: 'error',
+            error: 'connect ECONNREFUSED 10.0.0.9:6443',
+          }),
         ],
-        selector: { workloadNames: ['hello-contour'], canaries: [], namespace: 'demo' },
+        selector: {
+          workloadNames: ['hello-contour'],
+          canaries: [],
+          namespace: 'demo',
+        },
       }),
     );
     await renderTab(api);
-    expect(await screen.findByText('No canaries found for this entity')).toBeInTheDocument();
     expect(
-      screen.getByText('Canaries whose target or workload is named hello-contour in namespace demo'),
+      await screen.findByText('No canaries found for this entity'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Canaries whose target or workload is named hello-contour in namespace demo',
+      ),
     ).toBeInTheDocument();
     expect(screen.getByText('dev: searched')).toBeInTheDocument();
     expect(
-      screen.getByText('prod: unreachable (connect ECONNREFUSED 10.0.0.9:6443), not searched'),
+      screen.getByText(
+        'prod: unreachable (connect ECONNREFUSED 10.0.0.9:6443), not searched',
+      ),
     ).toBeInTheDocument();
   });
 
   it('shows a progressing canary with its traffic weight, step, checks, images and timing', async () => {
-    const api = withList(createListResponse([createCanarySummary({ checks: { failedChecks: 1, threshold: 5 } })]));
+    const api = withList(
+      createListResponse([
+        createCanarySummary({ checks: { failedChecks: 1, threshold: 5 } }),
+      ]),
+    );
     await renderTab(api);
-    expect(await screen.findByText('Progressing: 30% of traffic on the canary')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Progressing: 30% of traffic on the canary'),
+    ).toBeInTheDocument();
     expect(screen.getByText('Cluster dev')).toBeInTheDocument();
     expect(screen.getByText('Canary 30% · Primary 70%')).toBeInTheDocument();
-    expect(screen.getByText('Step 3 of 5, promotes after 50%')).toBeInTheDocument();
-    const bar = screen.getByRole('progressbar', { name: 'Share of traffic on the canary' });
+    expect(
+      screen.getByText('Step 3 of 5, promotes after 50%'),
+    ).toBeInTheDocument();
+    const bar = screen.getByRole('progressbar', {
+      name: 'Share of traffic on the canary',
+    });
     expect(bar).toHaveAttribute('aria-valuenow', '30');
-    expect(screen.getByText(/1 of 5 \(rolls back at the threshold\)/)).toBeInTheDocument();
-    expect(screen.getByText('about 1 min if every check passes')).toBeInTheDocument();
+    expect(
+      screen.getByText(/1 of 5 \(rolls back at the threshold\)/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('about 1 min if every check passes'),
+    ).toBeInTheDocument();
     expect(screen.getByText('2 minutes ago')).toBeInTheDocument();
     // The differing tag is marked on both sides.
     const marks = document.querySelectorAll('mark');
-    expect(Array.from(marks).map(mark => mark.textContent)).toEqual(['6.7.0', '6.7.1']);
-    expect(screen.getByRole('group', { name: 'image changes' })).toHaveTextContent(
+    expect(Array.from(marks).map(mark => mark.textContent)).toEqual([
+      '6.7.0',
+      '6.7.1',
+    ]);
+    expect(
+      screen.getByRole('group', { name: 'image changes' }),
+    ).toHaveTextContent(
       'Primaryghcr.io/stefanprodan/podinfo:6.7.0Canaryghcr.io/stefanprodan/podinfo:6.7.1',
     );
   });
@@ -118,10 +166,14 @@ describe('ProgressiveDeliveryContent', () => {
   it('shows blue-green progress as iterations', async () => {
     const api = withList(createListResponse([createBlueGreenSummary()]));
     await renderTab(api);
-    expect(await screen.findByText('Progressing: iteration 2 of 5')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Progressing: iteration 2 of 5'),
+    ).toBeInTheDocument();
     expect(screen.getByText('Blue-green')).toBeInTheDocument();
     expect(screen.getByText('Iteration 2 of 5')).toBeInTheDocument();
-    expect(screen.getByRole('progressbar', { name: 'Analysis progress' })).toHaveAttribute('aria-valuenow', '40');
+    expect(
+      screen.getByRole('progressbar', { name: 'Analysis progress' }),
+    ).toHaveAttribute('aria-valuenow', '40');
   });
 
   it('says who the release waits for, and a decision Flagger has not applied yet', async () => {
@@ -139,19 +191,27 @@ describe('ProgressiveDeliveryContent', () => {
       ]),
     );
     await renderTab(api);
-    expect(await screen.findByText('Waiting for you: promotion approval')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Waiting for you: promotion approval'),
+    ).toBeInTheDocument();
     expect(document.body.textContent).toMatch(
       /Promote approved by grace.hopper 1 minute ago \(“Release call said go”\); Flagger applies it at its next analysis tick/,
     );
-    expect(screen.getByText('Waiting for promotion approval')).toBeInTheDocument();
+    expect(
+      screen.getByText('Waiting for promotion approval'),
+    ).toBeInTheDocument();
     expect(screen.getByText('Canary 50% · Primary 50%')).toBeInTheDocument();
   });
 
   it('shows a failed rollout with its reason', async () => {
     const api = withList(createListResponse([createFailedSummary()]));
     await renderTab(api);
-    expect(await screen.findByText('Rolled back: request-success-rate 91.20% < 99%')).toBeInTheDocument();
-    expect(screen.getByText(/Failed checks reached the threshold/)).toBeInTheDocument();
+    expect(
+      await screen.findByText('Rolled back: request-success-rate 91.20% < 99%'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/Failed checks reached the threshold/),
+    ).toBeInTheDocument();
     expect(screen.getByText('All traffic on the primary')).toBeInTheDocument();
     expect(screen.getByText('Stopped at step 2 of 5')).toBeInTheDocument();
   });
@@ -174,41 +234,70 @@ describe('ProgressiveDeliveryContent', () => {
       ),
     );
     await renderTab(api);
-    expect(await screen.findByText('Cannot reach cluster prod')).toBeInTheDocument();
     expect(
-      screen.getAllByText(/Unauthorized: the service account token expired/).length,
+      await screen.findByText('Cannot reach cluster prod'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getAllByText(/Unauthorized: the service account token expired/)
+        .length,
     ).toBeGreaterThan(0);
     expect(screen.getByText('Unreachable')).toBeInTheDocument();
-    expect(screen.getByText('Progressing: 30% of traffic on the canary')).toBeInTheDocument();
     expect(
-      screen.getByText('Stale: cluster prod is unreachable, this is the last known state'),
+      screen.getByText('Progressing: 30% of traffic on the canary'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Stale: cluster prod is unreachable, this is the last known state',
+      ),
     ).toBeInTheDocument();
   });
 
   it('marks metrics unavailable when Prometheus is down but still shows the status', async () => {
     const summary = createCanarySummary({
-      metrics: builtinMetrics({ verdict: 'unavailable', message: 'Get "http://prometheus:9090": dial tcp: i/o timeout' }),
+      metrics: builtinMetrics({
+        verdict: 'unavailable',
+        message: 'Get "http://prometheus:9090": dial tcp: i/o timeout',
+      }),
     });
     const api = withList(
       createListResponse([summary], {
         clusters: [
           createClusterStatus({
             name: 'dev',
-            prometheus: { status: 'error', error: 'dial tcp 10.0.0.5:9090: i/o timeout' },
+            prometheus: {
+              status: 'error',
+              error: 'dial tcp 10.0.0.5:9090: i/o timeout',
+            },
           }),
         ],
       }),
     );
-    api.metrics = { series: summary.metrics.map(m => ({ metric: m.name, unit: m.unit, thresholdRange: m.thresholdRange, canary: [], error: 'Prometheus is unreachable' })) };
+    api.metrics = {
+      series: summary.metrics.map(m => ({
+        metric: m.name,
+        unit: m.unit,
+        thresholdRange: m.thresholdRange,
+        canary: [],
+        error: 'Prometheus is unreachable',
+      })),
+    };
     await renderTab(api);
     expect(
-      await screen.findByText('Prometheus for cluster dev does not answer: metrics are unavailable'),
+      await screen.findByText(
+        'Prometheus for cluster dev does not answer: metrics are unavailable',
+      ),
     ).toBeInTheDocument();
-    expect(screen.getByText('Progressing: 30% of traffic on the canary')).toBeInTheDocument();
-    // A single canary opens its details: the verdicts say "Unavailable" in words.
-    expect(await screen.findAllByText(/Unavailable: Get "http:\/\/prometheus:9090"/)).toHaveLength(2);
     expect(
-      screen.getByText('Metrics unavailable: Prometheus for cluster dev does not answer'),
+      screen.getByText('Progressing: 30% of traffic on the canary'),
+    ).toBeInTheDocument();
+    // A single canary opens its details: the verdicts say "Unavailable" in words.
+    expect(
+      await screen.findAllByText(/Unavailable: Get "http:\/\/prometheus:9090"/),
+    ).toHaveLength(2);
+    expect(
+      screen.getByText(
+        'Metrics unavailable: Prometheus for cluster dev does not answer',
+      ),
     ).toBeInTheDocument();
   });
 
@@ -218,7 +307,8 @@ describe('ProgressiveDeliveryContent', () => {
       JSON.stringify({
         error: {
           name: 'InputError',
-          message: 'Annotation progressive-delivery/canaries has "prod"; expected [<cluster>/]<namespace>/<name>[,...], for example "prod/payments/checkout"',
+          message:
+            'Annotation progressive-delivery/canaries has "prod"; expected [<cluster>/]<namespace>/<name>[,...], for example "prod/payments/checkout"',
         },
         request: { method: 'GET', url: '/canaries' },
         response: { statusCode: 400 },
@@ -229,29 +319,52 @@ describe('ProgressiveDeliveryContent', () => {
     await renderTab(api, {
       entity: {
         ...annotatedEntity,
-        metadata: { ...annotatedEntity.metadata, annotations: { 'progressive-delivery/canaries': 'prod' } },
+        metadata: {
+          ...annotatedEntity.metadata,
+          annotations: { 'progressive-delivery/canaries': 'prod' },
+        },
       },
     });
     expect(
-      await screen.findByText("The entity's progressive-delivery annotations need fixing"),
+      await screen.findByText(
+        "The entity's progressive-delivery annotations need fixing",
+      ),
     ).toBeInTheDocument();
-    expect(screen.getByText(/has "prod"; expected \[<cluster>\/\]<namespace>\/<name>/)).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        /has "prod"; expected \[<cluster>\/\]<namespace>\/<name>/,
+      ),
+    ).toBeInTheDocument();
   });
 
   it('shows other load errors in an error panel', async () => {
     const api = new FakeProgressiveDeliveryApi();
     api.list = new Error('Network down');
     await renderTab(api);
-    expect(await screen.findByText(/Could not load the canaries/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(/Could not load the canaries/),
+    ).toBeInTheDocument();
   });
 
   it('follows the push channel: a change shows up without a reload', async () => {
     const api = withList(createListResponse([createCanarySummary()]));
     await renderTab(api);
     expect(await screen.findByText('Live')).toBeInTheDocument();
-    api.list = createListResponse([createWaitingPromotionSummary({ ref: { cluster: 'dev', namespace: 'demo', name: 'hello-contour' } })]);
-    act(() => api.emit({ type: 'canary-changed', ref: { cluster: 'dev', namespace: 'demo', name: 'hello-contour' }, at: new Date().toISOString() }));
-    expect(await screen.findByText('Waiting for you: promotion approval')).toBeInTheDocument();
+    api.list = createListResponse([
+      createWaitingPromotionSummary({
+        ref: { cluster: 'dev', namespace: 'demo', name: 'hello-contour' },
+      }),
+    ]);
+    act(() =>
+      api.emit({
+        type: 'canary-changed',
+        ref: { cluster: 'dev', namespace: 'demo', name: 'hello-contour' },
+        at: new Date().toISOString(),
+      }),
+    );
+    expect(
+      await screen.findByText('Waiting for you: promotion approval'),
+    ).toBeInTheDocument();
   });
 
   it('says when it is reconnecting and reloads once the channel is back', async () => {
@@ -263,38 +376,64 @@ describe('ProgressiveDeliveryContent', () => {
     const loadsBefore = api.calls.getCanaries.length;
     act(() => api.reopenStream());
     expect(await screen.findByText('Live')).toBeInTheDocument();
-    await waitFor(() => expect(api.calls.getCanaries.length).toBe(loadsBefore + 1));
+    await waitFor(() =>
+      expect(api.calls.getCanaries.length).toBe(loadsBefore + 1),
+    );
   });
 
   it('opens the details with metrics, events, history and YAML', async () => {
-    const api = withList(createListResponse([createCanarySummary(), createFailedSummary()]));
+    const api = withList(
+      createListResponse([createCanarySummary(), createFailedSummary()]),
+    );
     await renderTab(api);
-    const row = await screen.findByRole('region', { name: 'hello-contour in dev' });
-    await userEvent.click(within(row).getByRole('button', { name: /Details of hello-contour in dev/ }));
+    const row = await screen.findByRole('region', {
+      name: 'hello-contour in dev',
+    });
+    await userEvent.click(
+      within(row).getByRole('button', {
+        name: /Details of hello-contour in dev/,
+      }),
+    );
     const details = within(row);
-    expect(await details.findByRole('tab', { name: 'Analysis' })).toHaveAttribute('aria-selected', 'true');
+    expect(
+      await details.findByRole('tab', { name: 'Analysis' }),
+    ).toHaveAttribute('aria-selected', 'true');
     expect(details.getByText('request-success-rate')).toBeInTheDocument();
     expect(details.getByText('≥ 99.00% over 1m')).toBeInTheDocument();
-    expect(details.getByRole('link', { name: /Open request-success-rate in Prometheus/ })).toHaveAttribute(
+    expect(
+      details.getByRole('link', {
+        name: /Open request-success-rate in Prometheus/,
+      }),
+    ).toHaveAttribute(
       'href',
       expect.stringContaining('http://prometheus.local:9090/graph?g0.expr='),
     );
-    expect(details.getByRole('link', { name: /Kubernetes tab/ })).toBeInTheDocument();
+    expect(
+      details.getByRole('link', { name: /Kubernetes tab/ }),
+    ).toBeInTheDocument();
 
     await userEvent.click(details.getByRole('tab', { name: 'Events' }));
-    expect(details.getByText('Advance hello-contour.demo canary weight 30')).toBeInTheDocument();
+    expect(
+      details.getByText('Advance hello-contour.demo canary weight 30'),
+    ).toBeInTheDocument();
     expect(details.getAllByText('Advanced').length).toBe(3);
     expect(details.getByText('Halted')).toBeInTheDocument();
 
     await userEvent.click(details.getByRole('tab', { name: 'History' }));
-    expect(await details.findByText('request-duration 812ms > 500ms')).toBeInTheDocument();
+    expect(
+      await details.findByText('request-duration 812ms > 500ms'),
+    ).toBeInTheDocument();
     expect(details.getByText(/by ada.lovelace/)).toBeInTheDocument();
-    expect(details.getByText(/Checked the dashboards, looks good/)).toBeInTheDocument();
+    expect(
+      details.getByText(/Checked the dashboards, looks good/),
+    ).toBeInTheDocument();
     const rows = details.getAllByRole('row');
     expect(within(rows[1]).getByText('In progress')).toBeInTheDocument();
     expect(within(rows[3]).getByText('Rolled back')).toBeInTheDocument();
 
     await userEvent.click(details.getByRole('tab', { name: 'YAML' }));
-    expect(await details.findByText(/flagger.app\/v1beta1/)).toBeInTheDocument();
+    expect(
+      await details.findByText(/flagger.app\/v1beta1/),
+    ).toBeInTheDocument();
   });
 });
