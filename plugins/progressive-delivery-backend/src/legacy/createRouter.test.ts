@@ -69,6 +69,20 @@ describe('legacy createRouter', () => {
     };
   }
 
+  it('stops its cluster watches through the lifecycle it is given', async () => {
+    const side = fakeClusterSide();
+    const stop = jest.spyOn(side, 'stop');
+    const hooks: Array<() => void | Promise<void>> = [];
+    await mount({
+      clusterSide: side,
+      lifecycle: { addShutdownHook: hook => hooks.push(hook) },
+    });
+    expect(hooks).toHaveLength(1);
+    expect(stop).not.toHaveBeenCalled();
+    await Promise.all(hooks.map(hook => hook()));
+    expect(stop).toHaveBeenCalledTimes(1);
+  });
+
   it('builds the same routes over the legacy identity, permission and catalog clients', async () => {
     const { app, permissionCalls } = await mount();
     const query = { entityRef: 'component:default/hello-gated' };
@@ -111,11 +125,9 @@ describe('legacy createRouter', () => {
         );
         if (req.params.name === 'hello-gated') res.json(entity);
         else
-          res
-            .status(404)
-            .json({
-              error: { name: 'NotFoundError', message: 'no such entity' },
-            });
+          res.status(404).json({
+            error: { name: 'NotFoundError', message: 'no such entity' },
+          });
       },
     );
     const server = catalog.listen(0);

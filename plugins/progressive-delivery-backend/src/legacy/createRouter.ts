@@ -67,6 +67,12 @@ export interface LegacyRouterOptions {
   };
   /** Writes audit events; by default they go to the logger, as Backstage's own auditor does. */
   auditor?: AuditorService;
+  /**
+   * Where the plugin registers the closing of its cluster watches and timers when the backend
+   * shuts down (a legacy `PluginEnvironment` lifecycle or the root lifecycle service). Without
+   * it they run until the process exits.
+   */
+  lifecycle?: { addShutdownHook(hook: () => void | Promise<void>): void };
 }
 
 /**
@@ -101,6 +107,7 @@ export async function createLegacyRouter(
     clusterSide: options.clusterSide,
   });
   await services.start();
+  options.lifecycle?.addShutdownHook(() => services.stop());
   return buildRouter({
     services,
     httpAuth: legacyHttpAuth(options, tokens),
