@@ -1,0 +1,67 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { DecisionStore } from '../database/DecisionStore';
+import { ChangeFeed } from './ChangeFeed';
+import { GateKeeper } from './GateKeeper';
+import { FakeCanaryStore, gatedCanary } from './testing/fakes';
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const ref = { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' };
+
+describe('GateKeeper confirm-rollout', () => {
+  async function setUp() {
+    const decisions = await DecisionStore.create(
+      await databases.init('SQLITE_3'),
+    );
+    const store = new FakeCanaryStore();
+    const gates = new GateKeeper({
+      store,
+      decisions,
+      feed: new ChangeFeed(store),
+      logger: mockServices.logger.mock(),
+    });
+    const waiting = (enteredAt: string) => {
+      const canary = gatedCanary('Waiting');
+      canary.status.lastTransitionTime = enteredAt;
+      return store.put('dev', canary);
+    };
+    const ask = () =>
+      gates.answerGate('dev', 'confirm-rollout', {
+        name: ref.name,
+        namespace: ref.namespace,
+        phase: 'Waiting',
+      });
+    return { decisions, waiting, ask };
+  }
+
+  it('answers an approval again while the release that used it still waits (a retry)', async () => {
+    const { decisions, waiting, ask } = await setUp();
+    const { revision } = waiting(new Date(Date.now() - 60_000).toISOString());
+    await decisions.decide({
+      ref,
+      revision: revision!,
+      action: 'approve-rollout',
+      actor: 'user:default/guest',
+    });
+    await expect(ask()).resolves.toMatchObject({ status: 200 });
+    await expect(ask()).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('does not start a later release with an approval used before it began to wait, even with the same revision key', async () => {
+    const { decisions, waiting, ask } = await setUp();
+    const { revision } = waiting(new Date(Date.now() - 60_000).toISOString());
+    await decisions.decide({
+      ref,
+      revision: revision!,
+      action: 'approve-rollout',
+      actor: 'user:default/guest',
+    });
+    await expect(ask()).resolves.toMatchObject({ status: 200 });
+
+    // Flagger kept status.lastAppliedSpec through the rollout; the next release waits again.
+    waiting(new Date(Date.now() + 10_000).toISOString());
+    await expect(ask()).resolves.toMatchObject({
+      status: 403,
+      message: 'Waiting for approval in Backstage (Approve rollout)',
+    });
+  });
+});
