@@ -2,7 +2,8 @@ import { Browser, chromium, Page } from 'playwright-core';
 import { join } from 'node:path';
 
 /** Debian's chromium, never a downloaded browser build. */
-export const CHROMIUM_PATH = process.env.PD_CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_PATH =
+  process.env.PD_CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({

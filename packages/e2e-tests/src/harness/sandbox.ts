@@ -18,7 +18,9 @@ export function requireSandbox(): SandboxInfo {
 }
 
 /** The variables app-config.yaml reads the sandbox clusters' credentials from. */
-export function sandboxCredentialsEnv(info: SandboxInfo): Record<string, string> {
+export function sandboxCredentialsEnv(
+  info: SandboxInfo,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const cluster of Object.values(info.clusters)) {
     const key = `PD_SANDBOX_${cluster.name.toUpperCase()}`;
@@ -28,13 +30,21 @@ export function sandboxCredentialsEnv(info: SandboxInfo): Record<string, string>
   return env;
 }
 
-export async function readCanary(cluster: ClusterName, namespace: string, name: string) {
+export async function readCanary(
+  cluster: ClusterName,
+  namespace: string,
+  name: string,
+) {
   return adminClient(cluster).get(
     `/apis/flagger.app/v1beta1/namespaces/${namespace}/canaries/${name}`,
   );
 }
 
-export async function readDeployment(cluster: ClusterName, namespace: string, name: string) {
+export async function readDeployment(
+  cluster: ClusterName,
+  namespace: string,
+  name: string,
+) {
   return adminClient(cluster).get(
     `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
   );
@@ -64,12 +74,18 @@ export async function eventually<T>(
 }
 
 /** Waits until Flagger has no rollout in progress, so a journey starts from a settled canary. */
-export async function settled(cluster: ClusterName, namespace: string, name: string) {
+export async function settled(
+  cluster: ClusterName,
+  namespace: string,
+  name: string,
+) {
   return eventually(
     `${cluster}/${namespace}/${name} to settle`,
     async () => {
       const phase = (await readCanary(cluster, namespace, name)).status?.phase;
-      return ['Initialized', 'Succeeded', 'Failed'].includes(phase) ? phase : undefined;
+      return ['Initialized', 'Succeeded', 'Failed'].includes(phase)
+        ? phase
+        : undefined;
     },
     { timeoutMs: 6 * 60_000, intervalMs: 2000 },
   );
