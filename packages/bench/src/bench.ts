@@ -50,6 +50,7 @@ import { PortalClient, peerCanaries } from './portalClient';
 import {
   BenchResults,
   resultRows,
+  formatNotes,
   formatTable,
   FrontendResult,
   ScaleRow,
@@ -388,6 +389,7 @@ async function runScale(
     dataDir: join(scaleDir, 'db'),
     logFile: join(scaleDir, 'backend.log'),
     env: sandboxCredentialsEnv(info),
+    cpuProfileDir: process.env.PD_BENCH_CPU_PROFILE_DIR,
   });
   cleanups.push({ name: 'stop the backend', run: () => backend.stop() });
   log(
@@ -414,6 +416,7 @@ async function runScale(
 
   // Our summary: a burst of page views, with the API servers' request counters around it.
   for (let i = 0; i < SUMMARY_WARMUP; i++) await portal.canaries(BENCH_ENTITY);
+  await backend.measure({ resetEventLoopDelay: true });
   const before = await allApiServerCounts(servers);
   const bytesBefore = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
   const summary = await latencies(
@@ -424,6 +427,8 @@ async function runScale(
   );
   const bytesAfter = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
   const after = await allApiServerCounts(servers);
+  // What held the backend's event loop while the burst ran (its tail is the summary's tail).
+  const duringSummary = await backend.measure();
   const apiRequestsPerPageView =
     (after.portalOnly - before.portalOnly) / SUMMARY_REQUESTS;
   const apiBytesSentPerPageView = (bytesAfter - bytesBefore) / SUMMARY_REQUESTS;
@@ -432,7 +437,12 @@ async function runScale(
       summary,
       99,
     ).toFixed(1)} ms; ` +
-      `${apiRequestsPerPageView} API requests and ${apiBytesSentPerPageView} bytes to API servers per view`,
+      `${apiRequestsPerPageView} API requests and ${apiBytesSentPerPageView.toFixed(
+        1,
+      )} bytes to API servers per view; ` +
+      `event-loop delay p99 ${duringSummary.eventLoopDelayP99Ms.toFixed(
+        1,
+      )} ms, max ${duringSummary.eventLoopDelayMaxMs.toFixed(1)} ms`,
   );
 
   // The peer, in the same process, same clusters, same canaries.
@@ -536,7 +546,7 @@ async function runScale(
     }
   }
 
-  const memory = await backend.measure(true);
+  const memory = await backend.measure({ collectGarbage: true });
   await cleanups.pop()!.run(); // the backend
   await cleanups.pop()!.run(); // the proxies
   const nullable = (samples: number[], p: number) =>
@@ -546,6 +556,9 @@ async function runScale(
     canaries: scale.canaries,
     summaryP50Ms: nullable(summary, 50),
     summaryP99Ms: nullable(summary, 99),
+    summaryMaxMs: summary.length ? round(Math.max(...summary), 1) : null,
+    eventLoopDelayP99Ms: round(duringSummary.eventLoopDelayP99Ms, 1),
+    eventLoopDelayMaxMs: round(duringSummary.eventLoopDelayMaxMs, 1),
     peerP50Ms: nullable(peer, 50),
     peerP99Ms: nullable(peer, 99),
     ratio: summary.length
@@ -613,7 +626,7 @@ async function main() {
 
   const skipFrontend = process.env.PD_BENCH_SKIP_FRONTEND === '1';
   const frontend: FrontendResult = {
-    bundle: { error: 'not measured' },
+    bundle: { error: 'PD_BENCH_SKIP_FRONTEND=1' },
     render: null,
   };
   if (!skipFrontend) {
@@ -701,11 +714,7 @@ async function main() {
     `${JSON.stringify(resultRows(results), null, 2)}\n`,
   );
   console.log(`\n${formatTable(rows)}\n`);
-  console.log(
-    `Freshness: our stream p95 vs Backstage's Kubernetes tab, which polls every ${PEER_REFRESH_INTERVAL_SECONDS} s ` +
-      `(a change shows after up to ${PEER_REFRESH_INTERVAL_SECONDS} s + one request).`,
-  );
-  console.log(`Frontend: ${JSON.stringify(frontend)}`);
+  console.log(`${formatNotes(frontend, PEER_REFRESH_INTERVAL_SECONDS)}\n`);
   console.log(
     `Results written to bench-results.json (${results.settings.totalSeconds} s in all).`,
   );

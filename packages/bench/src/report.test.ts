@@ -1,10 +1,13 @@
-import { formatTable, resultRows, ScaleRow } from './report';
+import { formatNotes, formatTable, resultRows, ScaleRow } from './report';
 
 const row: ScaleRow = {
   clusters: 20,
   canaries: 10000,
   summaryP50Ms: 3.21,
   summaryP99Ms: 7.5,
+  summaryMaxMs: 12,
+  eventLoopDelayP99Ms: 11.2,
+  eventLoopDelayMaxMs: 14.1,
   peerP50Ms: 420,
   peerP99Ms: 910,
   ratio: 121.3,
@@ -84,5 +87,42 @@ describe('resultRows', () => {
       frontend: { bundle: { error: 'not measured' }, render: null },
     });
     expect(only).toMatchObject({ bundleGzipKb: null, renderMs: null });
+  });
+});
+
+describe('formatNotes', () => {
+  it('prints the frontend figures and the peer refresh beside our freshness', () => {
+    const notes = formatNotes(
+      {
+        bundle: {
+          files: 3,
+          rawBytes: 90_000,
+          gzipBytes: 30_822,
+          buildSeconds: 9,
+        },
+        render: { canaries: 200, renderMs: 812.34, samplesMs: [900.1, 812.34] },
+      },
+      10,
+    );
+    expect(notes).toContain('polls every 10 s');
+    expect(notes).toContain('plugin bundle: 30.1 kB gzip (3 JS files');
+    expect(notes).toContain(
+      'tab render with 200 canaries in Chromium: 812 ms median (samples 900, 812 ms)',
+    );
+  });
+
+  it('says which frontend figures were not measured or failed', () => {
+    const notes = formatNotes(
+      {
+        bundle: { error: 'PD_BENCH_SKIP_FRONTEND=1' },
+        render: { error: 'chromium crashed\nstack' },
+      },
+      10,
+    );
+    expect(notes).toContain(
+      'plugin bundle: not measured: PD_BENCH_SKIP_FRONTEND=1',
+    );
+    expect(notes).toContain('tab render: failed: chromium crashed');
+    expect(notes).not.toContain('stack');
   });
 });

@@ -8,6 +8,10 @@ export interface ScaleRow {
   /** Our `GET /canaries?entityRef=` for the bench entity (one canary per cluster). */
   summaryP50Ms: number | null;
   summaryP99Ms: number | null;
+  summaryMaxMs: number | null;
+  /** The backend's event-loop delay while our summary was measured: what its tail waits on. */
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
   /** Backstage's Kubernetes backend, `POST /resources/custom/query`, same entity and canaries. */
   peerP50Ms: number | null;
   peerP99Ms: number | null;
@@ -67,6 +71,10 @@ export function formatTable(rows: ScaleRow[]): string {
     ['peer p50/p99 ms', r => `${cell(r.peerP50Ms, 0)}/${cell(r.peerP99Ms, 0)}`],
     ['ratio', r => cell(r.ratio, 0)],
     [
+      'loop delay p99/max ms',
+      r => `${cell(r.eventLoopDelayP99Ms)}/${cell(r.eventLoopDelayMaxMs)}`,
+    ],
+    [
       'fresh p50/p95 ms',
       r => `${cell(r.freshnessP50Ms, 0)}/${cell(r.freshnessP95Ms, 0)}`,
     ],
@@ -96,6 +104,41 @@ export function formatTable(rows: ScaleRow[]): string {
   return cells
     .map(line => line.map((text, i) => text.padStart(widths[i])).join('  '))
     .join('\n');
+}
+
+/**
+ * The figures the table has no column for, one per line: freshness beside the peer's polling,
+ * and the frontend's bundle and render time.
+ */
+export function formatNotes(
+  frontend: FrontendResult,
+  peerRefreshIntervalSeconds: number,
+): string {
+  const { bundle, render } = frontend;
+  const lines = [
+    `freshness: ours is the stream's p50/p95 above; Backstage's Kubernetes tab polls every ` +
+      `${peerRefreshIntervalSeconds} s (a change shows after up to ${peerRefreshIntervalSeconds} s + one request)`,
+    'gzipBytes' in bundle
+      ? `plugin bundle: ${cell(bundle.gzipBytes / 1024)} kB gzip (${
+          bundle.files
+        } JS files, ${cell(bundle.rawBytes / 1024)} kB raw)`
+      : `plugin bundle: not measured: ${bundle.error.split('\n')[0]}`,
+  ];
+  if (render === null) {
+    lines.push('tab render: not measured');
+  } else if ('renderMs' in render) {
+    lines.push(
+      `tab render with ${render.canaries} canaries in Chromium: ${cell(
+        render.renderMs,
+        0,
+      )} ms median (samples ${render.samplesMs
+        .map(sample => cell(sample, 0))
+        .join(', ')} ms)`,
+    );
+  } else {
+    lines.push(`tab render: failed: ${render.error.split('\n')[0]}`);
+  }
+  return lines.join('\n');
 }
 
 /**

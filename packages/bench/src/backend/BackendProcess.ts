@@ -12,6 +12,9 @@ export interface BackendMeasurement {
   heapUsedMb: number;
   heapTotalMb: number;
   cpuSeconds: number;
+  /** Event-loop delay since the previous `measure({ resetEventLoopDelay: true })`. */
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
 }
 
 export interface BackendStartOptions {
@@ -22,6 +25,8 @@ export interface BackendStartOptions {
   logFile: string;
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Where to write a V8 CPU profile of the backend when it exits (for finding a slow path). */
+  cpuProfileDir?: string;
 }
 
 const MB = 1024 * 1024;
@@ -59,6 +64,10 @@ export class BackendProcess {
       process.execPath,
       [
         '--expose-gc',
+        // --cpu-prof is refused in NODE_OPTIONS, so profiling is a knob of its own.
+        ...(options.cpuProfileDir
+          ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
+          : []),
         '--require',
         join(
           repoRoot,
@@ -114,8 +123,13 @@ export class BackendProcess {
     }
   }
 
-  /** The backend's RSS, heap (after a full GC when `collectGarbage`) and CPU time so far. */
-  measure(collectGarbage = false): Promise<BackendMeasurement> {
+  /**
+   * The backend's RSS, heap (after a full GC when `collectGarbage`) and CPU time so far, and
+   * its event-loop delay since the last reset (`resetEventLoopDelay` starts a new window).
+   */
+  measure(
+    options: { collectGarbage?: boolean; resetEventLoopDelay?: boolean } = {},
+  ): Promise<BackendMeasurement> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -129,12 +143,14 @@ export class BackendProcess {
           heapUsedMb: reply.memory.heapUsed / MB,
           heapTotalMb: reply.memory.heapTotal / MB,
           cpuSeconds: (reply.cpu.user + reply.cpu.system) / 1e6,
+          eventLoopDelayP99Ms: reply.eventLoopDelay.p99Ms,
+          eventLoopDelayMaxMs: reply.eventLoopDelay.maxMs,
         });
       });
       const request: ProbeRequest = {
         type: 'bench:measure',
         id,
-        collectGarbage,
+        ...options,
       };
       this.child.send(request);
     });

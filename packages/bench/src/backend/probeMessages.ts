@@ -5,6 +5,8 @@ export interface ProbeRequest {
   id: number;
   /** Run a full garbage collection first (the backend is started with --expose-gc). */
   collectGarbage?: boolean;
+  /** Start a new event-loop delay window after answering. */
+  resetEventLoopDelay?: boolean;
 }
 
 export interface ProbeReply {
@@ -14,4 +16,6 @@ export interface ProbeReply {
   /** Microseconds of user and system CPU since the backend started. */
   cpu: NodeJS.CpuUsage;
   garbageCollected: boolean;
+  /** How long timers waited for the event loop since the last reset (or the start). */
+  eventLoopDelay: { p99Ms: number; maxMs: number };
 }
