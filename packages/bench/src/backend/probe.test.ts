@@ -9,7 +9,10 @@ function probed(script: string) {
     execArgv: [
       '--expose-gc',
       '--require',
-      join(repoRoot, 'node_modules/@backstage/cli-node/config/nodeTransform.cjs'),
+      join(
+        repoRoot,
+        'node_modules/@backstage/cli-node/config/nodeTransform.cjs',
+      ),
       '--require',
       join(__dirname, 'probe.ts'),
     ],
@@ -65,7 +68,11 @@ describe('the backend probe', () => {
       setTimeout(() => {}, 20000);
     `);
     try {
-      await ask(child, { type: 'bench:measure', id: 1, resetEventLoopDelay: true });
+      await ask(child, {
+        type: 'bench:measure',
+        id: 1,
+        resetEventLoopDelay: true,
+      });
       await new Promise(resolve => setTimeout(resolve, 100));
       const calm = await ask(child, {
         type: 'bench:measure',
