@@ -258,6 +258,10 @@ export class ClusterWatcher {
             this.#lastContact = Date.now();
           },
           onState: state => this.#reflectorState(what, state),
+          onExpired: () =>
+            this.#logger.info(
+              `The ${what} watch of cluster ${this.name} expired (410 Gone); listing them again`,
+            ),
         }),
       );
     };

@@ -20,6 +20,7 @@ function setup(
     optional?: boolean;
     pageSize?: number;
     absentRetryMs?: number;
+    onExpired?: () => void;
   } = {},
 ) {
   const transport = new FakeKubeTransport();
@@ -115,7 +116,8 @@ describe('Reflector', () => {
   });
 
   it('lists again after 410 Gone and drops what disappeared meanwhile', async () => {
-    const { transport, objects, reflector } = setup();
+    const onExpired = jest.fn();
+    const { transport, objects, reflector } = setup({ onExpired });
     transport.applySilently(PATH, canary('old'));
     await reflector.start();
     expect(objects.has('old')).toBe(true);
@@ -128,15 +130,18 @@ describe('Reflector', () => {
     expect(transport.requests.filter(r => r.verb === 'get')).toHaveLength(2);
     expect([...objects.keys()]).toEqual(['new']);
     expect(transport.openWatches(PATH)).toHaveLength(1);
+    expect(onExpired).toHaveBeenCalledTimes(1);
     reflector.stop();
   });
 
   it('treats a 410 when starting the watch like an expired resourceVersion', async () => {
-    const { transport, reflector } = setup();
+    const onExpired = jest.fn();
+    const { transport, reflector } = setup({ onExpired });
     await reflector.start();
     transport.closeWatches(PATH, new KubeRequestError('HTTP 410: Gone', 410));
     await new Promise(resolve => setTimeout(resolve, 10));
     expect(transport.requests.filter(r => r.verb === 'get')).toHaveLength(2);
+    expect(onExpired).toHaveBeenCalledTimes(1);
     reflector.stop();
   });
 

@@ -33,6 +33,8 @@ export interface ReflectorOptions {
   onState: (state: ReflectorState) => void;
   /** Any successful contact with the API server (list page, watch event, bookmark). */
   onContact: () => void;
+  /** The server answered 410 Gone: the resourceVersion held is too old, a fresh list follows. */
+  onExpired?: () => void;
   pageSize?: number;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -233,7 +235,10 @@ export class Reflector {
         break;
       case 'ERROR':
         // The server closes the stream after an ERROR; 410 means our resourceVersion is too old.
-        if (object?.code === 410) this.#resourceVersion = '';
+        if (object?.code === 410) {
+          this.#resourceVersion = '';
+          this.#options.onExpired?.();
+        }
         return;
       default:
         return;
@@ -245,6 +250,7 @@ export class Reflector {
     const statusCode = (error as KubeRequestError)?.statusCode;
     if (statusCode === 410) {
       this.#resourceVersion = '';
+      this.#options.onExpired?.();
       this.#schedule(generation, 0);
       return;
     }
