@@ -97,4 +97,34 @@ describe('EntityCanaries', () => {
     ).resolves.toMatchObject({ entityRef: 'component:default/checkout' });
     expect(authorize).toHaveBeenCalledTimes(2);
   });
+
+  it('lets the callers that arrive while a lookup runs share it, answer and refusal alike', async () => {
+    const subject = entities();
+    const ana = mockCredentials.user('user:default/ana');
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        subject.selectorFor('component:checkout', ana),
+      ),
+    );
+    expect(answers.every(a => a.selector.workloadNames[0] === 'checkout')).toBe(
+      true,
+    );
+    expect(authorize).toHaveBeenCalledTimes(1);
+    expect(getEntityByRef).toHaveBeenCalledTimes(1);
+
+    now = 10_000;
+    allowed = false;
+    const refused = await Promise.allSettled(
+      Array.from({ length: 5 }, () =>
+        subject.selectorFor('component:checkout', ana),
+      ),
+    );
+    expect(refused.map(r => r.status)).toEqual(Array(5).fill('rejected'));
+    expect(authorize).toHaveBeenCalledTimes(2);
+
+    // The shared refusal is not kept either: the next caller is asked again.
+    allowed = true;
+    await subject.selectorFor('component:checkout', ana);
+    expect(authorize).toHaveBeenCalledTimes(3);
+  });
 });

@@ -58,6 +58,8 @@ export function normalizeEntityRef(entityRef: string): string {
  * The catalog is read with the caller's own credentials, so catalog permissions apply too.
  */
 export class EntityCanaries {
+  readonly #lookups = new Map<string, Promise<CanarySelector>>();
+
   constructor(
     private readonly options: {
       store: CanaryStore;
@@ -105,6 +107,24 @@ export class EntityCanaries {
       : undefined;
     if (cached) return { entityRef: ref, selector: cached };
 
+    // When the remembered answer expires under load, the callers waiting at that moment share
+    // one lookup instead of each asking the permission backend and the catalog.
+    let lookup = this.#lookups.get(key);
+    if (!lookup) {
+      lookup = this.#lookUpSelector(ref, credentials, checkRead, key).finally(
+        () => this.#lookups.delete(key),
+      );
+      this.#lookups.set(key, lookup);
+    }
+    return { entityRef: ref, selector: await lookup };
+  }
+
+  async #lookUpSelector(
+    ref: string,
+    credentials: BackstageCredentials,
+    checkRead: boolean,
+    key: string,
+  ): Promise<CanarySelector> {
     // The permission and the catalog answer independently; asking both at once halves the
     // wait. A refusal still wins: the entity is then never used.
     const [, entity] = await Promise.all([
@@ -131,10 +151,10 @@ export class EntityCanaries {
         `${ref} has not opted in: add the annotation progressive-delivery/workload-name or progressive-delivery/canaries.`,
       );
     }
-    await cache?.set(key, selector as any, {
+    await this.options.cache?.set(key, selector as any, {
       ttl: this.options.selectorTtlMs ?? SELECTOR_TTL_MS,
     });
-    return { entityRef: ref, selector };
+    return selector;
   }
 
   /** 404 with the configured names when a cluster is not configured. */
