@@ -65,6 +65,35 @@ describe('HistoryRecorder', () => {
     recorder.stop();
   });
 
+  it('starts a record seen live at the status transition when the revision event still shows an earlier run', async () => {
+    const decisions = await DecisionStore.create(
+      await databases.init('SQLITE_3'),
+    );
+    const { store, recorder } = await recorderOver(decisions);
+    const earlierRun = {
+      message: 'New revision detected! Scaling up hello-gated.tap-apps',
+      lastTimestamp: new Date(Date.now() - 3_600_000).toISOString(),
+    };
+    const waiting = gatedCanary('Waiting');
+    store.put('dev', waiting, { events: [earlierRun] });
+    await recorder.idle();
+
+    const progressing = gatedCanary('Progressing');
+    progressing.status.lastAppliedSpec = 'a-new-pod-template';
+    const transition = new Date(Date.now() + 1_000);
+    transition.setMilliseconds(0);
+    progressing.status.lastTransitionTime = transition.toISOString();
+    store.put('dev', progressing, { events: [earlierRun] });
+    await recorder.idle();
+
+    const [record] = await decisions.history([ref]);
+    expect(record).toMatchObject({
+      outcome: 'in-progress',
+      startedAt: transition.toISOString(),
+    });
+    recorder.stop();
+  });
+
   it('after a restart closes a record left open but invents none for finished canaries', async () => {
     const knex = await databases.init('SQLITE_3');
     const before = await DecisionStore.create(knex);

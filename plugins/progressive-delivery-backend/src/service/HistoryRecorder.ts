@@ -19,7 +19,10 @@ const IN_RELEASE = [
  * transitions and writes the same rows; the writes are idempotent per revision.
  */
 export class HistoryRecorder {
-  readonly #seen = new Map<string, { phase?: string; revision?: string }>();
+  readonly #seen = new Map<
+    string,
+    { phase?: string; revision?: string; at: number }
+  >();
   #open?: Promise<Set<string>>;
   #unsubscribe?: () => void;
   #queue: Promise<void> = Promise.resolve();
@@ -68,7 +71,7 @@ export class HistoryRecorder {
     if (!watched.revision) return;
     const phase: string | undefined = watched.object.status?.phase;
     const previous = this.#seen.get(key);
-    this.#seen.set(key, { phase, revision: watched.revision });
+    this.#seen.set(key, { phase, revision: watched.revision, at: Date.now() });
     if (
       previous &&
       previous.phase === phase &&
@@ -81,7 +84,7 @@ export class HistoryRecorder {
         watched.ref,
         watched.revision,
         imagesOf(watched),
-        startOf(watched),
+        startOf(watched, previous?.at),
       );
     } else if (phase === 'Succeeded' || phase === 'Failed') {
       // After a restart every finished canary is seen once more; only a record left open needs a write.
@@ -126,8 +129,13 @@ export class HistoryRecorder {
   }
 }
 
-/** When the current run began: Flagger's newest "New revision detected" event, else now. */
-function startOf(watched: WatchedCanary): string {
+/**
+ * When the current run began: Flagger's newest "New revision detected" event, else the status'
+ * last transition, else now. Seen live (`notBefore`: when this replica last saw the canary
+ * before), a time older than that belongs to an earlier run: Kubernetes updates the one
+ * deduplicated event in place, and that update may arrive after the new phase.
+ */
+function startOf(watched: WatchedCanary, notBefore?: number): string {
   const detected = [...watched.events]
     .reverse()
     .find(
@@ -135,10 +143,19 @@ function startOf(watched: WatchedCanary): string {
         typeof event.message === 'string' &&
         event.message.startsWith('New revision detected'),
     );
-  const time =
-    detected?.lastTimestamp ?? detected?.eventTime ?? detected?.firstTimestamp;
-  const parsed = time ? new Date(time) : undefined;
-  return parsed && !Number.isNaN(parsed.getTime())
-    ? parsed.toISOString()
-    : new Date().toISOString();
+  const candidates = [
+    detected?.lastTimestamp ?? detected?.eventTime ?? detected?.firstTimestamp,
+    watched.object.status?.lastTransitionTime,
+  ];
+  for (const time of candidates) {
+    const parsed = time ? Date.parse(time) : NaN;
+    if (Number.isNaN(parsed)) continue;
+    if (notBefore !== undefined && parsed < notBefore - CLOCK_SLACK_MS)
+      continue;
+    return new Date(parsed).toISOString();
+  }
+  return new Date().toISOString();
 }
+
+/** Cluster and backend clocks differ a little; a start this close to the last sighting counts. */
+const CLOCK_SLACK_MS = 2_000;
