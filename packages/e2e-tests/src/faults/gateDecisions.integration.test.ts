@@ -176,6 +176,31 @@ test('the backend restarted between an approval and Flagger’s next check: the 
     (await act('promote', 'fault tests: finish the approved release')).status,
   ).toBe(200);
   await phaseReached('Succeeded', 2 * MINUTE);
+  // The rollout's record names who approved its start (given on the previous revision's key,
+  // while Flagger waited) and who promoted it, and starts after the approval.
+  const record = await eventually(
+    'the finished rollout in the history',
+    async () =>
+      ((await api.history(APP)).items ?? []).find(
+        (r: any) =>
+          r.ref.cluster === 'dev' &&
+          r.outcome === 'succeeded' &&
+          r.decisions.some(
+            (d: any) =>
+              d.comment === 'fault tests: finish the approved release',
+          ),
+      ),
+    { timeoutMs: 30 * SECOND },
+  );
+  const approvalRecorded = record.decisions.find(
+    (d: any) => d.action === 'approve-rollout',
+  );
+  expect(approvalRecorded).toMatchObject({
+    comment: 'fault tests: approved, then the backend dies',
+  });
+  expect(Date.parse(record.startedAt)).toBeGreaterThanOrEqual(
+    Date.parse(approvalRecorded.decidedAt),
+  );
   const next = await release(APP, { cluster: 'dev' });
   await phaseReached('Waiting', 2 * MINUTE);
   await sleep(2 * TICK_MS);

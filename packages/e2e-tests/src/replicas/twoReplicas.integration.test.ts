@@ -179,7 +179,8 @@ describe('two backend replicas on one PostgreSQL', () => {
       await replicaA.kill();
       await phaseBecomes('Succeeded', 4 * MINUTE);
 
-      // Nothing A took is lost: B shows the promotion A recorded just before it died.
+      // Nothing A took is lost: B lists both decisions in the rollout's record, the approval
+      // (kept on the previous revision's key while Flagger waited) and the promotion.
       const history = await eventually(
         'the rollout in the history served by B',
         async () => {
@@ -192,6 +193,12 @@ describe('two backend replicas on one PostgreSQL', () => {
         { timeoutMs: MINUTE },
       );
       expect(history[0]).toMatchObject({ outcome: 'succeeded' });
+      expect(
+        history[0].decisions.map((d: any) => [d.action, d.comment]),
+      ).toEqual([
+        ['approve-rollout', 'approved through replica A'],
+        ['promote', 'promoted through replica A, which then died'],
+      ]);
       expect(streamB.endedEarly).toBeUndefined();
     },
     15 * MINUTE,
