@@ -13,6 +13,9 @@ const IN_RELEASE = [
   'Finalising',
 ];
 
+/** Cluster and backend clocks differ a little; a start this close to the last sighting counts. */
+const CLOCK_SLACK_MS = 2_000;
+
 /**
  * Turns the phase transitions the watches see into rollout records: a release phase starts the
  * record of the current revision, Succeeded or Failed ends it. Every replica sees the same
@@ -156,6 +159,3 @@ function startOf(watched: WatchedCanary, notBefore?: number): string {
   }
   return new Date().toISOString();
 }
-
-/** Cluster and backend clocks differ a little; a start this close to the last sighting counts. */
-const CLOCK_SLACK_MS = 2_000;
