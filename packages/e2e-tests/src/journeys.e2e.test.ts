@@ -267,6 +267,7 @@ test('6. a user without the promote permission: buttons disabled with the reason
   await openTab('payments-gated');
   const row = section('hello-gated', 'prod');
   await row.waitFor({ timeout: 60_000 });
+  const tab = page;
   for (const action of ['Promote', 'Roll back']) {
     const button = row.getByRole('button', { name: action, exact: true });
     await expect(button.getAttribute('aria-disabled')).resolves.toBe('true');
@@ -275,7 +276,7 @@ test('6. a user without the promote permission: buttons disabled with the reason
       `the reason ${action} is disabled`,
       async () => {
         const describedBy = await button.getAttribute('aria-describedby');
-        const text = describedBy ? await page.locator(`[id="${describedBy}"]`).innerText() : '';
+        const text = describedBy ? await tab.locator(`[id="${describedBy}"]`).innerText() : '';
         return /You do not have permission/.test(text) ? text : undefined;
       },
       { timeoutMs: 30_000 },

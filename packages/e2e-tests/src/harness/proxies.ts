@@ -31,8 +31,10 @@ export class CuttableTcpProxy {
     host: string;
     port: number;
   }): Promise<CuttableTcpProxy> {
-    let proxy: CuttableTcpProxy | undefined;
+    // The server exists before the proxy object that owns it.
+    const owner: { proxy?: CuttableTcpProxy } = {};
     const server = createServer(client => {
+      const proxy = owner.proxy;
       if (!proxy || proxy.#cut) {
         client.destroy();
         return;
@@ -44,7 +46,7 @@ export class CuttableTcpProxy {
       ]) {
         proxy.#sockets.add(socket);
         socket.on('close', () => {
-          proxy!.#sockets.delete(socket);
+          proxy.#sockets.delete(socket);
           peer.destroy();
         });
         socket.on('error', () => socket.destroy());
@@ -52,8 +54,8 @@ export class CuttableTcpProxy {
       client.pipe(upstream);
       upstream.pipe(client);
     });
-    proxy = new CuttableTcpProxy(server, await listen(server));
-    return proxy;
+    owner.proxy = new CuttableTcpProxy(server, await listen(server));
+    return owner.proxy;
   }
 
   get url(): string {
@@ -99,14 +101,14 @@ export class DelayingHttpProxy {
 
   static async start(targetUrl: string): Promise<DelayingHttpProxy> {
     const target = new URL(targetUrl);
-    let proxy: DelayingHttpProxy | undefined;
+    const owner: { proxy?: DelayingHttpProxy } = {};
     const server = createHttpServer(
       (req: IncomingMessage, res: ServerResponse) => {
         const record: ProxiedRequest = {
           path: req.url ?? '',
           startedAt: Date.now(),
         };
-        proxy!.requests.push(record);
+        owner.proxy!.requests.push(record);
         let gone = false;
         res.on('close', () => {
           record.endedAt ??= Date.now();
@@ -138,12 +140,12 @@ export class DelayingHttpProxy {
               res.end(String(error));
             });
             upstream.end(Buffer.concat(body));
-          }, proxy!.delayMs);
+          }, owner.proxy!.delayMs);
         });
       },
     );
-    proxy = new DelayingHttpProxy(server, await listen(server));
-    return proxy;
+    owner.proxy = new DelayingHttpProxy(server, await listen(server));
+    return owner.proxy;
   }
 
   get url(): string {
