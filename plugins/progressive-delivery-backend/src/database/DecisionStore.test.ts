@@ -307,6 +307,40 @@ describe.each(databases.eachSupportedId())(
       ).toBe(false);
     });
 
+    it('attributes an approval that already carries the rollout revision (a release after a failed one)', async () => {
+      const { store: decisions } = await store();
+      await decisions.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
+      await decisions.rolloutEnded(
+        ref,
+        'r1',
+        'failed',
+        '2026-11-23T01:05:00.000Z',
+      );
+      // Flagger synced the failed canary's lastAppliedSpec to r2 before asking for approval.
+      await decisions.decide({
+        ref,
+        revision: 'r2',
+        action: 'approve-rollout',
+        actor: 'user:default/ana',
+        comment: 'retry with the fix',
+      });
+      await decisions.rolloutStarted(
+        ref,
+        'r2',
+        ['shop:v3'],
+        '2026-11-23T02:00:00.000Z',
+      );
+      expect(await decisions.decision(ref, 'r2', 'start')).toBeUndefined();
+      const [latest] = await decisions.history([ref]);
+      expect(latest).toMatchObject({
+        revision: 'r2',
+        outcome: 'in-progress',
+        decisions: [
+          { action: 'approve-rollout', comment: 'retry with the fix' },
+        ],
+      });
+    });
+
     it('supersedes a running rollout when a new revision starts and keeps its halt reason for a failure', async () => {
       const { store: decisions } = await store();
       await decisions.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');

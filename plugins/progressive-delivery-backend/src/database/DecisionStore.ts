@@ -380,9 +380,11 @@ export class DecisionStore {
           at,
         );
       }
+      // Approvals are only taken while Waiting, so every open one let this rollout start. It
+      // carries the previous revision's key after a Succeeded canary, and already this one's
+      // after a Failed canary (Flagger syncs lastAppliedSpec of a failed canary first).
       const started = await tx(DECISIONS)
         .where({ ...canary(ref), slot: 'start', epoch: OPEN })
-        .whereNot({ revision })
         .update({
           epoch: tx.ref('id'),
           closed_at: at,

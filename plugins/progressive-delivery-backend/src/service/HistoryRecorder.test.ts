@@ -94,6 +94,52 @@ describe('HistoryRecorder', () => {
     recorder.stop();
   });
 
+  it('records a release after a failed one once, with its approval, though Flagger moves the failed canary to the new revision first', async () => {
+    const decisions = await DecisionStore.create(
+      await databases.init('SQLITE_3'),
+    );
+    const { store, recorder } = await recorderOver(decisions);
+    const at = (phase: string, revision: string) => {
+      const object = gatedCanary(phase);
+      object.status.lastAppliedSpec = revision;
+      object.status.trackedConfigs = {};
+      return object;
+    };
+    for (const phase of ['Progressing', 'Failed']) {
+      store.put('dev', at(phase, 'failed-release'));
+      await recorder.idle();
+    }
+    // The new pod template reaches the failed canary: Flagger syncs lastAppliedSpec, then waits.
+    store.put('dev', at('Failed', 'fixed-release'));
+    await recorder.idle();
+    store.put('dev', at('Waiting', 'fixed-release'));
+    await recorder.idle();
+    await decisions.decide({
+      ref,
+      revision: 'fixed-release',
+      action: 'approve-rollout',
+      actor: 'user:default/ana',
+      comment: 'ship the fix',
+    });
+    for (const phase of ['Progressing', 'Succeeded']) {
+      store.put('dev', at(phase, 'fixed-release'));
+      await recorder.idle();
+    }
+
+    const records = await decisions.history([ref]);
+    expect(
+      records.map(r => [
+        r.revision,
+        r.outcome,
+        r.decisions.map(d => d.comment),
+      ]),
+    ).toEqual([
+      ['fixed-release', 'succeeded', ['ship the fix']],
+      ['failed-release', 'failed', []],
+    ]);
+    recorder.stop();
+  });
+
   it('after a restart closes a record left open but invents none for finished canaries', async () => {
     const knex = await databases.init('SQLITE_3');
     const before = await DecisionStore.create(knex);

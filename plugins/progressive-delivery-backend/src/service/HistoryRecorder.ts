@@ -89,6 +89,14 @@ export class HistoryRecorder {
         imagesOf(watched),
         startOf(watched, previous?.at),
       );
+    } else if (
+      phase === 'Failed' &&
+      previous?.phase === 'Failed' &&
+      previous.revision !== watched.revision
+    ) {
+      // Not a run: a new release reached a failed canary, and Flagger syncs its lastAppliedSpec
+      // before asking to start. The rollout is recorded when it runs.
+      return;
     } else if (phase === 'Succeeded' || phase === 'Failed') {
       // After a restart every finished canary is seen once more; only a record left open needs a write.
       if (

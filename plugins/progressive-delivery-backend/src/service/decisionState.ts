@@ -8,9 +8,10 @@ import { CanarySummarizer, DecisionState, WatchedCanary } from './types';
 /**
  * What the decision side knows about a canary's current revision.
  *
- * While Waiting, the revision key is still the previous release's (Flagger writes the new
- * lastAppliedSpec only once the rollout starts), so only the approve-rollout decision counts then:
- * a promote or pause of the previous release must not show up as pending for the next one.
+ * While Waiting, the revision key is still the previous release's after a success (Flagger
+ * writes the new lastAppliedSpec once the rollout starts; after a failure it writes it first), so
+ * only the approve-rollout decision counts then: a promote or pause of the previous release must
+ * not show up as pending for the next one.
  */
 export function decisionStateFrom(
   open: GateDecision[],
