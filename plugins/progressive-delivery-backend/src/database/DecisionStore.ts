@@ -249,6 +249,23 @@ export class DecisionStore {
     return updated > 0;
   }
 
+  /**
+   * Closes an approval Flagger already used for an earlier rollout, found open at a later
+   * release's gate (its rollout start was never observed), so a new approval can be given.
+   *
+   * @returns true when an approval was closed
+   */
+  async closeUsedApproval(ref: CanaryRef, revision: string): Promise<boolean> {
+    const closed = await this.db(DECISIONS)
+      .where({ ...canary(ref), revision, slot: 'start', epoch: OPEN })
+      .whereNotNull('applied_at')
+      .update({
+        epoch: this.db.ref('id'),
+        closed_at: new Date().toISOString(),
+      });
+    return closed > 0;
+  }
+
   async recordAttempt(attempt: Omit<ActionAttempt, 'at'>) {
     await this.db(ATTEMPTS).insert({
       ...canary(attempt.ref),

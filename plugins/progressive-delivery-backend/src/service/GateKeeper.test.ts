@@ -63,5 +63,18 @@ describe('GateKeeper confirm-rollout', () => {
       status: 403,
       message: 'Waiting for approval in Backstage (Approve rollout)',
     });
+    // The used approval is closed, so the next one is a new decision, and it counts.
+    expect(await decisions.decision(ref, revision!, 'start')).toBeUndefined();
+    const again = await decisions.decide({
+      ref,
+      revision: revision!,
+      action: 'approve-rollout',
+      actor: 'user:default/ana',
+    });
+    expect(again.outcome).toBe('accepted');
+    await expect(ask()).resolves.toMatchObject({
+      status: 200,
+      message: 'Rollout approved in Backstage by user:default/ana',
+    });
   });
 });

@@ -71,6 +71,12 @@ export class GateKeeper {
             message: `Rollout approved in Backstage by ${decision.decidedBy}`,
           };
         }
+        if (
+          usedUp &&
+          (await this.options.decisions.closeUsedApproval(ref, revision))
+        ) {
+          this.options.feed.publish({ type: 'canary-changed', ref });
+        }
         return {
           status: 403,
           message: 'Waiting for approval in Backstage (Approve rollout)',
