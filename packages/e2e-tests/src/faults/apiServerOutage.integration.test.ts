@@ -11,23 +11,22 @@ import {
   stopComponent,
 } from '@progressive-delivery/sandbox';
 import { clusterOf, itemOf, PortalApi } from '../harness/api';
-import { faultConfig } from '../harness/config';
-import { repoRoot, RunningBackend, startBackend } from '../harness/portal';
+import { RunningBackend } from '../harness/portal';
 import { CuttableTcpProxy } from '../harness/proxies';
 import {
   eventually,
   readCanary,
   requireSandbox,
-  sandboxCredentialsEnv,
   settled,
 } from '../harness/sandbox';
 import { EventStream } from '../harness/stream';
 import {
   artifactsFor,
   componentHealthy,
-  entityReady,
   MINUTE,
+  proxyApiServer,
   SECOND,
+  startFaultBackend,
   within,
 } from './support';
 
@@ -48,20 +47,12 @@ jest.setTimeout(10 * MINUTE);
 beforeAll(async () => {
   const info = requireSandbox();
   await settled('dev', NS, APP);
-  proxy = await CuttableTcpProxy.start({
-    host: '127.0.0.1',
-    port: Number(new URL(info.clusters.dev.apiServerUrl).port),
-  });
-  backend = await startBackend({
+  proxy = await proxyApiServer(info);
+  ({ backend, api } = await startFaultBackend(info, {
     artifactsDir: artifactsFor('api-server-outage'),
-    port: 7047,
-    env: sandboxCredentialsEnv(info),
-    extraConfig: faultConfig(info, repoRoot, {
-      apiServerUrls: { dev: proxy.url },
-    }),
-  });
-  api = await PortalApi.signIn(backend.url);
-  await entityReady(api, APP, 2);
+    entity: APP,
+    config: { apiServerUrls: { dev: proxy.url } },
+  }));
 }, 5 * MINUTE);
 
 afterAll(async () => {

@@ -7,16 +7,16 @@
 import { cpus } from 'node:os';
 import { adminClient, SAMPLE_NAMESPACE } from '@progressive-delivery/sandbox';
 import { entityRef, PortalApi } from '../harness/api';
-import { faultConfig } from '../harness/config';
-import {
-  BackendMemory,
-  repoRoot,
-  RunningBackend,
-  startBackend,
-} from '../harness/portal';
-import { requireSandbox, sandboxCredentialsEnv } from '../harness/sandbox';
+import { BackendMemory, RunningBackend } from '../harness/portal';
+import { requireSandbox } from '../harness/sandbox';
 import { EventStream } from '../harness/stream';
-import { artifactsFor, entityReady, MINUTE, SECOND, sleep } from './support';
+import {
+  artifactsFor,
+  MINUTE,
+  SECOND,
+  sleep,
+  startFaultBackend,
+} from './support';
 
 const APP = 'hello-contour';
 const CLIENTS = 200;
@@ -42,15 +42,11 @@ jest.setTimeout(6 * MINUTE);
 
 beforeAll(async () => {
   const info = requireSandbox();
-  backend = await startBackend({
+  ({ backend, api } = await startFaultBackend(info, {
     artifactsDir: artifactsFor('load'),
-    port: 7047,
-    env: sandboxCredentialsEnv(info),
-    extraConfig: faultConfig(info, repoRoot),
+    entity: APP,
     memoryProbe: true,
-  });
-  api = await PortalApi.signIn(backend.url);
-  await entityReady(api, APP, 2);
+  }));
 }, 5 * MINUTE);
 
 afterAll(async () => {

@@ -9,16 +9,15 @@ import {
   stopComponent,
 } from '@progressive-delivery/sandbox';
 import { clusterOf, entityRef, itemOf, PortalApi } from '../harness/api';
-import { faultConfig } from '../harness/config';
-import { repoRoot, RunningBackend, startBackend } from '../harness/portal';
+import { RunningBackend } from '../harness/portal';
 import { DelayingHttpProxy } from '../harness/proxies';
-import { requireSandbox, sandboxCredentialsEnv } from '../harness/sandbox';
+import { requireSandbox } from '../harness/sandbox';
 import {
   artifactsFor,
-  entityReady,
   MINUTE,
   SECOND,
   sleep,
+  startFaultBackend,
   within,
 } from './support';
 
@@ -38,18 +37,15 @@ jest.setTimeout(6 * MINUTE);
 beforeAll(async () => {
   const info = requireSandbox();
   proxy = await DelayingHttpProxy.start(info.clusters.prod.prometheusUrl);
-  backend = await startBackend({
+  ({ backend, api } = await startFaultBackend(info, {
     artifactsDir: artifactsFor('prometheus'),
-    port: 7047,
-    env: sandboxCredentialsEnv(info),
-    extraConfig: faultConfig(info, repoRoot, {
+    entity: APP,
+    config: {
       prometheusUrls: { prod: proxy.url },
       prometheusTimeout: `${PROMETHEUS_TIMEOUT_MS}ms`,
       prometheusRefreshInterval: '2s',
-    }),
-  });
-  api = await PortalApi.signIn(backend.url);
-  await entityReady(api, APP, 2);
+    },
+  }));
 }, 5 * MINUTE);
 
 afterEach(() => {
@@ -110,13 +106,17 @@ const metricsUnavailable = (cluster: string) => async () => {
     : undefined;
 };
 
-test('a slow Prometheus: summaries answer at once with its metrics unavailable; no query outlives the timeout', async () => {
-  await within(
+/** Waits until the backend reads the metrics of both clusters' Prometheus servers. */
+const bothClustersMetricsRead = () =>
+  within(
     'metrics of both clusters to be read',
     MINUTE,
     async () =>
       (await metricsReadable('prod')()) && (await metricsReadable('dev')()),
   );
+
+test('a slow Prometheus: summaries answer at once with its metrics unavailable; no query outlives the timeout', async () => {
+  await bothClustersMetricsRead();
 
   proxy.delayMs = 5 * PROMETHEUS_TIMEOUT_MS;
   const slowSince = Date.now();
@@ -184,12 +184,7 @@ test('a slow Prometheus: summaries answer at once with its metrics unavailable; 
 });
 
 test('a stopped Prometheus: summaries answer at once with its metrics unavailable, and recover when it returns', async () => {
-  await within(
-    'metrics of both clusters to be read',
-    MINUTE,
-    async () =>
-      (await metricsReadable('prod')()) && (await metricsReadable('dev')()),
-  );
+  await bothClustersMetricsRead();
   await stopComponent('dev', 'prometheus');
   prometheusStopped = true;
   const { result: list, durations } = await timedSummaries(

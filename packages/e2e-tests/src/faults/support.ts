@@ -4,10 +4,13 @@ import {
   sandboxStatus,
   ClusterName,
   ComponentName,
+  SandboxInfo,
 } from '@progressive-delivery/sandbox';
 import { PortalApi } from '../harness/api';
-import { repoRoot } from '../harness/portal';
-import { eventually } from '../harness/sandbox';
+import { faultConfig, FaultConfigOptions } from '../harness/config';
+import { repoRoot, RunningBackend, startBackend } from '../harness/portal';
+import { CuttableTcpProxy } from '../harness/proxies';
+import { eventually, sandboxCredentialsEnv } from '../harness/sandbox';
 
 export const SECOND = 1000;
 export const MINUTE = 60_000;
@@ -60,6 +63,43 @@ export async function entityReady(
     },
     { timeoutMs: 2 * MINUTE, intervalMs: 1000 },
   );
+}
+
+/** A TCP proxy in front of the sandbox's API server of `cluster`, to cut the backend off from it. */
+export function proxyApiServer(
+  info: SandboxInfo,
+  cluster: ClusterName = 'dev',
+): Promise<CuttableTcpProxy> {
+  return CuttableTcpProxy.start({
+    host: '127.0.0.1',
+    port: Number(new URL(info.clusters[cluster].apiServerUrl).port),
+  });
+}
+
+/**
+ * The real backend on 127.0.0.1:7047 (the gate webhooks' port 7007 stays free) with the
+ * sandbox's credentials and the fault test's `config`, signed in as the guest once `entity` is
+ * listed from both clusters.
+ */
+export async function startFaultBackend(
+  info: SandboxInfo,
+  options: {
+    artifactsDir: string;
+    entity: string;
+    config?: FaultConfigOptions;
+    memoryProbe?: boolean;
+  },
+): Promise<{ backend: RunningBackend; api: PortalApi }> {
+  const backend = await startBackend({
+    artifactsDir: options.artifactsDir,
+    port: 7047,
+    env: sandboxCredentialsEnv(info),
+    extraConfig: faultConfig(info, repoRoot, options.config),
+    memoryProbe: options.memoryProbe,
+  });
+  const api = await PortalApi.signIn(backend.url);
+  await entityReady(api, options.entity, 2);
+  return { backend, api };
 }
 
 /** Polls `check` every `intervalMs` and returns its first value with the time it took. */

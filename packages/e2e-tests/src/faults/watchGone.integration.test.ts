@@ -16,16 +16,17 @@ import {
   stopComponent,
 } from '@progressive-delivery/sandbox';
 import { clusterOf, itemOf, PortalApi } from '../harness/api';
-import { faultConfig } from '../harness/config';
-import { repoRoot, RunningBackend, startBackend } from '../harness/portal';
+import { RunningBackend } from '../harness/portal';
 import { CuttableTcpProxy } from '../harness/proxies';
+import { eventually, requireSandbox, settled } from '../harness/sandbox';
 import {
-  eventually,
-  requireSandbox,
-  sandboxCredentialsEnv,
-  settled,
-} from '../harness/sandbox';
-import { artifactsFor, entityReady, MINUTE, SECOND, within } from './support';
+  artifactsFor,
+  MINUTE,
+  proxyApiServer,
+  SECOND,
+  startFaultBackend,
+  within,
+} from './support';
 
 const NS = 'pd-faults-watch';
 const ENTITY = 'faults-watch-gone';
@@ -132,21 +133,12 @@ beforeAll(async () => {
       '  owner: group:default/team-delivery',
     ].join('\n'),
   );
-  proxy = await CuttableTcpProxy.start({
-    host: '127.0.0.1',
-    port: Number(new URL(info.clusters.dev.apiServerUrl).port),
-  });
-  backend = await startBackend({
+  proxy = await proxyApiServer(info);
+  ({ backend, api } = await startFaultBackend(info, {
     artifactsDir,
-    port: 7047,
-    env: sandboxCredentialsEnv(info),
-    extraConfig: faultConfig(info, repoRoot, {
-      apiServerUrls: { dev: proxy.url },
-      catalogFiles: [catalogFile],
-    }),
-  });
-  api = await PortalApi.signIn(backend.url);
-  await entityReady(api, ENTITY, 2);
+    entity: ENTITY,
+    config: { apiServerUrls: { dev: proxy.url }, catalogFiles: [catalogFile] },
+  }));
 }, 5 * MINUTE);
 
 afterAll(async () => {
