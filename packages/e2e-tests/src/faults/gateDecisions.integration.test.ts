@@ -77,6 +77,16 @@ async function phaseReached(wanted: string, timeoutMs: number) {
 const act = (action: string, comment: string) =>
   api.act('dev', NS, APP, action, { entity: APP, comment });
 
+/** Acts in set-up, where a refusal is a broken precondition rather than a test result. */
+async function actOrThrow(action: string, comment: string) {
+  const response = await act(action, comment);
+  if (response.status !== 200) {
+    throw new Error(
+      `${action} answered ${response.status}: ${await response.text()}`,
+    );
+  }
+}
+
 /** The backend's summary of the dev canary. */
 const summary = async () => itemOf(await api.canaries(APP), 'dev', APP);
 
@@ -133,11 +143,9 @@ beforeAll(async () => {
   if ((await phase()) !== 'Failed') {
     await release(APP, { cluster: 'dev' });
     await phaseReached('Waiting', 2 * MINUTE);
-    expect((await act('approve-rollout', 'fault tests: to fail')).status).toBe(
-      200,
-    );
+    await actOrThrow('approve-rollout', 'fault tests: to fail');
     await phaseReached('Progressing', 2 * MINUTE);
-    expect((await act('rollback', 'fault tests: fail it')).status).toBe(200);
+    await actOrThrow('rollback', 'fault tests: fail it');
     await phaseReached('Failed', 2 * MINUTE);
   }
 }, 10 * MINUTE);
