@@ -30,31 +30,23 @@ describe('GateKeeper confirm-rollout', () => {
         namespace: ref.namespace,
         phase: 'Waiting',
       });
-    return { decisions, waiting, ask };
+    const approve = (revision: string, actor = 'user:default/guest') =>
+      decisions.decide({ ref, revision, action: 'approve-rollout', actor });
+    return { decisions, waiting, ask, approve };
   }
 
   it('answers an approval again while the release that used it still waits (a retry)', async () => {
-    const { decisions, waiting, ask } = await setUp();
+    const { waiting, ask, approve } = await setUp();
     const { revision } = waiting(new Date(Date.now() - 60_000).toISOString());
-    await decisions.decide({
-      ref,
-      revision: revision!,
-      action: 'approve-rollout',
-      actor: 'user:default/guest',
-    });
+    await approve(revision!);
     await expect(ask()).resolves.toMatchObject({ status: 200 });
     await expect(ask()).resolves.toMatchObject({ status: 200 });
   });
 
   it('does not start a later release with an approval used before it began to wait, even with the same revision key', async () => {
-    const { decisions, waiting, ask } = await setUp();
+    const { decisions, waiting, ask, approve } = await setUp();
     const { revision } = waiting(new Date(Date.now() - 60_000).toISOString());
-    await decisions.decide({
-      ref,
-      revision: revision!,
-      action: 'approve-rollout',
-      actor: 'user:default/guest',
-    });
+    await approve(revision!);
     await expect(ask()).resolves.toMatchObject({ status: 200 });
 
     // Flagger kept status.lastAppliedSpec through the rollout; the next release waits again.
@@ -65,12 +57,7 @@ describe('GateKeeper confirm-rollout', () => {
     });
     // The used approval is closed, so the next one is a new decision, and it counts.
     expect(await decisions.decision(ref, revision!, 'start')).toBeUndefined();
-    const again = await decisions.decide({
-      ref,
-      revision: revision!,
-      action: 'approve-rollout',
-      actor: 'user:default/ana',
-    });
+    const again = await approve(revision!, 'user:default/ana');
     expect(again.outcome).toBe('accepted');
     await expect(ask()).resolves.toMatchObject({
       status: 200,

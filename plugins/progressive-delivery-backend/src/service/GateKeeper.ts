@@ -54,9 +54,9 @@ export class GateKeeper {
         const decision = await this.#open(ref, revision, 'start');
         // An approval already used by one rollout must not start the next: after that rollout
         // ends, Flagger asks again from Succeeded/Failed with the same revision key, and then
-        // from a Waiting it entered after the approval was used (its status.lastAppliedSpec does
-        // not always move when a release starts, so the key can outlive the rollout). A Waiting
-        // entered before then is the same release asking again (e.g. a retry after an error).
+        // from a Waiting it entered after the approval was used (after a success the key stays
+        // the finished release's until the next rollout starts). A Waiting entered before then is
+        // the same release asking again (e.g. a retry after an error).
         const enteredWaiting = Date.parse(
           watched.object.status?.lastTransitionTime ?? '',
         );
