@@ -18,6 +18,17 @@ export interface CanaryRef {
 }
 
 /**
+ * The one string that names a canary across clusters, `cluster/namespace/name`, for maps, sets
+ * and React keys. Neither part can hold a "/" (cluster, namespace and Kubernetes names exclude
+ * it), so two canaries never share a key.
+ *
+ * @public
+ */
+export function canaryKey(ref: CanaryRef): string {
+  return `${ref.cluster}/${ref.namespace}/${ref.name}`;
+}
+
+/**
  * The phases Flagger writes to `status.phase` (flagger.app/v1beta1).
  *
  * @public

@@ -8,7 +8,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { isProgressiveDeliveryAvailable } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { useCanaries } from '../hooks/useCanaries';
-import { waitingForText } from '../utils/format';
+import { canaryKey, waitingForText } from '../utils/format';
 import { MissingAnnotations } from './EmptyStates/EmptyStates';
 import { describeTraffic } from './ReleaseOverview/TrafficProgress';
 import { ToneStatus } from './shared/StateStatus';
@@ -45,9 +45,7 @@ function CardBody(props: { entityRef: string; maxItems: number }) {
         const traffic = describeTraffic(summary);
         const waiting = waitingForText(summary);
         return (
-          <Box
-            key={`${summary.ref.cluster}/${summary.ref.namespace}/${summary.ref.name}`}
-          >
+          <Box key={canaryKey(summary.ref)}>
             {index > 0 && <Divider style={{ margin: '12px 0' }} />}
             <Typography variant="subtitle2" component="h3">
               {summary.ref.name}{' '}

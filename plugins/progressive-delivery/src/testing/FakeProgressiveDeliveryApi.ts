@@ -5,6 +5,7 @@ import {
   CanaryListResponse,
   CanaryMetricsResponse,
   CanaryRef,
+  canaryKey,
   HistoryResponse,
   StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
@@ -47,7 +48,11 @@ export class FakeProgressiveDeliveryApi implements ProgressiveDeliveryApi {
   actAnswer?: Answer<ActionResponse>;
   readonly calls = {
     getCanaries: [] as string[],
-    act: [] as Array<{ ref: CanaryRef; action: CanaryAction; options: ActionOptions }>,
+    act: [] as Array<{
+      ref: CanaryRef;
+      action: CanaryAction;
+      options: ActionOptions;
+    }>,
   };
   private subscribers = new Set<Subscriber>();
 
@@ -68,12 +73,15 @@ export class FakeProgressiveDeliveryApi implements ProgressiveDeliveryApi {
         item.ref.name === ref.name,
     );
     if (!summary) {
-      throw new Error(`No canary ${ref.cluster}/${ref.namespace}/${ref.name}`);
+      throw new Error(`No canary ${canaryKey(ref)}`);
     }
     return createDetailsResponse(summary);
   }
 
-  async getMetrics(ref: CanaryRef, entityRef: string): Promise<CanaryMetricsResponse> {
+  async getMetrics(
+    ref: CanaryRef,
+    entityRef: string,
+  ): Promise<CanaryMetricsResponse> {
     if (this.metrics) {
       return answer(this.metrics);
     }

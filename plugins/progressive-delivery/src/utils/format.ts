@@ -6,9 +6,7 @@ import {
   GateKind,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 
-export function canaryKey(ref: CanaryRef): string {
-  return `${ref.cluster}/${ref.namespace}/${ref.name}`;
-}
+export { canaryKey } from '@progressive-delivery/plugin-progressive-delivery-common';
 
 export function sameRef(a: CanaryRef, b: CanaryRef): boolean {
   return (

@@ -13,15 +13,28 @@ import {
   RolloutOutcome,
   RolloutRecord,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { absoluteTime, humanDuration, personName, relativeTime } from '../../utils/format';
+import {
+  absoluteTime,
+  canaryKey,
+  humanDuration,
+  personName,
+  relativeTime,
+} from '../../utils/format';
 import { ToneStatus } from '../shared/StateStatus';
 
 const useStyles = makeStyles(theme => ({
-  mono: { fontFamily: 'monospace', fontSize: '0.8125rem', wordBreak: 'break-all' },
+  mono: {
+    fontFamily: 'monospace',
+    fontSize: '0.8125rem',
+    wordBreak: 'break-all',
+  },
   decision: { display: 'block', marginBottom: theme.spacing(0.5) },
 }));
 
-const OUTCOMES: Record<RolloutOutcome, { tone: 'ok' | 'error' | 'progress' | 'neutral'; words: string }> = {
+const OUTCOMES: Record<
+  RolloutOutcome,
+  { tone: 'ok' | 'error' | 'progress' | 'neutral'; words: string }
+> = {
   'in-progress': { tone: 'progress', words: 'In progress' },
   succeeded: { tone: 'ok', words: 'Promoted' },
   failed: { tone: 'error', words: 'Rolled back' },
@@ -33,8 +46,11 @@ function Decision(props: { decision: GateDecision }) {
   const { decision } = props;
   return (
     <span className={classes.decision}>
-      <strong>{ACTION_LABELS[decision.action]}</strong> by {personName(decision.decidedBy)}{' '}
-      <span title={absoluteTime(decision.decidedAt)}>{relativeTime(decision.decidedAt)}</span>
+      <strong>{ACTION_LABELS[decision.action]}</strong> by{' '}
+      {personName(decision.decidedBy)}{' '}
+      <span title={absoluteTime(decision.decidedAt)}>
+        {relativeTime(decision.decidedAt)}
+      </span>
       {decision.comment ? `: “${decision.comment}”` : ''}
       {decision.appliedAt ? '' : ' (not applied by Flagger)'}
     </span>
@@ -42,13 +58,19 @@ function Decision(props: { decision: GateDecision }) {
 }
 
 /** Past rollouts kept by the backend, newest first. */
-export function RolloutHistory(props: { records: RolloutRecord[]; showCanary?: boolean }) {
+export function RolloutHistory(props: {
+  records: RolloutRecord[];
+  showCanary?: boolean;
+}) {
   const classes = useStyles();
-  const records = [...props.records].sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+  const records = [...props.records].sort(
+    (a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt),
+  );
   if (records.length === 0) {
     return (
       <Typography variant="body2" color="textSecondary">
-        No rollouts recorded yet. The portal records each rollout from the moment it runs.
+        No rollouts recorded yet. The portal records each rollout from the
+        moment it runs.
       </Typography>
     );
   }
@@ -68,9 +90,12 @@ export function RolloutHistory(props: { records: RolloutRecord[]; showCanary?: b
           const outcome = OUTCOMES[record.outcome] ?? OUTCOMES.superseded;
           const duration =
             record.endedAt &&
-            humanDuration((Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000);
+            humanDuration(
+              (Date.parse(record.endedAt) - Date.parse(record.startedAt)) /
+                1000,
+            );
           return (
-            <TableRow key={`${record.ref.cluster}/${record.ref.namespace}/${record.ref.name}/${record.revision}`}>
+            <TableRow key={`${canaryKey(record.ref)}/${record.revision}`}>
               <TableCell>
                 <ToneStatus tone={outcome.tone}>{outcome.words}</ToneStatus>
               </TableCell>
@@ -79,19 +104,31 @@ export function RolloutHistory(props: { records: RolloutRecord[]; showCanary?: b
                   {record.ref.cluster}/{record.ref.namespace}/{record.ref.name}
                 </TableCell>
               )}
-              <TableCell className={classes.mono}>{record.images.join(', ') || '–'}</TableCell>
+              <TableCell className={classes.mono}>
+                {record.images.join(', ') || '–'}
+              </TableCell>
               <TableCell>
-                <span title={absoluteTime(record.startedAt)}>{relativeTime(record.startedAt)}</span>
+                <span title={absoluteTime(record.startedAt)}>
+                  {relativeTime(record.startedAt)}
+                </span>
                 {duration ? ` · took ${duration}` : ''}
               </TableCell>
               <TableCell>
                 {record.failureReason && (
-                  <Typography variant="body2" color="error" component="span" className={classes.decision}>
+                  <Typography
+                    variant="body2"
+                    color="error"
+                    component="span"
+                    className={classes.decision}
+                  >
                     {record.failureReason}
                   </Typography>
                 )}
                 {record.decisions.map(decision => (
-                  <Decision key={`${decision.action}-${decision.decidedAt}`} decision={decision} />
+                  <Decision
+                    key={`${decision.action}-${decision.decidedAt}`}
+                    decision={decision}
+                  />
                 ))}
                 {!record.failureReason && record.decisions.length === 0 && '–'}
               </TableCell>
