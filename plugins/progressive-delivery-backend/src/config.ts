@@ -90,13 +90,16 @@ export function readProgressiveDeliveryConfig(
     }
   }
 
-  const webhookBaseUrl = own?.getOptionalString('webhooks.baseUrl');
-  if (webhookBaseUrl !== undefined)
-    checkUrl(webhookBaseUrl, 'progressiveDelivery.webhooks.baseUrl');
+  const webhookBaseUrl = readUrl(
+    own,
+    'webhooks.baseUrl',
+    'progressiveDelivery.webhooks.baseUrl',
+    { emptyIsUnset: false },
+  );
 
   return {
     clusters,
-    webhookBaseUrl: webhookBaseUrl?.replace(/\/+$/, ''),
+    webhookBaseUrl,
     sharedSecret: own?.getOptionalString('webhooks.sharedSecret') || undefined,
     prometheusTimeoutMs: readMilliseconds(
       own,
@@ -130,23 +133,14 @@ function readCluster(cluster: Config, own: Config | undefined): ClusterConfig {
   }
   const url = cluster.getString('url');
   checkUrl(url, `${where}: url`);
+  const prometheusKey = `progressiveDelivery.clusters.${name}.prometheus`;
   const prometheus = own?.getOptionalConfig(`clusters.${name}.prometheus`);
-  const prometheusUrl = prometheus
-    ?.getOptionalString('url')
-    ?.replace(/\/+$/, '');
-  if (prometheusUrl)
-    checkUrl(
-      prometheusUrl,
-      `progressiveDelivery.clusters.${name}.prometheus.url`,
-    );
-  const externalUrl = prometheus
-    ?.getOptionalString('externalUrl')
-    ?.replace(/\/+$/, '');
-  if (externalUrl)
-    checkUrl(
-      externalUrl,
-      `progressiveDelivery.clusters.${name}.prometheus.externalUrl`,
-    );
+  const prometheusUrl = readUrl(prometheus, 'url', `${prometheusKey}.url`);
+  const externalUrl = readUrl(
+    prometheus,
+    'externalUrl',
+    `${prometheusKey}.externalUrl`,
+  );
   const prometheusServers: Array<{ address: string; url: string }> = [];
   const address = prometheus?.getOptionalString('address');
   if (address && prometheusUrl) {
@@ -157,12 +151,11 @@ function readCluster(cluster: Config, own: Config | undefined): ClusterConfig {
   }
   (prometheus?.getOptionalConfigArray('servers') ?? []).forEach(
     (server, index) => {
-      const key = `progressiveDelivery.clusters.${name}.prometheus.servers[${index}]`;
-      const serverUrl = server.getString('url').replace(/\/+$/, '');
-      checkUrl(serverUrl, `${key}.url`);
       prometheusServers.push({
         address: normalizeAddress(server.getString('address')),
-        url: serverUrl,
+        url: readUrl(server, 'url', `${prometheusKey}.servers[${index}].url`, {
+          required: true,
+        })!,
       });
     },
   );
@@ -187,6 +180,28 @@ function readCluster(cluster: Config, own: Config | undefined): ClusterConfig {
 /** Addresses are compared without trailing slashes. */
 export function normalizeAddress(address: string): string {
   return address.trim().replace(/\/+$/, '');
+}
+
+/**
+ * An http(s) URL under `key` of `config`, without trailing slashes; undefined when absent (and
+ * when empty, unless `emptyIsUnset` is false).
+ *
+ * @param path - the full key, for the error message
+ */
+function readUrl(
+  config: Config | undefined,
+  key: string,
+  path: string,
+  options: { required?: boolean; emptyIsUnset?: boolean } = {},
+): string | undefined {
+  const value = options.required
+    ? config!.getString(key)
+    : config?.getOptionalString(key);
+  if (value === undefined) return undefined;
+  if (value === '' && (options.emptyIsUnset ?? true) && !options.required)
+    return undefined;
+  checkUrl(value, path);
+  return value.replace(/\/+$/, '');
 }
 
 function checkUrl(value: string, key: string) {

@@ -1,9 +1,9 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { KubernetesCanaryStore } from '../clusters/KubernetesCanaryStore';
-import { createCanarySummarizer } from './CanarySummarizer';
+import { readProgressiveDeliveryConfig } from './config';
+import { createClusterSide } from './createServices';
 
-describe('createCanarySummarizer', () => {
+describe('createClusterSide', () => {
   it('summarizes from the caches, feeds decisions in, and reports Prometheus health through the store', async () => {
     const config = new ConfigReader({
       kubernetes: {
@@ -32,17 +32,9 @@ describe('createCanarySummarizer', () => {
         clusters: { dev: { prometheus: { url: 'http://127.0.0.1:1' } } },
       },
     });
-    const store = new KubernetesCanaryStore({
-      clusters: [
-        { name: 'dev', url: 'https://127.0.0.1:1', skipTLSVerify: false },
-        { name: 'prod', url: 'https://127.0.0.1:2', skipTLSVerify: false },
-      ],
+    const { store, summarizer, stop } = createClusterSide({
+      config: readProgressiveDeliveryConfig(config),
       logger: mockServices.logger.mock(),
-    });
-    const summarizer = createCanarySummarizer({
-      config,
-      logger: mockServices.logger.mock(),
-      store,
     });
     expect(store.getClusterStatuses().map(s => s.prometheus)).toEqual([
       { status: 'ok' },
@@ -93,6 +85,6 @@ describe('createCanarySummarizer', () => {
       state: { kind: 'waiting-traffic-approval' },
     });
     expect(summary.webhooks[0].servedByPortal).toBe(true);
-    summarizer.stop();
+    await stop();
   });
 });

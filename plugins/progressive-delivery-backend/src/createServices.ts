@@ -6,15 +6,33 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { Knex } from 'knex';
-import { DecisionStore } from '../database/DecisionStore';
-import { ActionService } from './ActionService';
-import { ChangeFeed } from './ChangeFeed';
-import { ReplicaRelay } from './ReplicaRelay';
-import { ClusterSide, createClusterSide } from './clusterSide';
-import { EntityCanaries, EntityLookup } from './EntityCanaries';
-import { GateKeeper } from './GateKeeper';
-import { HistoryRecorder } from './HistoryRecorder';
-import { ReleaseQueries } from './ReleaseQueries';
+import { KubernetesCanaryStore } from './clusters/KubernetesCanaryStore';
+import {
+  DEFAULT_MESH_PROVIDER,
+  ProgressiveDeliveryConfig,
+  readProgressiveDeliveryConfig,
+} from './config';
+import { ActionAttempts } from './database/ActionAttempts';
+import { DecisionStore, openPluginDatabase } from './database/DecisionStore';
+import { RolloutHistory } from './database/RolloutHistory';
+import { MetricsCache } from './prometheus/MetricsCache';
+import { ActionService } from './service/ActionService';
+import { ChangeFeed } from './service/ChangeFeed';
+import { EntityCanaries, EntityLookup } from './service/EntityCanaries';
+import { EntityStream } from './service/EntityStream';
+import { GateKeeper } from './service/GateKeeper';
+import { HistoryRecorder } from './service/HistoryRecorder';
+import { ReleaseQueries } from './service/ReleaseQueries';
+import { ReplicaRelay } from './service/ReplicaRelay';
+import { DefaultCanarySummarizer } from './summary/CanarySummarizer';
+import { ClusterSide } from './types';
+
+/**
+ * The composition root: the one place that reads config, knows the concrete classes and wires
+ * them together. The new backend system (plugin.ts) and the legacy `createRouter` both come
+ * through {@link createServices}; every service gets what it needs at construction and never
+ * reaches into another's state afterwards.
+ */
 
 /** Everything the router needs, built once by {@link createServices}. */
 export interface ProgressiveDeliveryServices {
@@ -22,8 +40,11 @@ export interface ProgressiveDeliveryServices {
   actions: ActionService;
   gates: GateKeeper;
   entities: EntityCanaries;
+  streams: EntityStream;
   feed: ChangeFeed;
   decisions: DecisionStore;
+  attempts: ActionAttempts;
+  rollouts: RolloutHistory;
   history: HistoryRecorder;
   /** Starts the watches, metric refresh and history recording; resolves without waiting for clusters. */
   start(): Promise<void>;
@@ -42,21 +63,73 @@ export interface CreateServicesOptions {
   cache?: CacheService;
   /** The cluster side; built from config when absent (tests pass fakes). */
   clusterSide?: ClusterSide;
+  /** How often `/stream` sends a heartbeat; for tests. */
+  heartbeatMs?: number;
 }
 
-/**
- * Builds every service of the plugin. The new backend system (plugin.ts) and the legacy
- * `createRouter` both come through here, so there is one implementation.
- */
+/** The watch caches, the metrics cache and the summarizer of the configured clusters. */
+export function createClusterSide(options: {
+  config: ProgressiveDeliveryConfig;
+  logger: LoggerService;
+}): ClusterSide & { store: KubernetesCanaryStore; metrics: MetricsCache } {
+  const { config, logger } = options;
+  // The store reports each cluster's Prometheus health from the metrics cache, which reads
+  // canaries and MetricTemplates from the store: each is handed the other as functions.
+  const side = {} as { store: KubernetesCanaryStore; metrics: MetricsCache };
+  side.metrics = new MetricsCache({
+    clusters: config.clusters,
+    timeoutMs: config.prometheusTimeoutMs,
+    refreshIntervalMs: config.metricsRefreshIntervalMs,
+    logger,
+    canariesOf: cluster => side.store.canariesOf(cluster),
+    templateOf: (cluster, namespace, name) =>
+      side.store.getMetricTemplate(cluster, namespace, name),
+  });
+  side.store = new KubernetesCanaryStore({
+    clusters: config.clusters,
+    logger,
+    maxBackoffMs: config.maxBackoffMs,
+    prometheusStatus: cluster => side.metrics.status(cluster),
+  });
+  const { store, metrics } = side;
+  const summarizer = new DefaultCanarySummarizer({
+    store,
+    metrics,
+    webhookBaseUrl: config.webhookBaseUrl,
+    meshProviders: Object.fromEntries(
+      config.clusters.map(cluster => [
+        cluster.name,
+        cluster.meshProvider ?? DEFAULT_MESH_PROVIDER,
+      ]),
+    ),
+  });
+  return {
+    store,
+    metrics,
+    summarizer,
+    async start() {
+      await store.start();
+      metrics.start();
+    },
+    async stop() {
+      metrics.stop();
+      await store.stop();
+    },
+  };
+}
+
+/** Builds every service of the plugin from config, parsed here once. */
 export async function createServices(
   options: CreateServicesOptions,
 ): Promise<ProgressiveDeliveryServices> {
   const { logger } = options;
+  const config = readProgressiveDeliveryConfig(options.config);
   const clusterSide =
-    options.clusterSide ??
-    createClusterSide({ config: options.config, logger });
+    options.clusterSide ?? createClusterSide({ config, logger });
   const { store, summarizer } = clusterSide;
-  const decisions = await DecisionStore.create(options.database);
+  const { decisions, attempts, rollouts } = await openPluginDatabase(
+    options.database,
+  );
   const feed = new ChangeFeed(store);
   const entities = new EntityCanaries({
     store,
@@ -68,16 +141,24 @@ export async function createServices(
     store,
     summarizer,
     decisions,
+    rollouts,
     feed,
     logger,
   });
-  const relay = new ReplicaRelay({ decisions, feed, logger });
+  const relay = new ReplicaRelay({ attempts, feed, logger });
   return {
-    queries: new ReleaseQueries({ store, summarizer, decisions, entities }),
+    queries: new ReleaseQueries({
+      store,
+      summarizer,
+      decisions,
+      rollouts,
+      entities,
+    }),
     actions: new ActionService({
       store,
       summarizer,
       decisions,
+      attempts,
       entities,
       feed,
       auditor: options.auditor,
@@ -86,16 +167,21 @@ export async function createServices(
     gates: new GateKeeper({
       store,
       decisions,
+      rollouts,
       feed,
       logger,
-      sharedSecret:
-        options.config.getOptionalString(
-          'progressiveDelivery.webhooks.sharedSecret',
-        ) || undefined,
+      sharedSecret: config.sharedSecret,
     }),
     entities,
+    streams: new EntityStream({
+      entities,
+      feed,
+      heartbeatMs: options.heartbeatMs,
+    }),
     feed,
     decisions,
+    attempts,
+    rollouts,
     history,
     async start() {
       history.start();

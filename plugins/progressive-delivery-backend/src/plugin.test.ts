@@ -7,17 +7,7 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { progressiveDeliveryPermissions } from '@progressive-delivery/plugin-progressive-delivery-common';
 import request from 'supertest';
 import { progressiveDeliveryPlugin } from './plugin';
-
-const entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'hello-gated',
-    namespace: 'default',
-    annotations: { 'progressive-delivery/workload-name': 'hello-gated' },
-  },
-  spec: { owner: 'group:default/team-delivery' },
-};
+import { helloGatedEntity as entity } from './__testUtils__/harness';
 
 describe('progressiveDeliveryPlugin', () => {
   async function start() {

@@ -5,7 +5,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { progressiveDeliveryPermissions } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { buildRouter } from './router';
-import { createServices } from './service/createServices';
+import { createServices } from './createServices';
 
 /**
  * The Progressive Delivery backend plugin: watches Flagger canaries across the configured

@@ -1,26 +1,10 @@
-import {
-  mockCredentials,
-  mockErrorHandler,
-  mockServices,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import express from 'express';
 import fc from 'fast-check';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { buildRouter } from './router';
-import {
-  createServices,
-  ProgressiveDeliveryServices,
-} from './service/createServices';
-import {
-  fakeClusterSide,
-  FakeCanaryStore,
-  gatedCanary,
-} from './service/testing/fakes';
+import { ProgressiveDeliveryServices } from './createServices';
+import { ENTITY_REF, startTestServices } from './__testUtils__/harness';
 
 /**
  * Bad input on every route, generated: whatever a client or a forged webhook sends, the
@@ -28,17 +12,6 @@ import {
  * The portal never writes to a cluster, so the database is the only state to guard.
  */
 
-const ENTITY_REF = 'component:default/hello-gated';
-const entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'hello-gated',
-    namespace: 'default',
-    annotations: { 'progressive-delivery/workload-name': 'hello-gated' },
-  },
-  spec: { owner: 'group:default/team-delivery' },
-};
 const TABLES = [
   'pd_decisions',
   'pd_action_attempts',
@@ -89,36 +62,11 @@ describe('router, bad input', () => {
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
   let app: express.Express;
   let knex: Knex;
-  let store: FakeCanaryStore;
   let services: ProgressiveDeliveryServices;
 
   beforeAll(async () => {
-    const side = fakeClusterSide();
-    store = side.store;
-    store.put('dev', gatedCanary('WaitingPromotion'));
     knex = await databases.init('SQLITE_3');
-    services = await createServices({
-      config: new ConfigReader({}),
-      logger: mockServices.logger.mock(),
-      database: knex,
-      catalog: catalogServiceMock({ entities: [entity] }),
-      permissions: mockServices.permissions.mock({
-        authorize: async requests =>
-          requests.map(() => ({ result: AuthorizeResult.ALLOW })),
-      }),
-      auditor: mockServices.auditor.mock(),
-      clusterSide: side,
-    });
-    await services.start();
-    app = express()
-      .use(
-        buildRouter({
-          services,
-          httpAuth: mockServices.httpAuth(),
-          userInfo: mockServices.userInfo(),
-        }),
-      )
-      .use(mockErrorHandler());
+    ({ app, services } = await startTestServices({ database: knex }));
   });
   afterAll(() => services.stop());
 

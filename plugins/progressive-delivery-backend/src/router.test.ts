@@ -1,42 +1,28 @@
 import {
   mockCredentials,
-  mockErrorHandler,
   mockServices,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
+import { ProgressiveDeliveryServices } from './createServices';
 import { buildRouter } from './router';
 import {
-  createServices,
-  ProgressiveDeliveryServices,
-} from './service/createServices';
-import {
-  fakeClusterSide,
   FakeCanaryStore,
   FakeSummarizer,
   gatedCanary,
 } from './service/testing/fakes';
+import {
+  ENTITY_REF,
+  helloGatedEntity as entity,
+  startTestServices,
+} from './__testUtils__/harness';
 
 type Obj = Record<string, any>;
 
-const ENTITY_REF = 'component:default/hello-gated';
-const entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'hello-gated',
-    namespace: 'default',
-    annotations: { 'progressive-delivery/workload-name': 'hello-gated' },
-  },
-  spec: { owner: 'group:default/team-delivery' },
-};
 const malformed = {
   ...entity,
   metadata: {
@@ -69,42 +55,14 @@ describe('router', () => {
   let auditor: ReturnType<typeof mockServices.auditor.mock>;
 
   async function setUp(settings: Obj = {}) {
-    const side = fakeClusterSide();
-    store = side.store;
-    summarizer = side.summarizer;
-    store.put('dev', gatedCanary('WaitingPromotion'));
     allow = () => true;
-    auditor = mockServices.auditor.mock();
-    const permissions = mockServices.permissions.mock({
-      authorize: async requests =>
-        requests.map(r => ({
-          result: allow(r.permission.name)
-            ? AuthorizeResult.ALLOW
-            : AuthorizeResult.DENY,
-        })),
-    });
-    services = await createServices({
-      config: new ConfigReader({ progressiveDelivery: settings }),
-      logger: mockServices.logger.mock(),
+    ({ app, store, summarizer, services, auditor } = await startTestServices({
       database: await databases.init('SQLITE_3'),
-      catalog: catalogServiceMock({
-        entities: [entity, malformed, notOptedIn, other],
-      }),
-      permissions,
-      auditor,
-      clusterSide: side,
-    });
-    await services.start();
-    app = express()
-      .use(
-        buildRouter({
-          services,
-          httpAuth: mockServices.httpAuth(),
-          userInfo: mockServices.userInfo(),
-          heartbeatMs: 50,
-        }),
-      )
-      .use(mockErrorHandler());
+      settings,
+      entities: [entity, malformed, notOptedIn, other],
+      allow: permission => allow(permission),
+      heartbeatMs: 50,
+    }));
   }
 
   beforeEach(() => setUp());
@@ -376,24 +334,6 @@ describe('router', () => {
       expect((await details()).body.summary.pendingDecision).toBeUndefined();
     });
 
-    it('binds to the revision the API server has, not a stale cache', async () => {
-      const stale = store.canaries.get('dev/tap-apps/hello-gated')!;
-      await act('promote');
-      // The cluster moved on to a new revision; the cache has not heard yet.
-      store.fetchCanary = async () => ({
-        ...stale,
-        object: stale.object,
-        revision: 'revision-b',
-      });
-      expect((await gate('confirm-promotion')).status).toBe(403);
-    });
-
-    it('falls back to the watch cache when the API server cannot answer', async () => {
-      await act('promote');
-      store.fetchFails = true;
-      expect((await gate('confirm-promotion')).status).toBe(200);
-    });
-
     it('repeating a decision is harmless and reports the existing one', async () => {
       const first = await act('rollback', undefined, 'user:default/ana');
       const again = await act(
@@ -424,7 +364,7 @@ describe('router', () => {
       expect(statuses).toEqual([200, 409]);
       const loser = a.status === 409 ? a : b;
       expect(loser.body.error.message).toMatch(/already decided/);
-      const attempts = await services.decisions.attempts({
+      const attempts = await services.attempts.attempts({
         cluster: 'dev',
         namespace: 'tap-apps',
         name: 'hello-gated',
@@ -528,7 +468,7 @@ describe('router', () => {
       expect((await act('rollback')).body.error.message).toMatch(
         /no rollback webhook pointing at this portal/,
       );
-      const attempts = await services.decisions.attempts({
+      const attempts = await services.attempts.attempts({
         cluster: 'dev',
         namespace: 'tap-apps',
         name: 'hello-gated',
@@ -548,7 +488,7 @@ describe('router', () => {
         /You may not promote releases of component:default\/hello-gated/,
       );
       expect((await gate('confirm-promotion')).status).toBe(403);
-      const [attempt] = await services.decisions.attempts({
+      const [attempt] = await services.attempts.attempts({
         cluster: 'dev',
         namespace: 'tap-apps',
         name: 'hello-gated',
@@ -604,7 +544,7 @@ describe('router', () => {
         });
       expect(ghostEvent.status).toBe(404);
       expect(
-        await services.decisions.flaggerEvents({
+        await services.rollouts.flaggerEvents({
           cluster: 'dev',
           namespace: 'tap-apps',
           name: 'ghost',
@@ -703,7 +643,7 @@ describe('router', () => {
         decisions: [{ action: 'pause', comment: 'hold on' }],
       });
       expect(
-        (await services.decisions.flaggerEvents(ref)).map(e => e.message)[0],
+        (await services.rollouts.flaggerEvents(ref)).map(e => e.message)[0],
       ).toMatch(/^Rolling back/);
     });
 

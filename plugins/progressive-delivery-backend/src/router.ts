@@ -9,26 +9,20 @@ import { z } from 'zod';
 import {
   CANARY_ACTIONS,
   CanaryAction,
-  CanaryRef,
   GATE_KINDS,
   GateKind,
   isValidClusterName,
   isValidKubernetesName,
   isValidKubernetesNamespace,
-  StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { MAX_COMMENT_LENGTH } from './service/ActionService';
-import { ProgressiveDeliveryServices } from './service/createServices';
-
-/** How often the event stream sends a comment line, so proxies keep an idle stream open. */
-export const HEARTBEAT_MS = 15_000;
+import { ProgressiveDeliveryServices } from './createServices';
+import { STREAM_HEADERS } from './service/EntityStream';
 
 export interface RouterOptions {
   services: ProgressiveDeliveryServices;
   httpAuth: Pick<HttpAuthService, 'credentials'>;
   userInfo: Pick<UserInfoService, 'getUserInfo'>;
-  /** For tests. */
-  heartbeatMs?: number;
 }
 
 const clusterName = z
@@ -119,16 +113,13 @@ function parse<T>(
   return result.data;
 }
 
-const refKey = (ref: CanaryRef) =>
-  `${ref.cluster}/${ref.namespace}/${ref.name}`;
-
 /**
  * The plugin's HTTP API. Routes only: every decision is made in the services. Used by the new
  * backend system (plugin.ts) and the legacy `createRouter` alike.
  */
 export function buildRouter(options: RouterOptions): express.Router {
   const { services, httpAuth, userInfo } = options;
-  const { queries, actions, gates, entities, feed } = services;
+  const { queries, actions, gates, streams } = services;
   const reader = (req: express.Request) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
   const router = Router();
@@ -188,43 +179,10 @@ export function buildRouter(options: RouterOptions): express.Router {
 
   router.get('/stream', async (req, res) => {
     const { entityRef } = parse(entityQuery, req.query, 'query');
-    const { selector } = await entities.selectorFor(
-      entityRef,
-      await reader(req),
-    );
-    // Which canaries the entity has can change (a canary created later); recompute on a miss.
-    const belonging = () =>
-      new Set(entities.canariesOf(selector).map(c => refKey(c.ref)));
-    let watched = belonging();
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.write(': connected\n\n');
-    const send = (message: StreamMessage) => {
-      res.write(`event: change\ndata: ${JSON.stringify(message)}\n\n`);
-    };
-    const unsubscribe = feed.subscribe(message => {
-      if (message.type === 'cluster-changed') {
-        watched = belonging();
-        send(message);
-        return;
-      }
-      if (!message.ref) return;
-      const key = refKey(message.ref);
-      if (!watched.has(key)) watched = belonging();
-      if (watched.has(key)) send(message);
-    });
-    const heartbeat = setInterval(
-      () => res.write(': heartbeat\n\n'),
-      options.heartbeatMs ?? HEARTBEAT_MS,
-    );
-    req.on('close', () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-    });
+    const changes = await streams.open(entityRef, await reader(req));
+    res.writeHead(200, STREAM_HEADERS);
+    const stop = changes.start(chunk => res.write(chunk));
+    req.on('close', stop);
   });
 
   router.post('/webhooks/:cluster/gates/:gate', async (req, res) => {

@@ -9,8 +9,9 @@ import {
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 
 /**
- * The contract between the cluster side of the backend (watch caches, translation,
- * Prometheus) and the decision side (gates, actions, history, routes).
+ * The contract between the cluster side of the backend (watch caches, summary, Prometheus)
+ * and the decision side (gates, actions, history, routes). It sits at the bottom of the
+ * backend with `config.ts`: every folder may use it, it uses none of them.
  */
 
 /** A Canary object as the API server returned it, plus what was watched beside it. */
@@ -67,4 +68,13 @@ export interface CanarySummarizer {
   ): Promise<CanarySummary[]>;
   /** Range series for charts (Prometheus `query_range`), on demand for one canary. */
   metricSeries(canary: WatchedCanary, minutes: number): Promise<MetricSeries[]>;
+}
+
+/** The cluster side as the decision side sees it: the two contract interfaces plus their lifecycle. */
+export interface ClusterSide {
+  store: CanaryStore;
+  summarizer: CanarySummarizer;
+  /** Starts the watches and the metric refresh; resolves without waiting for any cluster. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 /*
- * Captures real objects from the running sandbox into this directory, for the translation
+ * Captures real objects from the running sandbox into this directory, for the summary
  * tests: the sample apps' Canaries, the Events about them and their Deployments, from both
  * clusters, as the API server returns them (managedFields removed).
  *
@@ -17,13 +17,9 @@ import {
 } from '@progressive-delivery/sandbox';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withoutManagedFields } from '../clusters/projections';
 
 type Obj = Record<string, any>;
-
-const strip = (object: Obj): Obj => {
-  const { managedFields: _dropped, ...metadata } = object.metadata ?? {};
-  return { ...object, metadata };
-};
 
 async function main() {
   const info = readSandboxInfo();
@@ -58,11 +54,11 @@ async function main() {
       `/apis/apps/v1/namespaces/${SAMPLE_NAMESPACE}/deployments`,
     );
     for (const item of canaries.items)
-      capture.canaries.push({ cluster, object: strip(item) });
+      capture.canaries.push({ cluster, object: withoutManagedFields(item) });
     for (const item of events.items)
-      capture.events.push({ cluster, object: strip(item) });
+      capture.events.push({ cluster, object: withoutManagedFields(item) });
     for (const item of deployments.items)
-      capture.deployments.push({ cluster, object: strip(item) });
+      capture.deployments.push({ cluster, object: withoutManagedFields(item) });
   }
   writeFileSync(output, `${JSON.stringify(capture, null, 2)}\n`);
   console.log(

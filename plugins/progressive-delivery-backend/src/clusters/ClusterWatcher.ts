@@ -1,6 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ClusterStatus } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { ClusterConfig } from '../service/config';
+import { ClusterConfig } from '../config';
 import {
   KubeConfigTransport,
   kubeConfigFor,
@@ -14,25 +14,14 @@ import {
   projectMetricTemplate,
   projectWorkload,
 } from './projections';
+import { ClusterChange, ClusterIndex } from './ClusterIndex';
 import { Reflector, ReflectorSink, ReflectorState } from './Reflector';
 
 type Obj = Record<string, any>;
 
 export { kubeConfigFor };
 
-/** Which watched object changed, so the store can tell subscribers which canaries moved. */
-export type ClusterChange =
-  | { kind: 'canary'; namespace: string; name: string }
-  | { kind: 'deployment'; namespace: string; name: string }
-  | { kind: 'event'; namespace: string; canaryName: string }
-  | { kind: 'metric-template'; namespace: string; name: string }
-  | { kind: 'workload'; namespace: string; name: string }
-  | { kind: 'status' };
-
-/** Kubernetes keeps events for an hour; a busy canary's newest hundred are plenty for a page. */
-export const MAX_EVENTS_PER_CANARY = 100;
-
-export const WORKLOAD_NAME_LABEL = 'carto.run/workload-name';
+export type { ClusterChange } from './ClusterIndex';
 
 /**
  * How often each API server is asked whether it is alive. A watch on a connection that
@@ -41,93 +30,11 @@ export const WORKLOAD_NAME_LABEL = 'carto.run/workload-name';
  */
 export const DEFAULT_PROBE_INTERVAL_MS = 5000;
 
-const key = (namespace: string | undefined, name: string | undefined) =>
-  `${namespace ?? ''}/${name ?? ''}`;
-
-const EMPTY: ReadonlySet<string> = new Set();
-
-/** A map from one key to a set of object keys, for index lookups. */
-class MultiIndex {
-  readonly #map = new Map<string, Set<string>>();
-
-  add(indexKey: string, objectKey: string) {
-    let set = this.#map.get(indexKey);
-    if (!set) {
-      set = new Set();
-      this.#map.set(indexKey, set);
-    }
-    set.add(objectKey);
-  }
-
-  delete(indexKey: string, objectKey: string) {
-    const set = this.#map.get(indexKey);
-    if (!set) return;
-    set.delete(objectKey);
-    if (set.size === 0) this.#map.delete(indexKey);
-  }
-
-  get(indexKey: string): ReadonlySet<string> {
-    return this.#map.get(indexKey) ?? EMPTY;
-  }
-
-  clear() {
-    this.#map.clear();
-  }
-}
-
-/** Objects of one kind by "namespace/name", with hooks that keep the indexes in step. */
-class ObjectCache implements ReflectorSink {
-  readonly objects = new Map<string, Obj>();
-
-  constructor(
-    private readonly hooks: {
-      added?: (object: Obj) => void;
-      removed?: (object: Obj) => void;
-      changed: (object: Obj) => void;
-    },
-  ) {}
-
-  replace(objects: Obj[]) {
-    const next = new Set(
-      objects.map(object =>
-        key(object.metadata?.namespace, object.metadata?.name),
-      ),
-    );
-    for (const [objectKey, object] of this.objects) {
-      if (!next.has(objectKey)) this.remove(object);
-    }
-    for (const object of objects) this.upsert(object);
-  }
-
-  upsert(object: Obj) {
-    const objectKey = key(object.metadata?.namespace, object.metadata?.name);
-    const previous = this.objects.get(objectKey);
-    if (
-      previous &&
-      previous.metadata?.resourceVersion === object.metadata?.resourceVersion
-    )
-      return;
-    if (previous) this.hooks.removed?.(previous);
-    this.objects.set(objectKey, object);
-    this.hooks.added?.(object);
-    this.hooks.changed(object);
-  }
-
-  remove(object: Obj) {
-    const objectKey = key(object.metadata?.namespace, object.metadata?.name);
-    const previous = this.objects.get(objectKey);
-    if (!previous) return;
-    this.objects.delete(objectKey);
-    this.hooks.removed?.(previous);
-    this.hooks.changed(previous);
-  }
-}
-
 /**
- * Watch caches of one cluster: Canaries, MetricTemplates, Deployments, the Events about
+ * The watches of one cluster: Canaries, MetricTemplates, Deployments, the Events about
  * Canaries, and Cartographer Workloads (optional: the CRD may be absent). Each collection
- * is mirrored by a {@link Reflector}; lookups go through indexes kept up to date on every
- * change, so a page view costs no request and no scan.
+ * is mirrored by a {@link Reflector} into the cluster's {@link ClusterIndex}; a liveness probe
+ * notices a dead connection within seconds, and the watches' states make the cluster's status.
  *
  * All Deployments are watched, not a label-filtered subset: a Canary's target carries no
  * label Flagger or TAP guarantees, and the `-primary` copies only carry the labels Flagger
@@ -151,18 +58,8 @@ export class ClusterWatcher {
   /** Why this cluster cannot be watched at all (no credential configured); undefined when it can. */
   readonly #unusable?: string;
 
-  readonly #canaries: ObjectCache;
-  readonly #deployments: ObjectCache;
-  readonly #templates: ObjectCache;
-  readonly #workloads: ObjectCache;
-  readonly #eventsByCanary = new Map<string, Map<string, Obj>>();
-
-  readonly #canariesByTargetName = new MultiIndex();
-  readonly #canariesByTarget = new MultiIndex();
-  readonly #canariesByNamespace = new MultiIndex();
-  readonly #canariesByLabel = new MultiIndex();
-  readonly #canariesByLabelKey = new MultiIndex();
-  readonly #deploymentsByWorkload = new MultiIndex();
+  /** What the watches mirrored, with its lookups. */
+  readonly index: ClusterIndex;
 
   constructor(options: {
     cluster: ClusterConfig;
@@ -194,47 +91,7 @@ export class ClusterWatcher {
       this.#unusable = `no serviceAccountToken is configured for cluster "${this.name}" (kubernetes.clusterLocatorMethods); set it to the token of a service account that may list and watch canaries, deployments, events and metrictemplates (an environment variable it refers to may be unset)`;
     }
 
-    this.#canaries = new ObjectCache({
-      added: canary => this.#indexCanary(canary, 'add'),
-      removed: canary => this.#indexCanary(canary, 'delete'),
-      changed: canary =>
-        this.#onChange({
-          kind: 'canary',
-          namespace: canary.metadata.namespace,
-          name: canary.metadata.name,
-        }),
-    });
-    this.#deployments = new ObjectCache({
-      added: deployment => this.#indexDeployment(deployment, 'add'),
-      removed: deployment => this.#indexDeployment(deployment, 'delete'),
-      changed: deployment =>
-        this.#onChange({
-          kind: 'deployment',
-          namespace: deployment.metadata.namespace,
-          name: deployment.metadata.name,
-        }),
-    });
-    this.#templates = new ObjectCache({
-      changed: template =>
-        this.#onChange({
-          kind: 'metric-template',
-          namespace: template.metadata.namespace,
-          name: template.metadata.name,
-        }),
-    });
-    this.#workloads = new ObjectCache({
-      changed: workload =>
-        this.#onChange({
-          kind: 'workload',
-          namespace: workload.metadata.namespace,
-          name: workload.metadata.name,
-        }),
-    });
-    const events: ReflectorSink = {
-      replace: list => this.#replaceEvents(list),
-      upsert: event => this.#recordEvent(event),
-      remove: event => this.#forgetEvent(event),
-    };
+    this.index = new ClusterIndex(change => this.#onChange(change));
 
     const reflect = (
       what: string,
@@ -269,28 +126,28 @@ export class ClusterWatcher {
     reflect(
       'canaries',
       '/apis/flagger.app/v1beta1/canaries',
-      this.#canaries,
+      this.index.canaries,
       projectCanary,
     );
     reflect(
       'metrictemplates',
       '/apis/flagger.app/v1beta1/metrictemplates',
-      this.#templates,
+      this.index.templates,
       projectMetricTemplate,
     );
     reflect(
       'deployments',
       '/apis/apps/v1/deployments',
-      this.#deployments,
+      this.index.deployments,
       projectDeployment,
     );
-    reflect('events', '/api/v1/events', events, projectEvent, {
+    reflect('events', '/api/v1/events', this.index.events, projectEvent, {
       query: { fieldSelector: 'involvedObject.kind=Canary' },
     });
     reflect(
       'workloads',
       '/apis/carto.run/v1alpha1/workloads',
-      this.#workloads,
+      this.index.workloads,
       projectWorkload,
       {
         optional: true,
@@ -381,77 +238,6 @@ export class ClusterWatcher {
     return this.#states.get('workloads')?.state === 'ok';
   }
 
-  listCanaries(): Obj[] {
-    return [...this.#canaries.objects.values()];
-  }
-
-  get canaryCount(): number {
-    return this.#canaries.objects.size;
-  }
-
-  getCanary(namespace: string, name: string): Obj | undefined {
-    return this.#canaries.objects.get(key(namespace, name));
-  }
-
-  getCanaryByKey(canaryKey: string): Obj | undefined {
-    return this.#canaries.objects.get(canaryKey);
-  }
-
-  getDeployment(namespace: string, name: string): Obj | undefined {
-    return this.#deployments.objects.get(key(namespace, name));
-  }
-
-  listDeployments(): Obj[] {
-    return [...this.#deployments.objects.values()];
-  }
-
-  getMetricTemplate(namespace: string, name: string): Obj | undefined {
-    return this.#templates.objects.get(key(namespace, name));
-  }
-
-  getWorkload(namespace: string, name: string): Obj | undefined {
-    return this.#workloads.objects.get(key(namespace, name));
-  }
-
-  /** Events about one Canary, oldest first (by last occurrence). */
-  eventsOf(namespace: string, name: string): Obj[] {
-    const events = this.#eventsByCanary.get(key(namespace, name));
-    return events ? [...events.values()].sort(compareEvents) : [];
-  }
-
-  /** Keys ("namespace/name") of the canaries whose `spec.targetRef.name` is `targetName`. */
-  canaryKeysByTargetName(targetName: string): ReadonlySet<string> {
-    return this.#canariesByTargetName.get(targetName);
-  }
-
-  /** Keys of the canaries whose target is Deployment `namespace/name`. */
-  canaryKeysByTarget(namespace: string, name: string): ReadonlySet<string> {
-    return this.#canariesByTarget.get(key(namespace, name));
-  }
-
-  /** Keys of the canaries whose target Deployment carries `carto.run/workload-name=<workload>`. */
-  canaryKeysByWorkload(workload: string): string[] {
-    const keys: string[] = [];
-    for (const deploymentKey of this.#deploymentsByWorkload.get(workload)) {
-      keys.push(...this.#canariesByTarget.get(deploymentKey));
-    }
-    return keys;
-  }
-
-  canaryKeysInNamespace(namespace: string): ReadonlySet<string> {
-    return this.#canariesByNamespace.get(namespace);
-  }
-
-  canaryKeysWithLabel(labelKey: string, value?: string): ReadonlySet<string> {
-    return value === undefined
-      ? this.#canariesByLabelKey.get(labelKey)
-      : this.#canariesByLabel.get(`${labelKey}=${value}`);
-  }
-
-  allCanaryKeys(): Iterable<string> {
-    return this.#canaries.objects.keys();
-  }
-
   /** One GET straight from the API server, for answers that must not act on a stale cache. */
   async fetchCanary(namespace: string, name: string): Promise<Obj | undefined> {
     if (this.#unusable) throw new KubeRequestError(this.#unusable);
@@ -467,86 +253,6 @@ export class ClusterWatcher {
       if ((error as KubeRequestError)?.statusCode === 404) return undefined;
       throw error;
     }
-  }
-
-  #indexCanary(canary: Obj, operation: 'add' | 'delete') {
-    const namespace = canary.metadata?.namespace;
-    const canaryKey = key(namespace, canary.metadata?.name);
-    const target = canary.spec?.targetRef?.name;
-    if (typeof target === 'string') {
-      this.#canariesByTargetName[operation](target, canaryKey);
-      this.#canariesByTarget[operation](key(namespace, target), canaryKey);
-    }
-    this.#canariesByNamespace[operation](namespace, canaryKey);
-    for (const [labelKey, value] of Object.entries(
-      (canary.metadata?.labels ?? {}) as Record<string, string>,
-    )) {
-      this.#canariesByLabel[operation](`${labelKey}=${value}`, canaryKey);
-      this.#canariesByLabelKey[operation](labelKey, canaryKey);
-    }
-  }
-
-  #indexDeployment(deployment: Obj, operation: 'add' | 'delete') {
-    const workload = deployment.metadata?.labels?.[WORKLOAD_NAME_LABEL];
-    if (typeof workload === 'string' && workload) {
-      this.#deploymentsByWorkload[operation](
-        workload,
-        key(deployment.metadata?.namespace, deployment.metadata?.name),
-      );
-    }
-  }
-
-  #replaceEvents(events: Obj[]) {
-    const touched = new Set<string>([...this.#eventsByCanary.keys()]);
-    this.#eventsByCanary.clear();
-    for (const event of events) this.#store(event);
-    for (const canaryKey of this.#eventsByCanary.keys()) touched.add(canaryKey);
-    for (const canaryKey of touched) {
-      const [namespace, canaryName] = canaryKey.split('/');
-      this.#onChange({ kind: 'event', namespace, canaryName });
-    }
-  }
-
-  #store(event: Obj): string | undefined {
-    const involved = event.involvedObject ?? {};
-    if (involved.kind !== 'Canary' || !event.metadata?.uid) return undefined;
-    const canaryKey = key(involved.namespace, involved.name);
-    let events = this.#eventsByCanary.get(canaryKey);
-    if (!events) {
-      events = new Map();
-      this.#eventsByCanary.set(canaryKey, events);
-    }
-    events.set(event.metadata.uid, event);
-    if (events.size > MAX_EVENTS_PER_CANARY) {
-      const oldest = [...events.values()]
-        .sort(compareEvents)
-        .slice(0, events.size - MAX_EVENTS_PER_CANARY);
-      for (const old of oldest) events.delete(old.metadata.uid);
-    }
-    return canaryKey;
-  }
-
-  #recordEvent(event: Obj) {
-    if (this.#store(event)) {
-      this.#onChange({
-        kind: 'event',
-        namespace: event.involvedObject.namespace,
-        canaryName: event.involvedObject.name,
-      });
-    }
-  }
-
-  #forgetEvent(event: Obj) {
-    const involved = event.involvedObject ?? {};
-    const canaryKey = key(involved.namespace, involved.name);
-    const events = this.#eventsByCanary.get(canaryKey);
-    if (!events?.delete(event.metadata?.uid)) return;
-    if (events.size === 0) this.#eventsByCanary.delete(canaryKey);
-    this.#onChange({
-      kind: 'event',
-      namespace: involved.namespace,
-      canaryName: involved.name,
-    });
   }
 
   #reflectorState(what: string, state: ReflectorState) {
@@ -582,30 +288,4 @@ export class ClusterWatcher {
       this.#onChange({ kind: 'status' });
     }
   }
-}
-
-function eventTime(event: Obj): string {
-  return (
-    event.series?.lastObservedTime ??
-    event.lastTimestamp ??
-    event.eventTime ??
-    event.firstTimestamp ??
-    event.metadata?.creationTimestamp ??
-    ''
-  );
-}
-
-/** Oldest first by last occurrence; Kubernetes timestamps have second precision, so ties keep creation order. */
-export function compareEvents(a: Obj, b: Obj): number {
-  const byTime =
-    Date.parse(eventTime(a) || '0') - Date.parse(eventTime(b) || '0');
-  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
-  const byCreation =
-    Date.parse(a.metadata?.creationTimestamp ?? '0') -
-    Date.parse(b.metadata?.creationTimestamp ?? '0');
-  if (byCreation !== 0 && !Number.isNaN(byCreation)) return byCreation;
-  return (
-    Number(a.metadata?.resourceVersion ?? 0) -
-    Number(b.metadata?.resourceVersion ?? 0)
-  );
 }

@@ -1,7 +1,7 @@
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { ClusterConfig } from '../service/config';
+import { ClusterConfig } from '../config';
 
 type Obj = Record<string, any>;
 

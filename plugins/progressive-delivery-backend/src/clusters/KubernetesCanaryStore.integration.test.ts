@@ -1,6 +1,9 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { StreamMessage } from '@progressive-delivery/plugin-progressive-delivery-common';
+import {
+  canaryKey,
+  StreamMessage,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
 import {
   adminClient,
   readSandboxInfo,
@@ -8,14 +11,11 @@ import {
   sandboxPaths,
 } from '@progressive-delivery/sandbox';
 import { readFileSync } from 'node:fs';
-import {
-  createCanarySummarizer,
-  DefaultCanarySummarizer,
-} from '../translation/CanarySummarizer';
-import {
-  createCanaryStore,
-  KubernetesCanaryStore,
-} from './KubernetesCanaryStore';
+import { readProgressiveDeliveryConfig } from '../config';
+import { createClusterSide } from '../createServices';
+import { MetricsCache } from '../prometheus/MetricsCache';
+import { CanarySummarizer } from '../types';
+import { KubernetesCanaryStore } from './KubernetesCanaryStore';
 
 /*
  * The watch caches and the summaries against the real sandbox (kube-apiserver v1.36, Flagger
@@ -88,7 +88,8 @@ async function eventually<T>(
   'cluster side on the sandbox',
   () => {
     let store: KubernetesCanaryStore;
-    let summarizer: DefaultCanarySummarizer;
+    let summarizer: CanarySummarizer;
+    let metrics: MetricsCache;
 
     beforeAll(async () => {
       if (!info)
@@ -97,14 +98,18 @@ async function eventually<T>(
         );
       const config = appConfig(info);
       const logger = mockServices.logger.mock();
-      store = createCanaryStore({ config, logger });
-      summarizer = createCanarySummarizer({ config, logger, store });
+      // The composition root's cluster side, without its metric refresh loop: the test
+      // refreshes by hand.
+      ({ store, summarizer, metrics } = createClusterSide({
+        config: readProgressiveDeliveryConfig(config),
+        logger,
+      }));
       await store.start();
       await store.ready(60_000);
     }, 90_000);
 
     afterAll(async () => {
-      summarizer?.stop();
+      metrics?.stop();
       await store?.stop();
     });
 
@@ -130,9 +135,10 @@ async function eventually<T>(
           workloadNames: [app],
           canaries: [],
         });
-        expect(
-          found.map(c => `${c.ref.cluster}/${c.ref.namespace}/${c.ref.name}`),
-        ).toEqual([`dev/${NAMESPACE}/${app}`, `prod/${NAMESPACE}/${app}`]);
+        expect(found.map(c => canaryKey(c.ref))).toEqual([
+          `dev/${NAMESPACE}/${app}`,
+          `prod/${NAMESPACE}/${app}`,
+        ]);
         for (const watched of found) {
           expect(watched.object.metadata.managedFields).toBeUndefined();
           expect(
@@ -222,14 +228,13 @@ async function eventually<T>(
     });
 
     it('summarizes each sample app sensibly, with metrics read from the cluster’s Prometheus', async () => {
-      for (const cluster of CLUSTERS)
-        await summarizer.metricsCache.refresh(cluster);
+      for (const cluster of CLUSTERS) await metrics.refresh(cluster);
       expect(
         store.getClusterStatuses().map(status => status.prometheus),
       ).toEqual([{ status: 'ok' }, { status: 'ok' }]);
       for (const cluster of CLUSTERS) {
         // Batched: a fixed number of queries however many canaries (2 providers × 1 interval × 2 metrics).
-        expect(summarizer.metricsCache.lastQueryCount(cluster)).toBe(4);
+        expect(metrics.lastQueryCount(cluster)).toBe(4);
       }
 
       const canaries = store.findCanaries({

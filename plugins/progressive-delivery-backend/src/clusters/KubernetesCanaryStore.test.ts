@@ -1,12 +1,13 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
+import { Config, ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { StreamMessage } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { ClusterConfig } from '../service/config';
 import {
-  createCanaryStore,
-  KubernetesCanaryStore,
-} from './KubernetesCanaryStore';
+  canaryKey,
+  StreamMessage,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
+import { ClusterConfig, readProgressiveDeliveryConfig } from '../config';
+import { createClusterSide } from '../createServices';
+import { KubernetesCanaryStore } from './KubernetesCanaryStore';
 import { KubeRequestError } from './KubeTransport';
 import {
   fakeCluster,
@@ -14,6 +15,13 @@ import {
   PATHS,
   settle,
 } from './testing/FakeKubeTransport';
+
+/** The store as the composition root builds it from Backstage config. */
+const storeFromConfig = (config: Config) =>
+  createClusterSide({
+    config: readProgressiveDeliveryConfig(config),
+    logger: mockServices.logger.mock(),
+  }).store;
 
 type Obj = Record<string, any>;
 
@@ -135,7 +143,7 @@ async function setup(
 
 const refs = (
   list: Array<{ ref: { cluster: string; namespace: string; name: string } }>,
-) => list.map(c => `${c.ref.cluster}/${c.ref.namespace}/${c.ref.name}`);
+) => list.map(c => canaryKey(c.ref));
 
 describe('KubernetesCanaryStore', () => {
   let store: KubernetesCanaryStore | undefined;
@@ -546,9 +554,9 @@ describe('KubernetesCanaryStore', () => {
     expect(perLookupMs).toBeLessThan(5);
   });
 
-  it('is built from Backstage config by createCanaryStore', async () => {
-    const created = createCanaryStore({
-      config: new ConfigReader({
+  it('is built from Backstage config by the composition root', async () => {
+    const created = storeFromConfig(
+      new ConfigReader({
         kubernetes: {
           clusterLocatorMethods: [
             {
@@ -565,8 +573,7 @@ describe('KubernetesCanaryStore', () => {
           ],
         },
       }),
-      logger: mockServices.logger.mock(),
-    });
+    );
     expect(created.clusterNames()).toEqual(['dev']);
     expect(created.getClusterStatuses()).toEqual([
       {
@@ -582,8 +589,8 @@ describe('KubernetesCanaryStore', () => {
   });
 
   it('reports a cluster without a token as an error instead of failing the backend', async () => {
-    const created = createCanaryStore({
-      config: new ConfigReader({
+    const created = storeFromConfig(
+      new ConfigReader({
         kubernetes: {
           clusterLocatorMethods: [
             // What `serviceAccountToken: ${UNSET_VARIABLE}` becomes: no value.
@@ -600,8 +607,7 @@ describe('KubernetesCanaryStore', () => {
           ],
         },
       }),
-      logger: mockServices.logger.mock(),
-    });
+    );
     await created.start();
     await created.ready(1000);
     const [dev] = created.getClusterStatuses();

@@ -1,18 +1,15 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { Config } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import {
   CanaryRef,
+  canaryKey,
   CanarySelector,
   ClusterStatus,
   StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import {
-  ClusterConfig,
-  readProgressiveDeliveryConfig,
-} from '../service/config';
-import { CanaryStore, WatchedCanary } from '../service/types';
-import { revisionKey } from '../translation/revision';
+import { ClusterConfig } from '../config';
+import { CanaryStore, WatchedCanary } from '../types';
+import { revisionKey } from '../flagger/revision';
 import { ClusterChange, ClusterWatcher } from './ClusterWatcher';
 import { KubeTransport } from './KubeTransport';
 import { LabelRequirement, parseLabelSelector } from './labelSelector';
@@ -24,7 +21,7 @@ export interface KubernetesCanaryStoreOptions {
   logger: LoggerService;
   /** Longest wait between reconnect attempts to an unreachable API server. Default 30 s. */
   maxBackoffMs?: number;
-  /** Health of each cluster's Prometheus, for `getClusterStatuses()`; see {@link KubernetesCanaryStore.setPrometheusStatus}. */
+  /** Health of each cluster's Prometheus, for `getClusterStatuses()`; `not-configured` without it. */
   prometheusStatus?: (cluster: string) => ClusterStatus['prometheus'];
   /**
    * Changes that arrive within this window are sent once per canary. Default 20 ms: a
@@ -55,7 +52,7 @@ export class KubernetesCanaryStore implements CanaryStore {
   readonly #coalesceMs: number;
   readonly #pending = new Map<string, StreamMessage>();
   #flushTimer?: NodeJS.Timeout;
-  #prometheusStatus: (cluster: string) => ClusterStatus['prometheus'];
+  readonly #prometheusStatus: (cluster: string) => ClusterStatus['prometheus'];
   #started?: Promise<void>;
 
   constructor(options: KubernetesCanaryStoreOptions) {
@@ -77,13 +74,6 @@ export class KubernetesCanaryStore implements CanaryStore {
         }),
       );
     }
-  }
-
-  /** Lets the summarizer's metrics cache report each cluster's Prometheus health here. */
-  setPrometheusStatus(
-    status: (cluster: string) => ClusterStatus['prometheus'],
-  ) {
-    this.#prometheusStatus = status;
   }
 
   /**
@@ -152,7 +142,7 @@ export class KubernetesCanaryStore implements CanaryStore {
 
   getCanary(ref: CanaryRef): WatchedCanary | undefined {
     const watcher = this.#watchers.get(ref.cluster);
-    const object = watcher?.getCanary(ref.namespace, ref.name);
+    const object = watcher?.index.getCanary(ref.namespace, ref.name);
     return watcher && object ? this.#watched(watcher, object) : undefined;
   }
 
@@ -173,7 +163,9 @@ export class KubernetesCanaryStore implements CanaryStore {
   canariesOf(cluster: string): WatchedCanary[] {
     const watcher = this.#watchers.get(cluster);
     return watcher
-      ? watcher.listCanaries().map(object => this.#watched(watcher, object))
+      ? watcher.index
+          .listCanaries()
+          .map(object => this.#watched(watcher, object))
       : [];
   }
 
@@ -183,7 +175,9 @@ export class KubernetesCanaryStore implements CanaryStore {
     namespace: string,
     name: string,
   ): Obj | undefined {
-    return this.#watchers.get(cluster)?.getMetricTemplate(namespace, name);
+    return this.#watchers
+      .get(cluster)
+      ?.index.getMetricTemplate(namespace, name);
   }
 
   /**
@@ -197,17 +191,17 @@ export class KubernetesCanaryStore implements CanaryStore {
     const labels = selector.labelSelector
       ? parseLabelSelector(selector.labelSelector)
       : undefined;
-    const inNamespace = (canaryKey: string) =>
-      !selector.namespace || canaryKey.startsWith(`${selector.namespace}/`);
+    const inNamespace = (objectKey: string) =>
+      !selector.namespace || objectKey.startsWith(`${selector.namespace}/`);
     const found: WatchedCanary[] = [];
     for (const watcher of this.#watchers.values()) {
       const keys = new Set<string>();
       for (const name of selector.workloadNames) {
-        for (const canaryKey of watcher.canaryKeysByTargetName(name)) {
-          if (inNamespace(canaryKey)) keys.add(canaryKey);
+        for (const objectKey of watcher.index.canaryKeysByTargetName(name)) {
+          if (inNamespace(objectKey)) keys.add(objectKey);
         }
-        for (const canaryKey of watcher.canaryKeysByWorkload(name)) {
-          if (inNamespace(canaryKey)) keys.add(canaryKey);
+        for (const objectKey of watcher.index.canaryKeysByWorkload(name)) {
+          if (inNamespace(objectKey)) keys.add(objectKey);
         }
       }
       for (const reference of selector.canaries) {
@@ -216,20 +210,22 @@ export class KubernetesCanaryStore implements CanaryStore {
         }
       }
       if (labels) {
-        for (const canaryKey of labelCandidates(
+        for (const objectKey of labelCandidates(
           watcher,
           labels.requirements,
           selector.namespace,
         )) {
-          if (!inNamespace(canaryKey) || keys.has(canaryKey)) continue;
+          if (!inNamespace(objectKey) || keys.has(objectKey)) continue;
           if (
-            labels.matches(watcher.getCanaryByKey(canaryKey)?.metadata?.labels)
+            labels.matches(
+              watcher.index.getCanaryByKey(objectKey)?.metadata?.labels,
+            )
           )
-            keys.add(canaryKey);
+            keys.add(objectKey);
         }
       }
-      for (const canaryKey of keys) {
-        const object = watcher.getCanaryByKey(canaryKey);
+      for (const objectKey of keys) {
+        const object = watcher.index.getCanaryByKey(objectKey);
         if (object) found.push(this.#watched(watcher, object));
       }
     }
@@ -249,11 +245,13 @@ export class KubernetesCanaryStore implements CanaryStore {
     return {
       ref: { cluster: watcher.name, namespace, name: object.metadata.name },
       object,
-      target: target ? watcher.getDeployment(namespace, target) : undefined,
-      primary: target
-        ? watcher.getDeployment(namespace, `${target}-primary`)
+      target: target
+        ? watcher.index.getDeployment(namespace, target)
         : undefined,
-      events: watcher.eventsOf(namespace, object.metadata.name),
+      primary: target
+        ? watcher.index.getDeployment(namespace, `${target}-primary`)
+        : undefined,
+      events: watcher.index.eventsOf(namespace, object.metadata.name),
       revision: revisionKey(object),
     };
   }
@@ -261,7 +259,7 @@ export class KubernetesCanaryStore implements CanaryStore {
   #changed(cluster: string, change: ClusterChange) {
     const at = () => new Date().toISOString();
     const canaryChanged = (namespace: string, name: string) =>
-      this.#enqueue(`${cluster}/${namespace}/${name}`, {
+      this.#enqueue(canaryKey({ cluster, namespace, name }), {
         type: 'canary-changed',
         ref: { cluster, namespace, name },
         at: at(),
@@ -277,15 +275,18 @@ export class KubernetesCanaryStore implements CanaryStore {
         const watcher = this.#watchers.get(cluster);
         const target = change.name.replace(/-primary$/, '');
         const keys = new Set([
-          ...(watcher?.canaryKeysByTarget(change.namespace, change.name) ?? []),
+          ...(watcher?.index.canaryKeysByTarget(
+            change.namespace,
+            change.name,
+          ) ?? []),
           ...(target !== change.name
-            ? watcher?.canaryKeysByTarget(change.namespace, target) ?? []
+            ? watcher?.index.canaryKeysByTarget(change.namespace, target) ?? []
             : []),
         ]);
-        for (const canaryKey of keys) {
+        for (const objectKey of keys) {
           canaryChanged(
             change.namespace,
-            canaryKey.slice(change.namespace.length + 1),
+            objectKey.slice(change.namespace.length + 1),
           );
         }
         break;
@@ -341,21 +342,24 @@ function labelCandidates(
     if (requirement.operator === 'in') {
       candidates =
         requirement.values.length === 1
-          ? watcher.canaryKeysWithLabel(requirement.key, requirement.values[0])
+          ? watcher.index.canaryKeysWithLabel(
+              requirement.key,
+              requirement.values[0],
+            )
           : new Set(
               requirement.values.flatMap(value => [
-                ...watcher.canaryKeysWithLabel(requirement.key, value),
+                ...watcher.index.canaryKeysWithLabel(requirement.key, value),
               ]),
             );
     } else if (requirement.operator === 'exists') {
-      candidates = watcher.canaryKeysWithLabel(requirement.key);
+      candidates = watcher.index.canaryKeysWithLabel(requirement.key);
     }
     if (candidates && (!best || candidates.size < best.size)) best = candidates;
   }
   if (best) return best;
   return namespace
-    ? watcher.canaryKeysInNamespace(namespace)
-    : watcher.allCanaryKeys();
+    ? watcher.index.canaryKeysInNamespace(namespace)
+    : watcher.index.allCanaryKeys();
 }
 
 function compareRefs(a: WatchedCanary, b: WatchedCanary): number {
@@ -369,20 +373,4 @@ function compareRefs(a: WatchedCanary, b: WatchedCanary): number {
 function compare(a: string, b: string): number {
   if (a === b) return 0;
   return a < b ? -1 : 1;
-}
-
-/**
- * Builds the store from Backstage config (`kubernetes.clusterLocatorMethods` and
- * `progressiveDelivery.*`). Call `start()` (or let the plugin's lifecycle do it) before use.
- */
-export function createCanaryStore(options: {
-  config: Config;
-  logger: LoggerService;
-}): KubernetesCanaryStore {
-  const config = readProgressiveDeliveryConfig(options.config);
-  return new KubernetesCanaryStore({
-    clusters: config.clusters,
-    logger: options.logger,
-    maxBackoffMs: config.maxBackoffMs,
-  });
 }

@@ -6,20 +6,21 @@
 
 type Obj = Record<string, any>;
 
-function withoutManagedFields(metadata: Obj | undefined): Obj | undefined {
-  if (!metadata?.managedFields) return metadata;
-  const { managedFields: _dropped, ...rest } = metadata;
-  return rest;
+/** The object without `metadata.managedFields` (the same object when it has none). */
+export function withoutManagedFields<T extends Obj>(object: T): T {
+  if (!object?.metadata?.managedFields) return object;
+  const { managedFields: _dropped, ...metadata } = object.metadata;
+  return { ...object, metadata };
 }
 
 /** Canaries are kept whole (the details page shows the manifest), minus managedFields. */
 export function projectCanary(canary: Obj): Obj {
-  return { ...canary, metadata: withoutManagedFields(canary.metadata) };
+  return withoutManagedFields(canary);
 }
 
 /** MetricTemplates are small; only managedFields goes. */
 export function projectMetricTemplate(template: Obj): Obj {
-  return { ...template, metadata: withoutManagedFields(template.metadata) };
+  return withoutManagedFields(template);
 }
 
 function identity(metadata: Obj | undefined): Obj {

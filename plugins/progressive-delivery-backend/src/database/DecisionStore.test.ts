@@ -1,5 +1,9 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
-import { DecisionStore, revisionKeyOf } from './DecisionStore';
+import {
+  DecisionStore,
+  openPluginDatabase,
+  revisionKeyOf,
+} from './DecisionStore';
 
 // `npm test` starts a PostgreSQL on loopback and sets this variable; it requires both engines.
 const ids: TestDatabaseId[] =
@@ -16,7 +20,8 @@ describe.each(databases.eachSupportedId())(
   databaseId => {
     async function store() {
       const knex = await databases.init(databaseId);
-      return { knex, store: await DecisionStore.create(knex) };
+      const { decisions, attempts, rollouts } = await openPluginDatabase(knex);
+      return { knex, store: decisions, attempts, rollouts };
     }
 
     it('records a decision once, treats a repeat as harmless and refuses the opposite', async () => {
@@ -138,15 +143,15 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('records every attempt, also the refused ones', async () => {
-      const { store: decisions } = await store();
-      await decisions.recordAttempt({
+      const { attempts } = await store();
+      await attempts.recordAttempt({
         ref,
         revision: 'r1',
         action: 'promote',
         actor: 'user:default/ana',
         outcome: 'accepted',
       });
-      await decisions.recordAttempt({
+      await attempts.recordAttempt({
         ref,
         revision: 'r1',
         action: 'rollback',
@@ -155,7 +160,7 @@ describe.each(databases.eachSupportedId())(
         message: 'Already decided: promote',
       });
       expect(
-        (await decisions.attempts(ref)).map((a: any) => [a.actor, a.outcome]),
+        (await attempts.attempts(ref)).map((a: any) => [a.actor, a.outcome]),
       ).toEqual([
         ['user:default/ana', 'accepted'],
         ['user:default/bo', 'conflict'],
@@ -163,27 +168,27 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('keeps one history record per revision, newest first, with its decisions', async () => {
-      const { store: decisions } = await store();
-      await decisions.rolloutStarted(
+      const { store: decisions, rollouts } = await store();
+      await rollouts.rolloutStarted(
         ref,
         'r1',
         ['shop:v1'],
         '2026-11-23T01:00:00.000Z',
       );
-      await decisions.rolloutStarted(
+      await rollouts.rolloutStarted(
         ref,
         'r1',
         ['shop:v1'],
         '2026-11-23T01:00:05.000Z',
       );
-      await decisions.rolloutEnded(
+      await rollouts.rolloutEnded(
         ref,
         'r1',
         'failed',
         '2026-11-23T01:05:00.000Z',
         { failureReason: 'success rate 70.07% < 99%' },
       );
-      await decisions.rolloutStarted(
+      await rollouts.rolloutStarted(
         ref,
         'r2',
         ['shop:v2'],
@@ -197,7 +202,7 @@ describe.each(databases.eachSupportedId())(
         comment: 'ship',
       });
       expect(
-        await decisions.rolloutEnded(
+        await rollouts.rolloutEnded(
           ref,
           'r3',
           'succeeded',
@@ -205,7 +210,7 @@ describe.each(databases.eachSupportedId())(
           { createIfMissing: false },
         ),
       ).toBe(false);
-      const history = await decisions.history([ref]);
+      const history = await rollouts.history([ref]);
       expect(history.map(h => [h.revision, h.outcome])).toEqual([
         ['r2', 'in-progress'],
         ['r1', 'failed'],
@@ -221,8 +226,8 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('closes the decisions of a rollout when it ends, freeing the revision for a later release', async () => {
-      const { store: decisions } = await store();
-      await decisions.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
+      const { store: decisions, rollouts } = await store();
+      await rollouts.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
       await decisions.decide({
         ref,
         revision: 'r1',
@@ -236,7 +241,7 @@ describe.each(databases.eachSupportedId())(
         actor: 'user:default/ana',
       });
       expect(
-        await decisions.rolloutEnded(
+        await rollouts.rolloutEnded(
           ref,
           'r1',
           'succeeded',
@@ -244,7 +249,7 @@ describe.each(databases.eachSupportedId())(
         ),
       ).toBe(true);
       expect(
-        await decisions.rolloutEnded(
+        await rollouts.rolloutEnded(
           ref,
           'r1',
           'succeeded',
@@ -263,7 +268,7 @@ describe.each(databases.eachSupportedId())(
           })
         ).outcome,
       ).toBe('accepted');
-      const [record] = await decisions.history([ref]);
+      const [record] = await rollouts.history([ref]);
       expect(record.decisions.map(d => d.action).sort()).toEqual([
         'pause',
         'promote',
@@ -272,7 +277,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('attributes an approve-rollout decision to the rollout it started and closes it then', async () => {
-      const { store: decisions } = await store();
+      const { store: decisions, rollouts } = await store();
       // While Waiting the canary still shows the previous revision r1.
       await decisions.decide({
         ref,
@@ -282,7 +287,7 @@ describe.each(databases.eachSupportedId())(
         comment: 'go',
       });
       expect(
-        await decisions.rolloutStarted(
+        await rollouts.rolloutStarted(
           ref,
           'r2',
           ['shop:v2'],
@@ -290,7 +295,7 @@ describe.each(databases.eachSupportedId())(
         ),
       ).toBe(true);
       expect(await decisions.decision(ref, 'r1', 'start')).toBeUndefined();
-      const [record] = await decisions.history([ref]);
+      const [record] = await rollouts.history([ref]);
       expect(record).toMatchObject({
         revision: 'r2',
         decisions: [
@@ -298,7 +303,7 @@ describe.each(databases.eachSupportedId())(
         ],
       });
       expect(
-        await decisions.rolloutStarted(
+        await rollouts.rolloutStarted(
           ref,
           'r2',
           ['shop:v2'],
@@ -308,9 +313,9 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('attributes an approval that already carries the rollout revision (a release after a failed one)', async () => {
-      const { store: decisions } = await store();
-      await decisions.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
-      await decisions.rolloutEnded(
+      const { store: decisions, rollouts } = await store();
+      await rollouts.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
+      await rollouts.rolloutEnded(
         ref,
         'r1',
         'failed',
@@ -324,14 +329,14 @@ describe.each(databases.eachSupportedId())(
         actor: 'user:default/ana',
         comment: 'retry with the fix',
       });
-      await decisions.rolloutStarted(
+      await rollouts.rolloutStarted(
         ref,
         'r2',
         ['shop:v3'],
         '2026-11-23T02:00:00.000Z',
       );
       expect(await decisions.decision(ref, 'r2', 'start')).toBeUndefined();
-      const [latest] = await decisions.history([ref]);
+      const [latest] = await rollouts.history([ref]);
       expect(latest).toMatchObject({
         revision: 'r2',
         outcome: 'in-progress',
@@ -342,25 +347,25 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('supersedes a running rollout when a new revision starts and keeps its halt reason for a failure', async () => {
-      const { store: decisions } = await store();
-      await decisions.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
+      const { store: decisions, rollouts } = await store();
+      await rollouts.rolloutStarted(ref, 'r1', [], '2026-11-23T01:00:00.000Z');
       await decisions.decide({
         ref,
         revision: 'r1',
         action: 'pause',
         actor: 'user:default/ana',
       });
-      await decisions.rolloutStarted(ref, 'r2', [], '2026-11-23T01:01:00.000Z');
+      await rollouts.rolloutStarted(ref, 'r2', [], '2026-11-23T01:01:00.000Z');
       expect(await decisions.decision(ref, 'r1', 'traffic')).toBeUndefined();
-      await decisions.noteHalt(ref, 'r2', 'request duration 1.5s > 500ms');
-      await decisions.rolloutEnded(
+      await rollouts.noteHalt(ref, 'r2', 'request duration 1.5s > 500ms');
+      await rollouts.rolloutEnded(
         ref,
         'r2',
         'failed',
         '2026-11-23T01:05:00.000Z',
         { failureReason: 'failed checks threshold reached 1' },
       );
-      const history = await decisions.history([ref]);
+      const history = await rollouts.history([ref]);
       expect(
         history.map(h => [h.revision, h.outcome, h.failureReason]),
       ).toEqual([

@@ -1,18 +1,24 @@
-import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { Knex } from 'knex';
 import {
   CanaryAction,
+  canaryKey,
   CanaryRef,
   GateDecision,
-  RolloutOutcome,
-  RolloutRecord,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
+import { Knex } from 'knex';
+import { ActionAttempts } from './ActionAttempts';
+import { RolloutHistory } from './RolloutHistory';
+import {
+  canaryColumns as canary,
+  DECISIONS,
+  DecisionRow,
+  DecisionSlot,
+  migrateDatabase,
+  OPEN,
+  toDecision,
+} from './tables';
 
-/**
- * Each revision has three independent decisions: the verdict (promote or rollback, one excludes
- * the other), the start of the rollout, and the traffic hold (pause or resume, the newest counts).
- */
-export type DecisionSlot = 'verdict' | 'start' | 'traffic';
+export type { DecisionSlot } from './tables';
+export type { ActionAttempt, AttemptOutcome } from './ActionAttempts';
 
 export const SLOT_OF_ACTION: Record<CanaryAction, DecisionSlot> = {
   promote: 'verdict',
@@ -22,84 +28,17 @@ export const SLOT_OF_ACTION: Record<CanaryAction, DecisionSlot> = {
   resume: 'traffic',
 };
 
-export type AttemptOutcome =
-  | 'accepted'
-  | 'repeated'
-  | 'conflict'
-  | 'forbidden'
-  | 'invalid';
-
-export interface ActionAttempt {
-  ref: CanaryRef;
-  revision?: string;
-  action: CanaryAction;
-  actor: string;
-  comment?: string;
-  outcome: AttemptOutcome;
-  message?: string;
-  at: string;
-}
-
-interface DecisionRow {
-  cluster: string;
-  namespace: string;
-  name: string;
-  revision: string;
-  slot: DecisionSlot;
-  action: CanaryAction;
-  decided_by: string;
-  decided_at: string;
-  comment: string | null;
-  checksum: string | null;
-  applied_at: string | null;
-  epoch: number | string;
-  rollout_revision: string | null;
-}
-
-const DECISIONS = 'pd_decisions';
-const ATTEMPTS = 'pd_action_attempts';
-const ROLLOUTS = 'pd_rollouts';
-const FLAGGER_EVENTS = 'pd_flagger_events';
-const OPEN = 0;
-
-const toDecision = (row: DecisionRow): GateDecision => ({
-  action: row.action,
-  revision: row.revision,
-  decidedBy: row.decided_by,
-  decidedAt: row.decided_at,
-  comment: row.comment ?? undefined,
-  appliedAt: row.applied_at ?? undefined,
-});
-
-const canary = (ref: CanaryRef) => ({
-  cluster: ref.cluster,
-  namespace: ref.namespace,
-  name: ref.name,
-});
-const keyOf = (ref: CanaryRef) => `${ref.cluster}/${ref.namespace}/${ref.name}`;
-
-/** Runs the package's knex migrations (shipped in the package's `migrations/` folder). */
-export async function migrateDatabase(knex: Knex) {
-  await knex.migrate.latest({
-    directory: resolvePackagePath(
-      '@progressive-delivery/plugin-progressive-delivery-backend',
-      'migrations',
-    ),
-    tableName: 'pd_knex_migrations',
-  });
-}
-
 /**
- * Decisions, attempts, rollouts and Flagger events, all in the backend's database, so every
- * replica answers Flagger the same and nothing is lost on restart. Every write is safe to repeat:
- * all replicas observe the same transitions and write them.
+ * The decisions people made, per canary revision and slot, in the backend's database, so every
+ * replica answers Flagger the same and nothing is lost on restart. Rollouts close them (see
+ * {@link RolloutHistory}).
  */
 export class DecisionStore {
-  private constructor(private readonly db: Knex) {}
+  constructor(private readonly db: Knex) {}
 
+  /** Runs the migrations and opens the store of decisions alone. */
   static async create(db: Knex): Promise<DecisionStore> {
-    await migrateDatabase(db);
-    return new DecisionStore(db);
+    return (await openPluginDatabase(db)).decisions;
   }
 
   /** The open decisions of one revision. */
@@ -265,290 +204,26 @@ export class DecisionStore {
       });
     return closed > 0;
   }
-
-  async recordAttempt(attempt: Omit<ActionAttempt, 'at'>) {
-    await this.db(ATTEMPTS).insert({
-      ...canary(attempt.ref),
-      revision: attempt.revision ?? null,
-      action: attempt.action,
-      actor: attempt.actor,
-      comment: attempt.comment ?? null,
-      outcome: attempt.outcome,
-      message: attempt.message ?? null,
-      at: new Date().toISOString(),
-    });
-  }
-
-  /** The newest attempt's id, where a replica starts following the others. */
-  async lastAttemptId(): Promise<number> {
-    const [row] = await this.db(ATTEMPTS).max({ id: 'id' });
-    return Number(row?.id ?? 0);
-  }
-
-  /** Canaries acted on (on any replica) after attempt `afterId`, with the newest id seen. */
-  async attemptsAfter(
-    afterId: number,
-    limit = 500,
-  ): Promise<{ lastId: number; refs: CanaryRef[] }> {
-    const rows = await this.db(ATTEMPTS)
-      .where('id', '>', afterId)
-      .orderBy('id', 'asc')
-      .limit(limit)
-      .select('id', 'cluster', 'namespace', 'name');
-    return {
-      lastId: rows.length ? Number(rows[rows.length - 1].id) : afterId,
-      refs: rows.map((row: any) => canary(row)),
-    };
-  }
-
-  /** Every action tried on a canary, oldest first. */
-  async attempts(ref: CanaryRef): Promise<ActionAttempt[]> {
-    const rows = await this.db(ATTEMPTS)
-      .where(canary(ref))
-      .orderBy('id', 'asc');
-    return rows.map((row: any) => ({
-      ref: canary(row),
-      revision: row.revision ?? undefined,
-      action: row.action,
-      actor: row.actor,
-      comment: row.comment ?? undefined,
-      outcome: row.outcome,
-      message: row.message ?? undefined,
-      at: row.at,
-    }));
-  }
-
-  async recordFlaggerEvent(event: {
-    ref: CanaryRef;
-    phase?: string;
-    checksum?: string;
-    eventType?: string;
-    message: string;
-    at: string;
-  }) {
-    await this.db(FLAGGER_EVENTS).insert({
-      ...canary(event.ref),
-      phase: event.phase ?? null,
-      checksum: event.checksum ?? null,
-      event_type: event.eventType ?? null,
-      message: event.message,
-      at: event.at,
-    });
-  }
-
-  /** Flagger's events as its event webhook delivered them, newest first. */
-  async flaggerEvents(ref: CanaryRef, limit = 100) {
-    const rows = await this.db(FLAGGER_EVENTS)
-      .where(canary(ref))
-      .orderBy('id', 'desc')
-      .limit(limit);
-    return rows.map((row: any) => ({
-      phase: row.phase ?? undefined,
-      eventType: row.event_type ?? undefined,
-      message: row.message as string,
-      at: row.at as string,
-    }));
-  }
-
-  /**
-   * A rollout of `revision` runs. Starts its record once, ends any other rollout of the canary
-   * still marked running (a new revision restarted the analysis) as superseded, and closes the
-   * approve-rollout decisions that let it start.
-   *
-   * @returns true when this call wrote anything
-   */
-  async rolloutStarted(
-    ref: CanaryRef,
-    revision: string,
-    images: string[],
-    at: string,
-  ): Promise<boolean> {
-    return this.db.transaction(async tx => {
-      const existed = await tx(ROLLOUTS)
-        .where({ ...canary(ref), revision })
-        .first();
-      await tx(ROLLOUTS)
-        .insert({
-          ...canary(ref),
-          revision,
-          images: JSON.stringify(images),
-          started_at: at,
-          outcome: 'in-progress',
-        })
-        .onConflict(['cluster', 'namespace', 'name', 'revision'])
-        .ignore();
-      const superseded: Array<{ revision: string }> = await tx(ROLLOUTS)
-        .where({ ...canary(ref), outcome: 'in-progress' })
-        .whereNot({ revision })
-        .select('revision');
-      if (superseded.length > 0) {
-        await tx(ROLLOUTS)
-          .where({ ...canary(ref), outcome: 'in-progress' })
-          .whereIn(
-            'revision',
-            superseded.map(row => row.revision),
-          )
-          .update({ outcome: 'superseded', ended_at: at });
-        await closeDecisions(
-          tx,
-          ref,
-          superseded.map(row => row.revision),
-          ['verdict', 'traffic'],
-          at,
-        );
-      }
-      // Approvals are only taken while Waiting, so every open one let this rollout start. It
-      // carries the previous revision's key after a Succeeded canary, and already this one's
-      // after a Failed canary (Flagger syncs lastAppliedSpec of a failed canary first).
-      const started = await tx(DECISIONS)
-        .where({ ...canary(ref), slot: 'start', epoch: OPEN })
-        .update({
-          epoch: tx.ref('id'),
-          closed_at: at,
-          rollout_revision: revision,
-        });
-      return !existed || superseded.length > 0 || started > 0;
-    });
-  }
-
-  /**
-   * A rollout of `revision` ended. Closes its promote/rollback and pause/resume decisions, so a
-   * later release of the same pod template starts undecided.
-   *
-   * @param createIfMissing - record the rollout even if its start was never observed
-   * @returns true when this call wrote anything
-   */
-  async rolloutEnded(
-    ref: CanaryRef,
-    revision: string,
-    outcome: Exclude<RolloutOutcome, 'in-progress'>,
-    at: string,
-    options: {
-      failureReason?: string;
-      images?: string[];
-      createIfMissing?: boolean;
-    } = {},
-  ): Promise<boolean> {
-    return this.db.transaction(async tx => {
-      if (options.createIfMissing ?? true) {
-        await tx(ROLLOUTS)
-          .insert({
-            ...canary(ref),
-            revision,
-            images: JSON.stringify(options.images ?? []),
-            started_at: at,
-            outcome: 'in-progress',
-          })
-          .onConflict(['cluster', 'namespace', 'name', 'revision'])
-          .ignore();
-      }
-      const row = await tx(ROLLOUTS)
-        .where({ ...canary(ref), revision, outcome: 'in-progress' })
-        .first();
-      if (!row) return false;
-      const failureReason =
-        outcome === 'failed'
-          ? combineReasons(options.failureReason, row.last_halt_reason)
-          : undefined;
-      await tx(ROLLOUTS)
-        .where({ ...canary(ref), revision, outcome: 'in-progress' })
-        .update({
-          ended_at: at,
-          outcome,
-          failure_reason: failureReason ?? null,
-        });
-      await closeDecisions(tx, ref, [revision], ['verdict', 'traffic'], at);
-      return true;
-    });
-  }
-
-  /** The rollouts still running, as `cluster/namespace/name@revision`. */
-  async openRollouts(): Promise<Set<string>> {
-    const rows = await this.db(ROLLOUTS)
-      .where({ outcome: 'in-progress' })
-      .select('cluster', 'namespace', 'name', 'revision');
-    return new Set(rows.map((row: any) => `${keyOf(row)}@${row.revision}`));
-  }
-
-  /** Remembers why Flagger last halted the running rollout, for the failure reason. */
-  async noteHalt(ref: CanaryRef, revision: string, reason: string) {
-    await this.db(ROLLOUTS)
-      .where({ ...canary(ref), revision, outcome: 'in-progress' })
-      .update({ last_halt_reason: reason.slice(0, 1000) });
-  }
-
-  /** Rollouts of the given canaries, newest first, with the decisions made on each. */
-  async history(refs: CanaryRef[], limit = 50): Promise<RolloutRecord[]> {
-    if (refs.length === 0) return [];
-    const rows: any[] = await this.db(ROLLOUTS)
-      .where(builder => {
-        for (const ref of refs) builder.orWhere(canary(ref));
-      })
-      .orderBy('started_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit);
-    if (rows.length === 0) return [];
-    const revisions = [...new Set(rows.map(row => row.revision as string))];
-    const decisionRows: DecisionRow[] = await this.db(DECISIONS)
-      .where(builder => {
-        for (const ref of refs) builder.orWhere(canary(ref));
-      })
-      .andWhere(builder =>
-        builder
-          .where(inner =>
-            inner.whereIn('revision', revisions).whereNot('slot', 'start'),
-          )
-          .orWhereIn('rollout_revision', revisions),
-      )
-      .orderBy('decided_at', 'asc');
-    const byRollout = new Map<string, GateDecision[]>();
-    for (const row of decisionRows) {
-      const revision =
-        row.slot === 'start' ? row.rollout_revision : row.revision;
-      if (!revision) continue;
-      const key = `${keyOf(row)}@${revision}`;
-      byRollout.set(key, [...(byRollout.get(key) ?? []), toDecision(row)]);
-    }
-    return rows.map(row => {
-      const ref = canary(row);
-      return {
-        ref,
-        revision: row.revision,
-        images: JSON.parse(row.images),
-        startedAt: row.started_at,
-        endedAt: row.ended_at ?? undefined,
-        outcome: row.outcome,
-        failureReason: row.failure_reason ?? undefined,
-        decisions: byRollout.get(`${keyOf(ref)}@${row.revision}`) ?? [],
-      };
-    });
-  }
 }
 
-async function closeDecisions(
-  tx: Knex.Transaction,
-  ref: CanaryRef,
-  revisions: string[],
-  slots: DecisionSlot[],
-  at: string,
-) {
-  await tx(DECISIONS)
-    .where({ ...canary(ref), epoch: OPEN })
-    .whereIn('revision', revisions)
-    .whereIn('slot', slots)
-    .update({ epoch: tx.ref('id'), closed_at: at });
+/** The plugin's tables, migrated, behind one object per job. */
+export interface PluginDatabase {
+  decisions: DecisionStore;
+  attempts: ActionAttempts;
+  rollouts: RolloutHistory;
 }
 
-function combineReasons(
-  reason: string | undefined,
-  lastHalt: string | null,
-): string | undefined {
-  if (reason && lastHalt && /failed checks threshold/.test(reason))
-    return `${reason} (last failed check: ${lastHalt})`;
-  return reason ?? lastHalt ?? undefined;
+/** Runs the migrations and opens the plugin's stores. */
+export async function openPluginDatabase(db: Knex): Promise<PluginDatabase> {
+  await migrateDatabase(db);
+  return {
+    decisions: new DecisionStore(db),
+    attempts: new ActionAttempts(db),
+    rollouts: new RolloutHistory(db),
+  };
 }
 
 /** How `decisionsForMany` keys its answer. */
 export function revisionKeyOf(ref: CanaryRef, revision: string): string {
-  return `${ref.cluster}/${ref.namespace}/${ref.name}/${revision}`;
+  return `${canaryKey(ref)}/${revision}`;
 }

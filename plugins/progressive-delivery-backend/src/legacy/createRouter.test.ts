@@ -8,19 +8,12 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { fakeClusterSide, gatedCanary } from '../service/testing/fakes';
+import { fakeClusterSide } from '../service/testing/fakes';
+import {
+  gatedClusterSide,
+  helloGatedEntity as entity,
+} from '../__testUtils__/harness';
 import { createLegacyRouter, LegacyRouterOptions } from './createRouter';
-
-const entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'hello-gated',
-    namespace: 'default',
-    annotations: { 'progressive-delivery/workload-name': 'hello-gated' },
-  },
-  spec: { owner: 'group:default/team-delivery' },
-};
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
@@ -38,8 +31,7 @@ describe('legacy createRouter', () => {
   async function mount(
     overrides: Partial<Parameters<typeof createLegacyRouter>[0]> = {},
   ) {
-    const side = fakeClusterSide();
-    side.store.put('dev', gatedCanary('WaitingPromotion'));
+    const side = gatedClusterSide();
     const permissionCalls: Array<{ names: string[]; token?: string }> = [];
     const router = await createLegacyRouter({
       logger: mockServices.logger.mock(),

@@ -21,8 +21,8 @@ import {
 import express from 'express';
 import { Knex } from 'knex';
 import { buildRouter } from '../router';
-import { ClusterSide } from '../service/clusterSide';
-import { createServices } from '../service/createServices';
+import { ClusterSide } from '../types';
+import { createServices } from '../createServices';
 import { EntityLookup } from '../service/EntityCanaries';
 
 /**

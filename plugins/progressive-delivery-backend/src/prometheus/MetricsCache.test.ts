@@ -1,6 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { ClusterConfig } from '../service/config';
-import { WatchedCanary } from '../service/types';
+import { ClusterConfig } from '../config';
+import { WatchedCanary } from '../types';
 import { MetricsCache } from './MetricsCache';
 
 type Obj = Record<string, any>;

@@ -1,13 +1,7 @@
+import { BuiltinMetric } from '../flagger/metrics';
 import { escapeLabelValue, renderQuery, TemplateModel } from './queries';
 
 type Obj = Record<string, any>;
-
-export type BuiltinMetric = 'request-success-rate' | 'request-duration';
-
-export const BUILTIN_METRICS: BuiltinMetric[] = [
-  'request-success-rate',
-  'request-duration',
-];
 
 /** Flagger's metric observers (pkg/metrics/observers of v1.44), by the name of their source file. */
 export type BuiltinProvider =

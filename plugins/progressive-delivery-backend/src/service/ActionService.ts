@@ -9,17 +9,23 @@ import {
   ActionResponse,
   CanaryAction,
   CanaryRef,
+  canaryKey,
   GATE_FOR_ACTION,
   GateDecision,
   getActionAvailability,
   permissionForAction,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { Request } from 'express';
+import {
+  ActionAttempt,
+  ActionAttempts,
+  AttemptOutcome,
+} from '../database/ActionAttempts';
 import { DecisionStore } from '../database/DecisionStore';
 import { ChangeFeed } from './ChangeFeed';
 import { decisionStateOf, summarizeWithDecisions } from './decisionState';
 import { EntityCanaries, normalizeEntityRef } from './EntityCanaries';
-import { CanaryStore, CanarySummarizer, WatchedCanary } from './types';
+import { CanaryStore, CanarySummarizer, WatchedCanary } from '../types';
 
 /** Longest comment kept with a decision. */
 export const MAX_COMMENT_LENGTH = 500;
@@ -36,6 +42,11 @@ export interface ActionCommand {
   request?: Request;
 }
 
+/** What is known of one attempt as it goes: the revision once read, the outcome once decided. */
+type Attempt = Omit<ActionAttempt, 'at' | 'outcome'> & {
+  outcome?: AttemptOutcome;
+};
+
 /**
  * Records the decisions people make: checks the permission on the entity, that the canary belongs
  * to it, that the state allows the action (the same rules the UI shows), then stores it for the
@@ -47,6 +58,7 @@ export class ActionService {
       store: CanaryStore;
       summarizer: CanarySummarizer;
       decisions: DecisionStore;
+      attempts: ActionAttempts;
       entities: EntityCanaries;
       feed: ChangeFeed;
       auditor: AuditorService;
@@ -55,8 +67,7 @@ export class ActionService {
   ) {}
 
   async act(command: ActionCommand): Promise<ActionResponse> {
-    const { ref, action, credentials, actor } = command;
-    const { decisions, entities, auditor } = this.options;
+    const { ref, action, actor } = command;
     const comment = command.comment?.trim() || undefined;
     if (comment && comment.length > MAX_COMMENT_LENGTH) {
       throw new InputError(
@@ -64,133 +75,136 @@ export class ActionService {
       );
     }
     const entityRef = normalizeEntityRef(command.entityRef);
-    const canaryName = `${ref.cluster}/${ref.namespace}/${ref.name}`;
-    const auditEvent = await auditor.createEvent({
+    const auditEvent = await this.options.auditor.createEvent({
       eventId: 'canary-action',
       severityLevel: 'medium',
       request: command.request,
       meta: {
         action,
-        canary: canaryName,
+        canary: canaryKey(ref),
         entityRef,
         actor,
         ...(comment ? { comment } : {}),
       },
     });
-    let revision: string | undefined;
+    const attempt: Attempt = { ref, action, actor, comment };
     try {
-      const permission = permissionForAction[action];
-      try {
-        await entities.authorize(
-          entityRef,
-          permission,
-          credentials,
-          `You may not ${ACTION_LABELS[
-            action
-          ].toLowerCase()} releases of ${entityRef}`,
-        );
-      } catch (error) {
-        await decisions.recordAttempt({
-          ref,
-          action,
-          actor,
-          comment,
-          outcome: 'forbidden',
-          message: (error as Error).message,
-        });
-        throw error;
-      }
-      const watched = await this.#fresh(
-        await entities.canaryOf(ref, entityRef, credentials, false),
-      );
-      revision = watched.revision;
-      const [summary] = await summarizeWithDecisions(
-        this.options.summarizer,
-        decisions,
-        [watched],
-      );
-      const state = await decisionStateOf(
-        decisions,
-        ref,
-        revision,
-        watched.object.status?.phase,
-      );
-      const recorded = state.decision?.action;
-      const availability = getActionAvailability(action, {
-        phase: summary.phase,
-        strategy: summary.strategy,
-        webhooks: summary.webhooks,
-        paused: state.paused,
-        decided:
-          recorded === 'promote' || recorded === 'rollback'
-            ? recorded
-            : undefined,
-        intervalSeconds: summary.intervalSeconds,
+      const response = await this.#decide(command, entityRef, attempt);
+      await auditEvent.success({
+        meta: { revision: attempt.revision, outcome: attempt.outcome },
       });
-      // Repeating the decision already recorded is harmless, even once the phase moved on.
-      const repeat = recorded === action;
-      if (!revision || (!availability.applicable && !repeat)) {
-        const reason = revision
-          ? availability.reason ??
-            `${ACTION_LABELS[action]} is not possible now.`
-          : 'Flagger has not initialized this canary yet, so there is no revision to decide on.';
-        await decisions.recordAttempt({
-          ref,
-          revision,
-          action,
-          actor,
-          comment,
-          outcome: 'invalid',
-          message: reason,
-        });
-        throw new ConflictError(reason);
-      }
-      const result = await decisions.decide({
-        ref,
-        revision,
-        action,
-        actor,
-        comment,
-      });
-      const conflict =
-        result.outcome === 'conflict'
-          ? `This revision is already decided: ${ACTION_LABELS[
-              result.decision.action
-            ].toLowerCase()} by ${result.decision.decidedBy} at ${
-              result.decision.decidedAt
-            }.`
-          : undefined;
-      await decisions.recordAttempt({
-        ref,
-        revision,
-        action,
-        actor,
-        comment,
-        outcome: result.outcome,
-        message: conflict,
-      });
-      if (conflict) throw new ConflictError(conflict);
-      if (result.outcome === 'accepted')
-        this.options.feed.publish({ type: 'canary-changed', ref });
-      await auditEvent.success({ meta: { revision, outcome: result.outcome } });
-      return {
-        action,
-        ref,
-        decision: result.decision,
-        message: messageFor(
-          action,
-          result.outcome === 'repeated',
-          result.decision,
-          summary.intervalSeconds,
-        ),
-      };
+      return response;
     } catch (error) {
       await auditEvent.fail({
         error: error as Error,
-        meta: revision ? { revision } : undefined,
+        meta: attempt.revision ? { revision: attempt.revision } : undefined,
       });
       throw error;
     }
+  }
+
+  /** Every attempt is kept, refused ones included, with the revision it was about. */
+  async #recordAttempt(
+    attempt: Attempt,
+    outcome: AttemptOutcome,
+    message?: string,
+  ) {
+    attempt.outcome = outcome;
+    await this.options.attempts.recordAttempt({
+      ...attempt,
+      outcome,
+      message,
+    });
+  }
+
+  /** Permission, then the state the canary is in, then the decision itself. */
+  async #decide(
+    command: ActionCommand,
+    entityRef: string,
+    attempt: Attempt,
+  ): Promise<ActionResponse> {
+    const { ref, action, credentials } = command;
+    const { decisions, entities } = this.options;
+    try {
+      await entities.authorize(
+        entityRef,
+        permissionForAction[action],
+        credentials,
+        `You may not ${ACTION_LABELS[
+          action
+        ].toLowerCase()} releases of ${entityRef}`,
+      );
+    } catch (error) {
+      await this.#recordAttempt(attempt, 'forbidden', (error as Error).message);
+      throw error;
+    }
+    const watched = await this.#fresh(
+      await entities.canaryOf(ref, entityRef, credentials, false),
+    );
+    const revision = watched.revision;
+    attempt.revision = revision;
+    const [summary] = await summarizeWithDecisions(
+      this.options.summarizer,
+      decisions,
+      [watched],
+    );
+    const state = await decisionStateOf(
+      decisions,
+      ref,
+      revision,
+      watched.object.status?.phase,
+    );
+    const recorded = state.decision?.action;
+    const availability = getActionAvailability(action, {
+      phase: summary.phase,
+      strategy: summary.strategy,
+      webhooks: summary.webhooks,
+      paused: state.paused,
+      decided:
+        recorded === 'promote' || recorded === 'rollback'
+          ? recorded
+          : undefined,
+      intervalSeconds: summary.intervalSeconds,
+    });
+    // Repeating the decision already recorded is harmless, even once the phase moved on.
+    const repeat = recorded === action;
+    if (!revision || (!availability.applicable && !repeat)) {
+      const reason = revision
+        ? availability.reason ?? `${ACTION_LABELS[action]} is not possible now.`
+        : 'Flagger has not initialized this canary yet, so there is no revision to decide on.';
+      await this.#recordAttempt(attempt, 'invalid', reason);
+      throw new ConflictError(reason);
+    }
+    const result = await decisions.decide({
+      ref,
+      revision,
+      action,
+      actor: attempt.actor,
+      comment: attempt.comment,
+    });
+    const conflict =
+      result.outcome === 'conflict'
+        ? `This revision is already decided: ${ACTION_LABELS[
+            result.decision.action
+          ].toLowerCase()} by ${result.decision.decidedBy} at ${
+            result.decision.decidedAt
+          }.`
+        : undefined;
+    await this.#recordAttempt(attempt, result.outcome, conflict);
+    if (conflict) throw new ConflictError(conflict);
+    if (result.outcome === 'accepted')
+      this.options.feed.publish({ type: 'canary-changed', ref });
+    return {
+      action,
+      ref,
+      decision: result.decision,
+      message: messageFor(
+        action,
+        result.outcome === 'repeated',
+        result.decision,
+        summary.intervalSeconds,
+      ),
+    };
   }
 
   /** Binds the decision to the revision the API server has now; the cache only if it cannot answer. */

@@ -1,5 +1,5 @@
 import { StreamMessage } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { CanaryStore } from './types';
+import { CanaryStore } from '../types';
 
 /**
  * The store's changes plus the decision side's own: a recorded decision, a gate answer that

@@ -20,7 +20,7 @@ import {
   getCanarySelector,
   progressiveDeliveryReadPermission,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { CanaryStore, WatchedCanary } from './types';
+import { CanaryStore, WatchedCanary } from '../types';
 
 /** The one catalog call the plugin makes; `CatalogService` from plugin-catalog-node fits it. */
 export interface EntityLookup {

@@ -1,5 +1,5 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { DecisionStore } from '../database/DecisionStore';
+import { openPluginDatabase } from '../database/DecisionStore';
 import { ChangeFeed } from './ChangeFeed';
 import { GateKeeper } from './GateKeeper';
 import { FakeCanaryStore, gatedCanary } from './testing/fakes';
@@ -9,13 +9,14 @@ const ref = { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' };
 
 describe('GateKeeper confirm-rollout', () => {
   async function setUp() {
-    const decisions = await DecisionStore.create(
+    const { decisions, rollouts } = await openPluginDatabase(
       await databases.init('SQLITE_3'),
     );
     const store = new FakeCanaryStore();
     const gates = new GateKeeper({
       store,
       decisions,
+      rollouts,
       feed: new ChangeFeed(store),
       logger: mockServices.logger.mock(),
     });
@@ -62,6 +63,83 @@ describe('GateKeeper confirm-rollout', () => {
     await expect(ask()).resolves.toMatchObject({
       status: 200,
       message: 'Rollout approved in Backstage by user:default/ana',
+    });
+  });
+});
+
+describe('GateKeeper verdict gates', () => {
+  async function setUp() {
+    const { decisions, rollouts } = await openPluginDatabase(
+      await databases.init('SQLITE_3'),
+    );
+    const store = new FakeCanaryStore();
+    const watched = store.put('dev', gatedCanary('WaitingPromotion'));
+    const gates = new GateKeeper({
+      store,
+      decisions,
+      rollouts,
+      feed: new ChangeFeed(store),
+      logger: mockServices.logger.mock(),
+    });
+    const ask = (gate: 'confirm-promotion' | 'rollback') =>
+      gates.answerGate('dev', gate, {
+        name: ref.name,
+        namespace: ref.namespace,
+        checksum: 'c1',
+      });
+    const decide = (action: 'promote' | 'rollback') =>
+      decisions.decide({
+        ref,
+        revision: watched.revision!,
+        action,
+        actor: 'user:default/ana',
+      });
+    return { store, watched, decisions, ask, decide };
+  }
+
+  it('says yes only to its own word, and marks the decision applied', async () => {
+    const { watched, decisions, ask, decide } = await setUp();
+    await expect(ask('confirm-promotion')).resolves.toEqual({
+      status: 403,
+      message: 'Waiting for promotion in Backstage',
+    });
+    await expect(ask('rollback')).resolves.toEqual({
+      status: 403,
+      message: 'No rollback requested in Backstage',
+    });
+    await decide('rollback');
+    await expect(ask('confirm-promotion')).resolves.toMatchObject({
+      status: 403,
+    });
+    await expect(ask('rollback')).resolves.toEqual({
+      status: 200,
+      message: 'Rollback requested in Backstage by user:default/ana',
+    });
+    const decision = await decisions.decision(
+      ref,
+      watched.revision!,
+      'verdict',
+    );
+    expect(decision?.appliedAt).toBeDefined();
+  });
+
+  it('binds to the revision the API server has, not a stale cache', async () => {
+    const { store, watched, ask, decide } = await setUp();
+    await decide('promote');
+    // The cluster moved on to a new revision; the cache has not heard yet.
+    store.fetchCanary = async () => ({ ...watched, revision: 'revision-b' });
+    await expect(ask('confirm-promotion')).resolves.toMatchObject({
+      status: 403,
+    });
+  });
+
+  it('falls back to the watch cache when the API server cannot answer', async () => {
+    const { store, ask, decide } = await setUp();
+    await decide('promote');
+    store.fetchFails = true;
+    await expect(ask('confirm-promotion')).resolves.toEqual({
+      status: 200,
+      message: 'Promotion approved in Backstage by user:default/ana',
     });
   });
 });

@@ -7,14 +7,29 @@ import {
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { timingSafeEqual } from 'node:crypto';
 import { DecisionSlot, DecisionStore } from '../database/DecisionStore';
+import { RolloutHistory } from '../database/RolloutHistory';
 import { ChangeFeed } from './ChangeFeed';
-import { CanaryStore, WatchedCanary } from './types';
+import { CanaryStore, WatchedCanary } from '../types';
 
 /** Flagger reads a status ≤ 202 as "yes" and anything above as "no"; the text becomes its event message. */
 export interface GateAnswer {
   status: 200 | 403;
   message: string;
 }
+
+/** What the two verdict gates answer: yes to their own decision, no otherwise. */
+const VERDICT_GATES = {
+  'confirm-promotion': {
+    action: 'promote',
+    yes: 'Promotion approved',
+    no: 'Waiting for promotion in Backstage',
+  },
+  rollback: {
+    action: 'rollback',
+    yes: 'Rollback requested',
+    no: 'No rollback requested in Backstage',
+  },
+} as const;
 
 /** Longest Flagger event message kept. */
 const MAX_EVENT_MESSAGE = 2000;
@@ -28,6 +43,7 @@ export class GateKeeper {
     private readonly options: {
       store: CanaryStore;
       decisions: DecisionStore;
+      rollouts: RolloutHistory;
       feed: ChangeFeed;
       logger: LoggerService;
       /** When set, every webhook call must carry it as `metadata.secret`. */
@@ -96,27 +112,19 @@ export class GateKeeper {
           await this.#applied(ref, revision, 'traffic', payload.checksum);
         return { status: 200, message: 'Traffic increase approved' };
       }
-      case 'confirm-promotion': {
-        const decision = await this.#open(ref, revision, 'verdict');
-        if (decision?.action === 'promote') {
-          await this.#applied(ref, revision, 'verdict', payload.checksum);
-          return {
-            status: 200,
-            message: `Promotion approved in Backstage by ${decision.decidedBy}`,
-          };
-        }
-        return { status: 403, message: 'Waiting for promotion in Backstage' };
-      }
+      case 'confirm-promotion':
       case 'rollback': {
+        // Promotion and rollback share the verdict slot: each gate says yes to its own word.
+        const verdict = VERDICT_GATES[gate];
         const decision = await this.#open(ref, revision, 'verdict');
-        if (decision?.action === 'rollback') {
+        if (decision?.action === verdict.action) {
           await this.#applied(ref, revision, 'verdict', payload.checksum);
           return {
             status: 200,
-            message: `Rollback requested in Backstage by ${decision.decidedBy}`,
+            message: `${verdict.yes} in Backstage by ${decision.decidedBy}`,
           };
         }
-        return { status: 403, message: 'No rollback requested in Backstage' };
+        return { status: 403, message: verdict.no };
       }
       default:
         throw new NotFoundError(`Unknown gate "${gate}"`);
@@ -138,8 +146,8 @@ export class GateKeeper {
     const at = new Date(
       Number.isFinite(timestamp) && timestamp > 0 ? timestamp : Date.now(),
     ).toISOString();
-    const { decisions, feed } = this.options;
-    await decisions.recordFlaggerEvent({
+    const { rollouts, feed } = this.options;
+    await rollouts.recordFlaggerEvent({
       ref: watched.ref,
       phase: payload.phase,
       checksum: payload.checksum,
@@ -152,9 +160,9 @@ export class GateKeeper {
     const meaning = meaningOf(message);
     let changed = false;
     if (meaning?.kind === 'halt') {
-      await decisions.noteHalt(watched.ref, revision, meaning.reason);
+      await rollouts.noteHalt(watched.ref, revision, meaning.reason);
     } else if (meaning?.kind === 'failed') {
-      changed = await decisions.rolloutEnded(
+      changed = await rollouts.rolloutEnded(
         watched.ref,
         revision,
         'failed',
@@ -165,7 +173,7 @@ export class GateKeeper {
         },
       );
     } else if (meaning?.kind === 'succeeded') {
-      changed = await decisions.rolloutEnded(
+      changed = await rollouts.rolloutEnded(
         watched.ref,
         revision,
         'succeeded',

@@ -1,5 +1,5 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { DecisionStore } from '../database/DecisionStore';
+import { openPluginDatabase, PluginDatabase } from '../database/DecisionStore';
 import { ChangeFeed } from './ChangeFeed';
 import { HistoryRecorder } from './HistoryRecorder';
 import { FakeCanaryStore, FakeSummarizer, gatedCanary } from './testing/fakes';
@@ -8,7 +8,7 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 const ref = { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' };
 
 describe('HistoryRecorder', () => {
-  async function recorderOver(decisions: DecisionStore) {
+  async function recorderOver(db: PluginDatabase) {
     const store = new FakeCanaryStore();
     const feed = new ChangeFeed(store);
     const messages: string[] = [];
@@ -16,7 +16,8 @@ describe('HistoryRecorder', () => {
     const recorder = new HistoryRecorder({
       store,
       summarizer: new FakeSummarizer(),
-      decisions,
+      decisions: db.decisions,
+      rollouts: db.rollouts,
       feed,
       logger: mockServices.logger.mock(),
     });
@@ -25,10 +26,8 @@ describe('HistoryRecorder', () => {
   }
 
   it('starts a record on a release phase and ends it on Failed with the reason, once', async () => {
-    const decisions = await DecisionStore.create(
-      await databases.init('SQLITE_3'),
-    );
-    const { store, recorder, messages } = await recorderOver(decisions);
+    const db = await openPluginDatabase(await databases.init('SQLITE_3'));
+    const { store, recorder, messages } = await recorderOver(db);
     const progressing = gatedCanary('Progressing');
     store.put('dev', progressing, {
       events: [
@@ -55,7 +54,7 @@ describe('HistoryRecorder', () => {
       ],
     });
     await recorder.idle();
-    const [record] = await decisions.history([ref]);
+    const [record] = await db.rollouts.history([ref]);
     expect(record).toMatchObject({
       outcome: 'failed',
       startedAt: '2026-11-23T01:00:00.000Z',
@@ -66,10 +65,8 @@ describe('HistoryRecorder', () => {
   });
 
   it('starts a record seen live at the status transition when the revision event still shows an earlier run', async () => {
-    const decisions = await DecisionStore.create(
-      await databases.init('SQLITE_3'),
-    );
-    const { store, recorder } = await recorderOver(decisions);
+    const db = await openPluginDatabase(await databases.init('SQLITE_3'));
+    const { store, recorder } = await recorderOver(db);
     const earlierRun = {
       message: 'New revision detected! Scaling up hello-gated.tap-apps',
       lastTimestamp: new Date(Date.now() - 3_600_000).toISOString(),
@@ -86,7 +83,7 @@ describe('HistoryRecorder', () => {
     store.put('dev', progressing, { events: [earlierRun] });
     await recorder.idle();
 
-    const [record] = await decisions.history([ref]);
+    const [record] = await db.rollouts.history([ref]);
     expect(record).toMatchObject({
       outcome: 'in-progress',
       startedAt: transition.toISOString(),
@@ -95,10 +92,8 @@ describe('HistoryRecorder', () => {
   });
 
   it('records a release after a failed one once, with its approval, though Flagger moves the failed canary to the new revision first', async () => {
-    const decisions = await DecisionStore.create(
-      await databases.init('SQLITE_3'),
-    );
-    const { store, recorder } = await recorderOver(decisions);
+    const db = await openPluginDatabase(await databases.init('SQLITE_3'));
+    const { store, recorder } = await recorderOver(db);
     const at = (phase: string, revision: string) => {
       const object = gatedCanary(phase);
       object.status.lastAppliedSpec = revision;
@@ -114,7 +109,7 @@ describe('HistoryRecorder', () => {
     await recorder.idle();
     store.put('dev', at('Waiting', 'fixed-release'));
     await recorder.idle();
-    await decisions.decide({
+    await db.decisions.decide({
       ref,
       revision: 'fixed-release',
       action: 'approve-rollout',
@@ -126,7 +121,7 @@ describe('HistoryRecorder', () => {
       await recorder.idle();
     }
 
-    const records = await decisions.history([ref]);
+    const records = await db.rollouts.history([ref]);
     expect(
       records.map(r => [
         r.revision,
@@ -142,8 +137,8 @@ describe('HistoryRecorder', () => {
 
   it('after a restart closes a record left open but invents none for finished canaries', async () => {
     const knex = await databases.init('SQLITE_3');
-    const before = await DecisionStore.create(knex);
-    await before.rolloutStarted(
+    const before = await openPluginDatabase(knex);
+    await before.rollouts.rolloutStarted(
       ref,
       'will-be-replaced',
       [],
@@ -151,23 +146,23 @@ describe('HistoryRecorder', () => {
     );
     const canary = gatedCanary('Succeeded');
     const { store, recorder } = await recorderOver(
-      await DecisionStore.create(knex),
+      await openPluginDatabase(knex),
     );
     const watched = store.put('dev', canary);
     const other = gatedCanary('Succeeded');
     other.metadata.name = 'finished-long-ago';
     store.put('dev', other);
     await recorder.idle();
-    const after = await DecisionStore.create(knex);
+    const after = await openPluginDatabase(knex);
     // The open record was for another revision: nothing to close, nothing invented.
-    expect((await after.history([ref])).map(r => r.outcome)).toEqual([
+    expect((await after.rollouts.history([ref])).map(r => r.outcome)).toEqual([
       'in-progress',
     ]);
     expect(
-      await after.history([{ ...ref, name: 'finished-long-ago' }]),
+      await after.rollouts.history([{ ...ref, name: 'finished-long-ago' }]),
     ).toEqual([]);
 
-    await before.rolloutStarted(
+    await before.rollouts.rolloutStarted(
       ref,
       watched.revision!,
       [],
@@ -176,7 +171,7 @@ describe('HistoryRecorder', () => {
     const restarted = await recorderOver(after);
     restarted.store.put('dev', canary);
     await restarted.recorder.idle();
-    const history = await after.history([ref]);
+    const history = await after.rollouts.history([ref]);
     expect(history.find(r => r.revision === watched.revision)).toMatchObject({
       outcome: 'succeeded',
     });

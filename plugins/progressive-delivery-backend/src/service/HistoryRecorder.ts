@@ -1,10 +1,14 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { StreamMessage } from '@progressive-delivery/plugin-progressive-delivery-common';
+import {
+  canaryKey,
+  StreamMessage,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
 import { DecisionStore } from '../database/DecisionStore';
+import { RolloutHistory } from '../database/RolloutHistory';
 import { ChangeFeed } from './ChangeFeed';
 import { summarizeWithDecisions } from './decisionState';
 import { imagesOf } from './GateKeeper';
-import { CanaryStore, CanarySummarizer, WatchedCanary } from './types';
+import { CanaryStore, CanarySummarizer, WatchedCanary } from '../types';
 
 const IN_RELEASE = [
   'Progressing',
@@ -35,6 +39,7 @@ export class HistoryRecorder {
       store: CanaryStore;
       summarizer: CanarySummarizer;
       decisions: DecisionStore;
+      rollouts: RolloutHistory;
       feed: ChangeFeed;
       logger: LoggerService;
     },
@@ -64,9 +69,9 @@ export class HistoryRecorder {
 
   async observe(message: StreamMessage): Promise<void> {
     if (message.type !== 'canary-changed' || !message.ref) return;
-    const { store, decisions, feed } = this.options;
+    const { store, rollouts, feed } = this.options;
     const watched = store.getCanary(message.ref);
-    const key = `${message.ref.cluster}/${message.ref.namespace}/${message.ref.name}`;
+    const key = canaryKey(message.ref);
     if (!watched) {
       this.#seen.delete(key);
       return;
@@ -83,7 +88,7 @@ export class HistoryRecorder {
       return;
     let changed = false;
     if (phase && IN_RELEASE.includes(phase)) {
-      changed = await decisions.rolloutStarted(
+      changed = await rollouts.rolloutStarted(
         watched.ref,
         watched.revision,
         imagesOf(watched),
@@ -108,7 +113,7 @@ export class HistoryRecorder {
       const failureReason =
         phase === 'Failed' ? await this.#failureReason(watched) : undefined;
       // Seen for the first time in a terminal phase (a restart): close a record left open, never invent one.
-      changed = await decisions.rolloutEnded(
+      changed = await rollouts.rolloutEnded(
         watched.ref,
         watched.revision,
         phase === 'Succeeded' ? 'succeeded' : 'failed',
@@ -125,7 +130,7 @@ export class HistoryRecorder {
 
   /** Rollouts the database had open when this replica started, loaded once. */
   #openAtStart(): Promise<Set<string>> {
-    this.#open ??= this.options.decisions.openRollouts();
+    this.#open ??= this.options.rollouts.openRollouts();
     return this.#open;
   }
 

@@ -6,10 +6,12 @@ import {
   CanaryRef,
   HistoryResponse,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
+import { withoutManagedFields } from '../clusters/projections';
 import { DecisionStore } from '../database/DecisionStore';
+import { RolloutHistory } from '../database/RolloutHistory';
 import { summarizeWithDecisions } from './decisionState';
 import { EntityCanaries } from './EntityCanaries';
-import { CanaryStore, CanarySummarizer } from './types';
+import { CanaryStore, CanarySummarizer } from '../types';
 
 /** What people read: an entity's canaries, one canary in detail, its metric series, the history. */
 export class ReleaseQueries {
@@ -18,6 +20,7 @@ export class ReleaseQueries {
       store: CanaryStore;
       summarizer: CanarySummarizer;
       decisions: DecisionStore;
+      rollouts: RolloutHistory;
       entities: EntityCanaries;
     },
   ) {}
@@ -52,7 +55,7 @@ export class ReleaseQueries {
     return {
       summary,
       manifest: withoutManagedFields(watched.object),
-      history: await decisions.history([ref]),
+      history: await this.options.rollouts.history([ref]),
     };
   }
 
@@ -83,14 +86,6 @@ export class ReleaseQueries {
     const refs = this.options.store
       .findCanaries(selector)
       .map(watched => watched.ref);
-    return { items: await this.options.decisions.history(refs) };
+    return { items: await this.options.rollouts.history(refs) };
   }
-}
-
-function withoutManagedFields(
-  object: Record<string, any>,
-): Record<string, unknown> {
-  if (!object.metadata?.managedFields) return object;
-  const { managedFields: _dropped, ...metadata } = object.metadata;
-  return { ...object, metadata };
 }

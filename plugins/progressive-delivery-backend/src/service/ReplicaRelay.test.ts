@@ -4,7 +4,7 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { StreamMessage } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { DecisionStore } from '../database/DecisionStore';
+import { openPluginDatabase } from '../database/DecisionStore';
 import { ChangeFeed } from './ChangeFeed';
 import { ReplicaRelay } from './ReplicaRelay';
 import { FakeCanaryStore } from './testing/fakes';
@@ -22,8 +22,8 @@ const cart = { cluster: 'dev', namespace: 'shop', name: 'cart' };
 describe.each(databases.eachSupportedId())('ReplicaRelay on %p', databaseId => {
   it("tells this replica's subscribers about actions taken through another replica, once each", async () => {
     const knex = await databases.init(databaseId);
-    const replicaA = await DecisionStore.create(knex);
-    const replicaB = await DecisionStore.create(knex);
+    const replicaA = (await openPluginDatabase(knex)).attempts;
+    const replicaB = (await openPluginDatabase(knex)).attempts;
     const attempt = (ref: typeof checkout) =>
       replicaA.recordAttempt({
         ref,
@@ -38,7 +38,7 @@ describe.each(databases.eachSupportedId())('ReplicaRelay on %p', databaseId => {
     const heard: StreamMessage[] = [];
     feed.subscribe(message => heard.push(message));
     const relay = new ReplicaRelay({
-      decisions: replicaB,
+      attempts: replicaB,
       feed,
       logger: mockServices.logger.mock(),
       pollMs: 60_000,

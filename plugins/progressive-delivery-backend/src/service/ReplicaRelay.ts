@@ -1,5 +1,16 @@
+/*
+ * Why a poll of our own table and not a library bus. Backstage's events service
+ * (@backstage/plugin-events-node) is in-memory unless the adopter also installs the events
+ * backend, whose database-backed bus (DatabaseEventBusStore) refuses anything but PostgreSQL;
+ * the legacy backend system and TDP's PluginEnvironment do not provide it at all. PostgreSQL's
+ * LISTEN/NOTIFY alone would need a connection held outside knex's pool and still a fallback for
+ * SQLite. Every action already writes a row to the shared database, so one indexed query for
+ * rows after the last id seen, every 2 s, works on every database the plugin supports and adds
+ * no dependency; a change reaches the other replicas' browsers within 2 s.
+ */
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { DecisionStore } from '../database/DecisionStore';
+import { canaryKey } from '@progressive-delivery/plugin-progressive-delivery-common';
+import { ActionAttempts } from '../database/ActionAttempts';
 import { ChangeFeed } from './ChangeFeed';
 
 /** How often a replica looks for actions taken through the other replicas. */
@@ -18,7 +29,7 @@ export class ReplicaRelay {
 
   constructor(
     private readonly options: {
-      decisions: DecisionStore;
+      attempts: ActionAttempts;
       feed: ChangeFeed;
       logger: LoggerService;
       pollMs?: number;
@@ -26,7 +37,7 @@ export class ReplicaRelay {
   ) {}
 
   async start() {
-    this.#cursor = await this.options.decisions.lastAttemptId();
+    this.#cursor = await this.options.attempts.lastAttemptId();
     const schedule = () => {
       this.#timer = setTimeout(() => {
         this.#polling = this.poll().finally(() => {
@@ -47,13 +58,13 @@ export class ReplicaRelay {
   /** One look at the database; exposed for tests. */
   async poll() {
     try {
-      const { lastId, refs } = await this.options.decisions.attemptsAfter(
+      const { lastId, refs } = await this.options.attempts.attemptsAfter(
         this.#cursor,
       );
       this.#cursor = lastId;
       const seen = new Set<string>();
       for (const ref of refs) {
-        const key = `${ref.cluster}/${ref.namespace}/${ref.name}`;
+        const key = canaryKey(ref);
         if (seen.has(key)) continue;
         seen.add(key);
         this.options.feed.publish({ type: 'canary-changed', ref });

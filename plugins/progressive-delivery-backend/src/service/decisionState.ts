@@ -1,9 +1,10 @@
 import {
   CanaryRef,
+  canaryKey,
   GateDecision,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { DecisionStore, revisionKeyOf } from '../database/DecisionStore';
-import { CanarySummarizer, DecisionState, WatchedCanary } from './types';
+import { CanarySummarizer, DecisionState, WatchedCanary } from '../types';
 
 /**
  * What the decision side knows about a canary's current revision.
@@ -44,7 +45,7 @@ export async function summarizeWithDecisions(
 ) {
   const phaseOf = new Map(
     canaries.map(c => [
-      `${c.ref.cluster}/${c.ref.namespace}/${c.ref.name}`,
+      canaryKey(c.ref),
       c.object.status?.phase as string | undefined,
     ]),
   );
@@ -57,7 +58,7 @@ export async function summarizeWithDecisions(
     revision
       ? decisionStateFrom(
           open.get(revisionKeyOf(ref, revision)) ?? [],
-          phaseOf.get(`${ref.cluster}/${ref.namespace}/${ref.name}`),
+          phaseOf.get(canaryKey(ref)),
         )
       : { paused: false },
   );

@@ -1,21 +1,10 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
-import { Config } from '@backstage/config';
 import {
   CanaryRef,
   CanarySummary,
   MetricSeries,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { KubernetesCanaryStore } from '../clusters/KubernetesCanaryStore';
 import { MetricsCache } from '../prometheus/MetricsCache';
-import {
-  DEFAULT_MESH_PROVIDER,
-  readProgressiveDeliveryConfig,
-} from '../service/config';
-import {
-  CanarySummarizer,
-  DecisionState,
-  WatchedCanary,
-} from '../service/types';
+import { CanarySummarizer, DecisionState, WatchedCanary } from '../types';
 import { summarizeCanary } from './summarizeCanary';
 
 /**
@@ -25,7 +14,8 @@ import { summarizeCanary } from './summarizeCanary';
 export class DefaultCanarySummarizer implements CanarySummarizer {
   constructor(
     private readonly options: {
-      store: Pick<KubernetesCanaryStore, 'isFresh'>;
+      /** Whether a cluster's watch cache is in step with its API server. */
+      store: { isFresh(cluster: string): boolean };
       metrics: MetricsCache;
       webhookBaseUrl?: string;
       /** Flagger's `-mesh-provider` per cluster name. */
@@ -33,10 +23,6 @@ export class DefaultCanarySummarizer implements CanarySummarizer {
       now?: () => Date;
     },
   ) {}
-
-  get metricsCache(): MetricsCache {
-    return this.options.metrics;
-  }
 
   async summarize(
     canaries: WatchedCanary[],
@@ -70,48 +56,4 @@ export class DefaultCanarySummarizer implements CanarySummarizer {
   ): Promise<MetricSeries[]> {
     return this.options.metrics.series(canary, minutes);
   }
-
-  /** Starts the per-cluster metrics refresh loops. */
-  start() {
-    this.options.metrics.start();
-  }
-
-  stop() {
-    this.options.metrics.stop();
-  }
-}
-
-/**
- * Builds the summarizer and its metrics cache from Backstage config, reading canaries and
- * MetricTemplates from `store`, and reports each cluster's Prometheus health through the
- * store's `getClusterStatuses()`. Call `start()` to begin the background refresh.
- */
-export function createCanarySummarizer(options: {
-  config: Config;
-  logger: LoggerService;
-  store: KubernetesCanaryStore;
-}): DefaultCanarySummarizer {
-  const config = readProgressiveDeliveryConfig(options.config);
-  const { store } = options;
-  const metrics = new MetricsCache({
-    clusters: config.clusters,
-    timeoutMs: config.prometheusTimeoutMs,
-    refreshIntervalMs: config.metricsRefreshIntervalMs,
-    logger: options.logger,
-    canariesOf: cluster => store.canariesOf(cluster),
-    templateOf: (cluster, namespace, name) =>
-      store.getMetricTemplate(cluster, namespace, name),
-  });
-  store.setPrometheusStatus(cluster => metrics.status(cluster));
-  return new DefaultCanarySummarizer({
-    store,
-    metrics,
-    webhookBaseUrl: config.webhookBaseUrl,
-    meshProviders: Object.fromEntries(
-      config.clusters.map(cluster => [
-        cluster.name,
-        cluster.meshProvider ?? DEFAULT_MESH_PROVIDER,
-      ]),
-    ),
-  });
 }

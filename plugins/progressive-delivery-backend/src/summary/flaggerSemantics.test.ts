@@ -1,17 +1,18 @@
 import { GateDecision } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { WatchedCanary } from '../service/types';
+import { WatchedCanary } from '../types';
 import { classifyEventMessage, toCanaryEvents } from './events';
-import { revisionKey } from './revision';
+import { revisionKey } from '../flagger/revision';
 import {
   analysisIntervalSeconds,
-  isServedByPortal,
   parseGoDurationSeconds,
   strategyOf,
+  weightSteps,
+} from '../flagger/analysis';
+import { thresholdRangeOf, verdictOf } from '../flagger/metrics';
+import {
+  isServedByPortal,
   summarizeCanary,
   SummarizeContext,
-  thresholdRangeOf,
-  verdictOf,
-  weightSteps,
 } from './summarizeCanary';
 
 /*

@@ -4,7 +4,7 @@ import {
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import fc from 'fast-check';
 import capture from '../__fixtures__/sandbox-capture.json';
-import { revisionKey } from './revision';
+import { revisionKey } from '../flagger/revision';
 import { summarizeCanary } from './summarizeCanary';
 
 type Obj = Record<string, any>;

@@ -1,11 +1,8 @@
 import capture from '../__fixtures__/sandbox-capture.json';
-import { WatchedCanary } from '../service/types';
-import { revisionKey } from './revision';
-import {
-  parseDurationSeconds,
-  summarizeCanary,
-  SummarizeContext,
-} from './summarizeCanary';
+import { WatchedCanary } from '../types';
+import { revisionKey } from '../flagger/revision';
+import { parseDurationSeconds } from '../flagger/analysis';
+import { summarizeCanary, SummarizeContext } from './summarizeCanary';
 
 /*
  * Real objects captured from the sandbox (real Flagger v1.44.0). Phases Flagger passes

@@ -1,33 +1,43 @@
-import { sanitizeCanary } from './sanitize';
 import {
   AnalysisMetric,
   CANARY_PHASES,
-  CanaryEvent,
   CanaryPhase,
   CanarySummary,
   ConfiguredWebhook,
   DeliveryStrategy,
   getAllActionAvailability,
-  MetricVerdict,
-  ReleaseState,
   TrackedConfig,
   TrafficProgress,
   WorkloadSide,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { DecisionState, WatchedCanary } from '../service/types';
+import {
+  analysisIntervalSeconds,
+  analysisOf,
+  configuredIterations,
+  effectiveMaxWeight,
+  routingProviderOf,
+  strategyOf,
+  weightSteps,
+} from '../flagger/analysis';
+import {
+  metricSource,
+  metricUnit,
+  thresholdRangeOf,
+  verdictOf,
+} from '../flagger/metrics';
+import { MetricReading } from '../prometheus/MetricsCache';
+import { DecisionState, WatchedCanary } from '../types';
 import { toCanaryEvents } from './events';
+import { releaseState } from './releaseState';
+import { sanitizeCanary } from './sanitize';
+
+/**
+ * The assembly of a canary's summary: the watched objects, the metric readings and the
+ * decision state put together into the domain model the frontend shows. What Flagger's spec
+ * means is read in `flagger/`; what the release is doing now in `releaseState`.
+ */
 
 type Obj = Record<string, any>;
-
-/** A metric's current value as the metrics cache knows it. */
-export interface MetricReading {
-  value?: number;
-  primaryValue?: number;
-  query?: string;
-  primaryQuery?: string;
-  error?: string;
-  at: string;
-}
 
 export interface SummarizeContext {
   decisions: DecisionState;
@@ -42,138 +52,11 @@ export interface SummarizeContext {
   meshProvider?: string;
 }
 
-const GO_DURATION_UNITS: Record<string, number> = {
-  ns: 1e-9,
-  us: 1e-6,
-  µs: 1e-6,
-  μs: 1e-6,
-  ms: 1e-3,
-  s: 1,
-  m: 60,
-  h: 3600,
-};
-
-/**
- * Go's `time.ParseDuration` in seconds ("30s", "1m30s", "1.5h", "0"), as Flagger reads
- * `analysis.interval`; undefined when Go would reject the value.
- */
-export function parseGoDurationSeconds(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  const match = /^([-+]?)(.*)$/.exec(text)!;
-  const sign = match[1] === '-' ? -1 : 1;
-  const body = match[2];
-  if (body === '0') return 0;
-  if (body === '') return undefined;
-  let total = 0;
-  let rest = body;
-  while (rest.length > 0) {
-    const part = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/.exec(rest);
-    if (!part) return undefined;
-    total += Number(part[1]) * GO_DURATION_UNITS[part[2]];
-    rest = rest.slice(part[0].length);
-  }
-  return sign * total;
-}
-
-/** A duration in seconds, or `fallback` when it is missing or Go could not parse it. */
-export function parseDurationSeconds(value: unknown, fallback: number): number {
-  return parseGoDurationSeconds(value) ?? fallback;
-}
-
-/** `GetAnalysisInterval()`: default 60 s, unparsable 60 s, below 10 s raised to 10 s. */
-export function analysisIntervalSeconds(analysis: Obj | undefined): number {
-  if (!analysis?.interval) return 60;
-  const seconds = parseGoDurationSeconds(analysis.interval);
-  if (seconds === undefined) return 60;
-  return seconds < 10 ? 10 : seconds;
-}
-
-export function analysisOf(canary: Obj): Obj | undefined {
-  return canary.spec?.analysis ?? canary.spec?.canaryAnalysis;
-}
-
-/** The provider Flagger routes with: the canary's own, else the cluster's `-mesh-provider`. */
-export function routingProviderOf(
-  canary: Obj,
-  meshProvider?: string,
-): string | undefined {
-  const own = canary.spec?.provider;
-  return typeof own === 'string' && own !== '' ? own : meshProvider;
-}
-
-export function strategyOf(
-  canary: Obj,
-  meshProvider?: string,
-): DeliveryStrategy {
-  const analysis = analysisOf(canary) ?? {};
-  if (routingProviderOf(canary, meshProvider) === 'kubernetes')
-    return 'blue-green';
-  if (
-    analysis.iterations > 0 &&
-    Array.isArray(analysis.match) &&
-    analysis.match.length > 0
-  ) {
-    return 'ab-testing';
-  }
-  if (analysis.iterations > 0) return 'blue-green';
-  return 'canary';
-}
-
-/** Flagger's `maxWeight()`: the last of `stepWeights` (at most 100), else `maxWeight`, else 100. */
-export function effectiveMaxWeight(analysis: Obj): number {
-  let weight = analysis.maxWeight > 0 ? analysis.maxWeight : 100;
-  if (Array.isArray(analysis.stepWeights) && analysis.stepWeights.length > 0) {
-    weight = analysis.stepWeights[analysis.stepWeights.length - 1];
-  }
-  return Math.max(0, Math.min(100, weight));
-}
-
-/**
- * The weights Flagger moves the canary through (`nextStepWeight()` from 0 until the weight
- * reaches maxWeight), e.g. stepWeight 30 and maxWeight 50 give [30, 60].
- */
-export function weightSteps(analysis: Obj): number[] {
-  const maxWeight = effectiveMaxWeight(analysis);
-  const steps: number[] = [];
-  if (
-    analysis.stepWeight > 0 ||
-    !Array.isArray(analysis.stepWeights) ||
-    analysis.stepWeights.length === 0
-  ) {
-    if (!(analysis.stepWeight > 0)) return steps;
-    for (let weight = 0; weight < maxWeight && steps.length < 100; ) {
-      weight = Math.min(100, weight + analysis.stepWeight);
-      steps.push(weight);
-    }
-    return steps;
-  }
-  for (const weight of analysis.stepWeights as number[]) {
-    if (typeof weight !== 'number' || weight <= (steps[steps.length - 1] ?? 0))
-      continue;
-    steps.push(Math.min(100, weight));
-    if (weight >= maxWeight) break;
-  }
-  return steps;
-}
-
 function isKnownPhase(phase: unknown): phase is CanaryPhase {
   return (
     typeof phase === 'string' &&
     (CANARY_PHASES as readonly string[]).includes(phase)
   );
-}
-
-/** Iterations the analysis runs: `analysis.iterations`, or 10 when the kubernetes provider forces blue-green without them. */
-export function configuredIterations(
-  canary: Obj,
-  meshProvider?: string,
-): number | undefined {
-  const iterations = analysisOf(canary)?.iterations;
-  if (typeof iterations === 'number' && iterations > 0) return iterations;
-  return routingProviderOf(canary, meshProvider) === 'kubernetes'
-    ? 10
-    : undefined;
 }
 
 function traffic(
@@ -292,65 +175,6 @@ function webhooks(canary: Obj, webhookBaseUrl?: string): ConfiguredWebhook[] {
     }));
 }
 
-export const BUILTIN_METRICS = ['request-success-rate', 'request-duration'];
-
-/** A metric Flagger answers with its own query for the provider (no `templateRef`, no `query`). */
-export function isBuiltinMetric(metric: Obj): boolean {
-  return (
-    BUILTIN_METRICS.includes(metric?.name) &&
-    !metric.templateRef &&
-    !metric.query
-  );
-}
-
-function metricUnit(metric: Obj): AnalysisMetric['unit'] {
-  if (!isBuiltinMetric(metric)) return 'none';
-  return metric.name === 'request-success-rate' ? 'percent' : 'milliseconds';
-}
-
-/**
- * The range a value must stay in. `thresholdRange` when set; otherwise the deprecated
- * `threshold` (Go's zero value 0 when absent) the way Flagger compares it: the builtin
- * success rate fails below it, every other metric above it.
- */
-export function thresholdRangeOf(metric: Obj): { min?: number; max?: number } {
-  if (metric.thresholdRange && typeof metric.thresholdRange === 'object') {
-    return {
-      min:
-        typeof metric.thresholdRange.min === 'number'
-          ? metric.thresholdRange.min
-          : undefined,
-      max:
-        typeof metric.thresholdRange.max === 'number'
-          ? metric.thresholdRange.max
-          : undefined,
-    };
-  }
-  const threshold = typeof metric.threshold === 'number' ? metric.threshold : 0;
-  return metric.name === 'request-success-rate' &&
-    !metric.templateRef &&
-    !metric.query
-    ? { min: threshold }
-    : { max: threshold };
-}
-
-/** Flagger fails a check when the value is below min or above max (the bounds themselves pass). */
-export function verdictOf(
-  value: number | undefined,
-  range: { min?: number; max?: number },
-): MetricVerdict {
-  if (value === undefined || Number.isNaN(value)) return 'no-data';
-  if (range.min !== undefined && value < range.min) return 'fail';
-  if (range.max !== undefined && value > range.max) return 'fail';
-  return 'pass';
-}
-
-function metricSource(metric: Obj): AnalysisMetric['source'] {
-  if (metric.templateRef) return 'template';
-  if (metric.query) return 'inline-query';
-  return 'builtin';
-}
-
 /** A link to the Prometheus graph page showing `query` over the last 30 minutes. */
 export function prometheusGraphUrl(
   prometheusUrl: string,
@@ -422,209 +246,6 @@ function metrics(
   });
 }
 
-/** Flagger's halt message with the canary name taken out and the metric named as in the spec. */
-function haltReason(message: string): string {
-  return message
-    .replace(/^Halt (?:\S+ )?advancement /, '')
-    .replace(/^success rate /, 'request-success-rate ')
-    .replace(/^request duration /, 'request-duration ');
-}
-
-/** The events of the current run: those since the newest "New revision detected". */
-function currentRun(events: CanaryEvent[]): CanaryEvent[] {
-  const start = events.findIndex(event => event.category === 'new-revision');
-  return start === -1 ? events : events.slice(0, start + 1);
-}
-
-/** Why the current run rolled back, in Flagger's words, most specific first. */
-function rollbackReason(events: CanaryEvent[]): string | undefined {
-  const run = currentRun(events);
-  const rollback = run.find(
-    event =>
-      event.category === 'rollback' && /^Rolling back /.test(event.message),
-  );
-  if (rollback && /manual webhook invoked/.test(rollback.message))
-    return 'manual rollback (webhook)';
-  const halt = run.find(event => event.category === 'halt');
-  if (halt) return haltReason(halt.message);
-  if (rollback) return rollback.message.replace(/^Rolling back \S+ /, '');
-  const failure = run.find(
-    event =>
-      event.category === 'failure' && /^Promotion of /.test(event.message),
-  );
-  return failure?.message;
-}
-
-/**
- * The newest event that tells what the analysis is doing right now; Flagger's noisy per-tick
- * "Rollback hook ... not signaling a rollback" and similar messages are skipped.
- */
-function latestProgressEvent(events: CanaryEvent[]): CanaryEvent | undefined {
-  return events.find(
-    event =>
-      [
-        'gate-wait',
-        'advance',
-        'halt',
-        'new-revision',
-        'promotion',
-        'rollback',
-        'failure',
-      ].includes(event.category) ||
-      (event.category === 'gate-pass' &&
-        /^Confirm-traffic-increase/i.test(event.message)),
-  );
-}
-
-function state(
-  canary: Obj,
-  phase: CanaryPhase | undefined,
-  rawPhase: string | undefined,
-  events: CanaryEvent[],
-  checks: { failedChecks: number; threshold: number },
-  decisions: DecisionState,
-): ReleaseState {
-  if (canary.spec?.suspend) {
-    return {
-      kind: 'suspended',
-      tone: 'neutral',
-      headline: 'Suspended',
-      detail: `spec.suspend is true: Flagger leaves this canary alone${
-        phase ? ` (phase ${phase})` : ''
-      } until it is resumed; traffic stays where it is.`,
-    };
-  }
-  switch (phase) {
-    case undefined:
-      return rawPhase
-        ? {
-            kind: 'unknown',
-            tone: 'neutral',
-            headline: `Unknown phase "${rawPhase}"`,
-            detail:
-              'Flagger reports a phase this plugin does not know (a newer Flagger, or a fork); nothing is inferred from it.',
-          }
-        : {
-            kind: 'initializing',
-            tone: 'progress',
-            headline: 'Not initialized yet',
-            detail: 'Flagger has not written a status for this canary yet.',
-          };
-    case 'Initializing':
-      return {
-        kind: 'initializing',
-        tone: 'progress',
-        headline: 'Initializing',
-        detail:
-          'Flagger is creating the primary workload, services and routes.',
-      };
-    case 'Initialized':
-      return {
-        kind: 'idle',
-        tone: 'ok',
-        headline: 'Initialized: all traffic on the primary',
-        detail: 'A new revision of the target starts a release.',
-      };
-    case 'Waiting':
-      return {
-        kind: 'waiting-rollout-approval',
-        tone: 'waiting',
-        headline: 'Waiting for approval to start the rollout',
-        detail:
-          'A new revision is ready; its confirm-rollout gate has not approved it yet.',
-        waitingFor: 'confirm-rollout',
-      };
-    case 'Progressing': {
-      const latest = latestProgressEvent(events);
-      const trafficGateClosed =
-        latest?.category === 'gate-wait' &&
-        /traffic increase approval/i.test(latest.message);
-      if (decisions.paused || trafficGateClosed) {
-        return {
-          kind: 'waiting-traffic-approval',
-          tone: 'waiting',
-          headline: decisions.paused
-            ? 'Paused: traffic increases held'
-            : 'Waiting for traffic increase approval',
-          detail:
-            'The weight stays where it is; metrics and failed checks are still evaluated.',
-          waitingFor: 'confirm-traffic-increase',
-        };
-      }
-      const halt =
-        checks.failedChecks > 0
-          ? currentRun(events).find(event => event.category === 'halt')
-          : undefined;
-      return {
-        kind: 'progressing',
-        tone: checks.failedChecks > 0 ? 'waiting' : 'progress',
-        headline: 'Analysis in progress',
-        detail:
-          checks.failedChecks > 0
-            ? `${checks.failedChecks} of ${checks.threshold} failed checks${
-                halt ? `; last: ${haltReason(halt.message)}` : ''
-              }. Reaching ${checks.threshold} rolls the release back.`
-            : undefined,
-      };
-    }
-    case 'WaitingPromotion':
-      return {
-        kind: 'waiting-promotion-approval',
-        tone: 'waiting',
-        headline: 'Waiting for promotion approval',
-        detail:
-          'The analysis passed; the confirm-promotion gate decides. Metrics keep being checked meanwhile.',
-        waitingFor: 'confirm-promotion',
-      };
-    case 'Promoting':
-      return {
-        kind: 'promoting',
-        tone: 'progress',
-        headline: 'Promoting',
-        detail: 'The canary template is being copied to the primary.',
-      };
-    case 'Finalising':
-      return {
-        kind: 'finalising',
-        tone: 'progress',
-        headline: 'Finalising',
-        detail:
-          'All traffic is back on the primary; the canary is scaled to zero.',
-      };
-    case 'Succeeded':
-      return {
-        kind: 'succeeded',
-        tone: 'ok',
-        headline: 'Succeeded: the new revision is promoted',
-      };
-    case 'Failed': {
-      const reason = rollbackReason(events);
-      return {
-        kind: 'failed',
-        tone: 'error',
-        headline: reason ? `Rolled back: ${reason}` : 'Rolled back',
-        detail:
-          'The primary keeps serving the previous revision; a new revision starts a new release.',
-      };
-    }
-    case 'Terminating':
-      return {
-        kind: 'terminating',
-        tone: 'neutral',
-        headline: 'Terminating',
-        detail: 'The canary is being deleted and its changes reverted.',
-      };
-    case 'Terminated':
-      return { kind: 'terminated', tone: 'neutral', headline: 'Terminated' };
-    default:
-      return {
-        kind: 'unknown',
-        tone: 'neutral',
-        headline: `Unknown phase "${rawPhase}"`,
-      };
-  }
-}
-
 function isoOrUndefined(value: unknown): string | undefined {
   if (typeof value !== 'string' && !(value instanceof Date)) return undefined;
   const date = new Date(value);
@@ -690,7 +311,14 @@ export function summarizeCanary(
     mirroring: Boolean(analysis.mirror),
     phase,
     rawPhase,
-    state: state(canary, phase, rawPhase, events, checks, context.decisions),
+    state: releaseState(
+      canary,
+      phase,
+      rawPhase,
+      events,
+      checks,
+      context.decisions,
+    ),
     suspended: Boolean(canary.spec?.suspend),
     skipAnalysis: Boolean(canary.spec?.skipAnalysis),
     traffic: trafficProgress,

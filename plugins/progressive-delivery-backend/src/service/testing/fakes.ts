@@ -1,15 +1,21 @@
 import {
   CanaryRef,
+  canaryKey,
   CanarySelector,
   ClusterStatus,
   MetricSeries,
   StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import capture from '../../__fixtures__/sandbox-capture.json';
-import { revisionKey } from '../../translation/revision';
-import { summarizeCanary } from '../../translation/summarizeCanary';
-import { ClusterSide } from '../clusterSide';
-import { CanaryStore, CanarySummarizer, WatchedCanary } from '../types';
+import { revisionKey } from '../../flagger/revision';
+import { summarizeCanary } from '../../summary/summarizeCanary';
+
+import {
+  CanaryStore,
+  CanarySummarizer,
+  ClusterSide,
+  WatchedCanary,
+} from '../../types';
 
 type Obj = Record<string, any>;
 
@@ -28,8 +34,6 @@ export function gatedCanary(phase: string): Obj {
   object.metadata.managedFields = [{ manager: 'flagger' }];
   return object;
 }
-
-const key = (ref: CanaryRef) => `${ref.cluster}/${ref.namespace}/${ref.name}`;
 
 /** An in-memory `CanaryStore`: canaries are put in by the test; selectors match by target name. */
 export class FakeCanaryStore implements CanaryStore {
@@ -65,7 +69,7 @@ export class FakeCanaryStore implements CanaryStore {
       revision: revisionKey(object),
       ...extra,
     };
-    this.canaries.set(key(ref), watched);
+    this.canaries.set(canaryKey(ref), watched);
     this.emit({ type: 'canary-changed', ref, at: new Date().toISOString() });
     return watched;
   }
@@ -85,12 +89,12 @@ export class FakeCanaryStore implements CanaryStore {
     return this.clusters.some(c => c.name === cluster);
   }
   getCanary(ref: CanaryRef) {
-    return this.canaries.get(key(ref));
+    return this.canaries.get(canaryKey(ref));
   }
   async fetchCanary(ref: CanaryRef) {
     this.fetchCalls++;
     if (this.fetchFails) throw new Error('connect ECONNREFUSED');
-    const cached = this.canaries.get(key(ref));
+    const cached = this.canaries.get(canaryKey(ref));
     // A copy, as a fresh GET would give: later changes to the cache do not show in it.
     return cached && { ...cached, object: structuredClone(cached.object) };
   }
@@ -116,7 +120,7 @@ export class FakeCanaryStore implements CanaryStore {
   async stop() {}
 }
 
-/** The real translation over the fake store, without Prometheus. */
+/** The real summary over the fake store, without Prometheus. */
 export class FakeSummarizer implements CanarySummarizer {
   seriesRequests: Array<{ ref: CanaryRef; minutes: number }> = [];
 

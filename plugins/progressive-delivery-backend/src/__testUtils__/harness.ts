@@ -1,0 +1,105 @@
+import { mockErrorHandler, mockServices } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import express from 'express';
+import { Knex } from 'knex';
+import { createServices, ProgressiveDeliveryServices } from '../createServices';
+import { buildRouter } from '../router';
+import {
+  fakeClusterSide,
+  FakeCanaryStore,
+  FakeSummarizer,
+  gatedCanary,
+} from '../service/testing/fakes';
+
+/**
+ * The one backend test harness: the services over a fake cluster side and a real database,
+ * the router in front of them, and the catalog entity the captured `hello-gated` canary
+ * belongs to. The router, fuzz, plugin and legacy tests start from here.
+ */
+
+type Obj = Record<string, any>;
+
+export const ENTITY_REF = 'component:default/hello-gated';
+
+/** The component whose workload is the sandbox's `hello-gated` canary. */
+export const helloGatedEntity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'hello-gated',
+    namespace: 'default',
+    annotations: { 'progressive-delivery/workload-name': 'hello-gated' },
+  },
+  spec: { owner: 'group:default/team-delivery' },
+};
+
+/** A fake cluster side holding `hello-gated` in the dev cluster, waiting for promotion. */
+export function gatedClusterSide() {
+  const side = fakeClusterSide();
+  side.store.put('dev', gatedCanary('WaitingPromotion'));
+  return side;
+}
+
+export interface TestServices {
+  services: ProgressiveDeliveryServices;
+  store: FakeCanaryStore;
+  summarizer: FakeSummarizer;
+  auditor: ReturnType<typeof mockServices.auditor.mock>;
+  /** The router over the services, with Backstage's mock auth and error handler. */
+  app: express.Express;
+}
+
+/** Builds and starts the services; call `services.stop()` when done. */
+export async function startTestServices(options: {
+  database: Knex;
+  /** `progressiveDelivery` settings. */
+  settings?: Obj;
+  /** The catalog; default just {@link helloGatedEntity}. */
+  entities?: Entity[];
+  /** Which permissions the permission backend allows; asked on every check. Default all. */
+  allow?: (permission: string) => boolean;
+  heartbeatMs?: number;
+}): Promise<TestServices> {
+  const side = gatedClusterSide();
+  const auditor = mockServices.auditor.mock();
+  const services = await createServices({
+    config: new ConfigReader({ progressiveDelivery: options.settings ?? {} }),
+    logger: mockServices.logger.mock(),
+    database: options.database,
+    catalog: catalogServiceMock({
+      entities: options.entities ?? [helloGatedEntity],
+    }),
+    permissions: mockServices.permissions.mock({
+      authorize: async requests =>
+        requests.map(r => ({
+          result:
+            options.allow?.(r.permission.name) ?? true
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        })),
+    }),
+    auditor,
+    clusterSide: side,
+    heartbeatMs: options.heartbeatMs,
+  });
+  await services.start();
+  const app = express()
+    .use(
+      buildRouter({
+        services,
+        httpAuth: mockServices.httpAuth(),
+        userInfo: mockServices.userInfo(),
+      }),
+    )
+    .use(mockErrorHandler());
+  return {
+    services,
+    store: side.store,
+    summarizer: side.summarizer,
+    auditor,
+    app,
+  };
+}

@@ -1,0 +1,268 @@
+import { WatchedCanary } from '../types';
+import {
+  BUILTIN_METRICS,
+  BuiltinMetric,
+  isBuiltinMetric,
+  metricsOf,
+} from '../flagger/metrics';
+import { Sample } from './PrometheusClient';
+import {
+  batchOf,
+  BuiltinProvider,
+  builtinProviderOf,
+  builtinQuery,
+  durationMilliseconds,
+  unreadableReason,
+} from './builtinQueries';
+import { templateModel } from './queries';
+import { ClusterServers } from './servers';
+
+/*
+ * The steps of one refresh of a cluster's readings: plan the batched queries of the builtin
+ * metrics, send them, then read every canary's metrics from their answers and from the
+ * per-canary queries that cannot be batched.
+ */
+
+type Obj = Record<string, any>;
+
+/** A metric's current value as the metrics cache knows it. */
+export interface MetricReading {
+  value?: number;
+  primaryValue?: number;
+  query?: string;
+  primaryQuery?: string;
+  error?: string;
+  at: string;
+}
+
+/** What the reading steps need of a cluster. */
+export interface ReadingCluster {
+  meshProvider: string;
+  servers: ClusterServers;
+}
+
+/** Per-canary queries (templates, inline queries, unbatched observers) run at most this many at a time per cluster. */
+export const CUSTOM_QUERY_CONCURRENCY = 8;
+
+/** Canaries handled between two turns of the event loop during a refresh. */
+const YIELD_EVERY = 50;
+
+const yieldToPageViews = () =>
+  new Promise<void>(resolve => setImmediate(resolve));
+
+/** One reading of a template or inline-query metric. */
+async function customReading(
+  servers: ClusterServers,
+  query: Query,
+  canary: Obj,
+  metric: Obj,
+  at: string,
+): Promise<MetricReading> {
+  let promql: string | undefined;
+  try {
+    const custom = servers.custom(
+      canary,
+      metric,
+      templateModel(canary, metric.interval || '1m', metric.templateVariables),
+    );
+    promql = custom.promql;
+    const samples = await query(custom.url, promql);
+    // Like Flagger: the last series wins; NaN or nothing is "no values".
+    const value = samples[samples.length - 1]?.value;
+    return {
+      query: promql,
+      value: value !== undefined && Number.isFinite(value) ? value : undefined,
+      at,
+    };
+  } catch (error) {
+    return { query: promql, error: (error as Error).message, at };
+  }
+}
+
+export type Query = (url: string, promql: string) => Promise<Sample[]>;
+
+/** One query per cluster, server, observer and interval that answers for many canaries. */
+interface Batch {
+  url: string;
+  provider: BuiltinProvider;
+  interval: string;
+  namespaces: Set<string>;
+}
+
+/** Each batch's values by series key, per metric, keyed `<batch key>|<metric>`; or its error. */
+export type BatchAnswers = Map<string, Map<string, number> | Error>;
+
+/**
+ * Which batches are needed: server, observer and interval of every batchable builtin metric,
+ * with the namespaces involved.
+ */
+export function planBatches(
+  cluster: ReadingCluster,
+  canaries: WatchedCanary[],
+): Map<string, Batch> {
+  const batches = new Map<string, Batch>();
+  for (const watched of canaries) {
+    const provider = builtinProviderOf(watched.object, cluster.meshProvider);
+    const server = cluster.servers.builtin(watched.object);
+    if (!batchOf(provider) || 'error' in server) continue;
+    for (const metric of metricsOf(watched.object)) {
+      if (!isBuiltinMetric(metric)) continue;
+      const interval = metric.interval || '1m';
+      const key = `${server.url}|${provider}|${interval}`;
+      const batch = batches.get(key) ?? {
+        url: server.url,
+        provider,
+        interval,
+        namespaces: new Set<string>(),
+      };
+      batch.namespaces.add(watched.ref.namespace);
+      batches.set(key, batch);
+    }
+  }
+  return batches;
+}
+
+/** Sends every batch's query for each builtin metric at once. */
+export async function queryBatches(
+  batches: Map<string, Batch>,
+  query: Query,
+): Promise<BatchAnswers> {
+  const answers: BatchAnswers = new Map();
+  await Promise.all(
+    [...batches.entries()].flatMap(([key, batch]) => {
+      const observerBatch = batchOf(batch.provider)!;
+      const promql = observerBatch.queries(batch.interval, [
+        ...batch.namespaces,
+      ]);
+      return BUILTIN_METRICS.map(async metric => {
+        try {
+          const samples = await query(batch.url, promql[metric]);
+          const values = new Map<string, number>();
+          for (const sample of samples) {
+            const seriesKey = observerBatch.seriesKey(sample.labels);
+            if (seriesKey) values.set(seriesKey, sample.value);
+          }
+          answers.set(`${key}|${metric}`, values);
+        } catch (error) {
+          answers.set(`${key}|${metric}`, error as Error);
+        }
+      });
+    }),
+  );
+
+  return answers;
+}
+
+/**
+ * Every canary's readings: builtin metrics from the batch answers, the rest as per-canary
+ * queries pushed to `perCanary` (they fill their reading in when run).
+ */
+export async function readCanaries(
+  cluster: ReadingCluster,
+  canaries: WatchedCanary[],
+  answers: BatchAnswers,
+  query: Query,
+  at: string,
+  perCanary: Array<() => Promise<void>>,
+): Promise<Map<string, Map<string, MetricReading>>> {
+  const readings = new Map<string, Map<string, MetricReading>>();
+  for (const [index, watched] of canaries.entries()) {
+    // Thousands of canaries take a while to walk; let page views in between.
+    if (index > 0 && index % YIELD_EVERY === 0) await yieldToPageViews();
+    const canary = watched.object;
+    const provider = builtinProviderOf(canary, cluster.meshProvider);
+    const perMetric = new Map<string, MetricReading>();
+    for (const metric of metricsOf(canary)) {
+      const interval = metric.interval || '1m';
+      if (!isBuiltinMetric(metric)) {
+        perCanary.push(async () => {
+          perMetric.set(
+            metric.name,
+            await customReading(cluster.servers, query, canary, metric, at),
+          );
+        });
+        continue;
+      }
+      const unreadable = unreadableReason(provider);
+      if (unreadable) {
+        perMetric.set(metric.name, {
+          error: `${unreadable}; Flagger still checks ${metric.name}.`,
+          at,
+        });
+        continue;
+      }
+      const name = metric.name as BuiltinMetric;
+      let reading: MetricReading = { at };
+      try {
+        const model = templateModel(canary, interval, metric.templateVariables);
+        reading = {
+          query: builtinQuery(provider, name, model, 'canary'),
+          primaryQuery: builtinQuery(provider, name, model, 'primary'),
+          at,
+        };
+        const server = cluster.servers.builtin(canary);
+        const convert = (value: number | undefined) => {
+          if (value === undefined || !Number.isFinite(value)) return undefined;
+          return name === 'request-duration'
+            ? durationMilliseconds(provider, value)
+            : value;
+        };
+        const batch = batchOf(provider);
+        if ('error' in server) {
+          reading.error = server.error;
+        } else if (batch) {
+          const answer = answers.get(
+            `${server.url}|${provider}|${interval}|${name}`,
+          );
+          if (!answer || answer instanceof Error) {
+            reading.error = answer?.message ?? 'not queried';
+          } else {
+            const keys = batch.sideKeys(model);
+            reading.value = convert(answer.get(keys.canary));
+            reading.primaryValue = convert(answer.get(keys.primary));
+          }
+        } else {
+          const current = reading;
+          perCanary.push(async () => {
+            try {
+              const [canarySide, primarySide] = await Promise.all([
+                query(server.url, current.query!),
+                current.primaryQuery
+                  ? query(server.url, current.primaryQuery)
+                  : Promise.resolve([]),
+              ]);
+              // Like Flagger: the last series wins; NaN or nothing is "no values".
+              current.value = convert(canarySide[canarySide.length - 1]?.value);
+              current.primaryValue = convert(
+                primarySide[primarySide.length - 1]?.value,
+              );
+            } catch (error) {
+              current.error = (error as Error).message;
+            }
+          });
+        }
+      } catch (error) {
+        reading.error = (error as Error).message;
+      }
+      perMetric.set(metric.name, reading);
+    }
+    readings.set(`${watched.ref.namespace}/${watched.ref.name}`, perMetric);
+  }
+  return readings;
+}
+
+/** Runs the tasks, at most `concurrency` at a time. */
+export async function runLimited(
+  tasks: Array<() => Promise<void>>,
+  concurrency: number,
+) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, tasks.length) }, async () => {
+      while (next < tasks.length) {
+        const task = tasks[next++];
+        await task();
+      }
+    }),
+  );
+}

@@ -1,0 +1,137 @@
+import {
+  mockCredentials,
+  mockServices,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { ConflictError, NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { StreamMessage } from '@progressive-delivery/plugin-progressive-delivery-common';
+import { openPluginDatabase } from '../database/DecisionStore';
+import { ActionService } from './ActionService';
+import { ChangeFeed } from './ChangeFeed';
+import { EntityCanaries } from './EntityCanaries';
+import { FakeCanaryStore, FakeSummarizer, gatedCanary } from './testing/fakes';
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const ref = { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' };
+const entityRef = 'component:default/hello-gated';
+const actor = 'user:default/ana';
+const entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'hello-gated',
+    namespace: 'default',
+    annotations: { 'progressive-delivery/workload-name': 'hello-gated' },
+  },
+};
+
+describe('ActionService', () => {
+  async function setUp(phase: string, allowed = true) {
+    const db = await openPluginDatabase(await databases.init('SQLITE_3'));
+    const store = new FakeCanaryStore();
+    const watched = store.put('dev', gatedCanary(phase));
+    const feed = new ChangeFeed(store);
+    const published: StreamMessage[] = [];
+    feed.subscribe(message => published.push(message));
+    const auditor = mockServices.auditor.mock();
+    const actions = new ActionService({
+      store,
+      summarizer: new FakeSummarizer(),
+      decisions: db.decisions,
+      attempts: db.attempts,
+      entities: new EntityCanaries({
+        store,
+        catalog: { getEntityByRef: async () => entity },
+        permissions: {
+          authorize: async (requests: unknown[]) =>
+            requests.map(() => ({
+              result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+            })),
+        } as any,
+      }),
+      feed,
+      auditor,
+      logger: mockServices.logger.mock(),
+    });
+    const act = (action: 'promote' | 'rollback', comment?: string) =>
+      actions.act({
+        ref,
+        action,
+        entityRef,
+        comment,
+        credentials: mockCredentials.user(actor),
+        actor,
+      });
+    return { db, watched, published, auditor, act };
+  }
+
+  it('records an accepted decision for the current revision, tells the feed and audits it', async () => {
+    const { db, watched, published, auditor, act } = await setUp(
+      'WaitingPromotion',
+    );
+    const response = await act('promote', '  ship it  ');
+    expect(response.decision).toMatchObject({
+      action: 'promote',
+      revision: watched.revision,
+      decidedBy: actor,
+      comment: 'ship it',
+    });
+    expect(response.message).toMatch(/^Promotion approved\. Flagger picks/);
+    expect(published.map(message => message.type)).toEqual(['canary-changed']);
+    expect(await db.attempts.attempts(ref)).toEqual([
+      expect.objectContaining({
+        revision: watched.revision,
+        outcome: 'accepted',
+        comment: 'ship it',
+      }),
+    ]);
+    const event = await (auditor.createEvent as jest.Mock).mock.results[0]
+      .value;
+    expect(event.success).toHaveBeenCalledWith({
+      meta: { revision: watched.revision, outcome: 'accepted' },
+    });
+  });
+
+  it('keeps the refused attempts: forbidden without a revision, invalid with it', async () => {
+    const forbidden = await setUp('WaitingPromotion', false);
+    await expect(forbidden.act('promote')).rejects.toThrow(NotAllowedError);
+    expect(
+      (await forbidden.db.attempts.attempts(ref)).map(a => [
+        a.outcome,
+        a.revision,
+      ]),
+    ).toEqual([['forbidden', undefined]]);
+
+    const idle = await setUp('Succeeded');
+    await expect(idle.act('promote')).rejects.toThrow(ConflictError);
+    expect(
+      (await idle.db.attempts.attempts(ref)).map(a => [a.outcome, a.revision]),
+    ).toEqual([['invalid', idle.watched.revision]]);
+
+    const waiting = await setUp('WaitingPromotion');
+    await waiting.act('promote');
+    // The rules the UI shows refuse the opposite word once one is recorded.
+    await expect(waiting.act('rollback')).rejects.toThrow(
+      'This revision is already decided: promotion was approved.',
+    );
+    expect(
+      (await waiting.db.attempts.attempts(ref)).map(a => a.outcome),
+    ).toEqual(['accepted', 'invalid']);
+    const failed = await (waiting.auditor.createEvent as jest.Mock).mock
+      .results[1].value;
+    expect(failed.fail).toHaveBeenCalledWith(
+      expect.objectContaining({
+        meta: { revision: waiting.watched.revision },
+      }),
+    );
+  });
+
+  it('refuses a comment over 500 characters before anything is recorded', async () => {
+    const { db, act } = await setUp('WaitingPromotion');
+    await expect(act('promote', 'x'.repeat(501))).rejects.toThrow(
+      /at most 500/,
+    );
+    expect(await db.attempts.attempts(ref)).toEqual([]);
+  });
+});
