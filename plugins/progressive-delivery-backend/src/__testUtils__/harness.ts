@@ -1,3 +1,4 @@
+import { PermissionsService } from '@backstage/backend-plugin-api';
 import { mockErrorHandler, mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
@@ -7,12 +8,14 @@ import express from 'express';
 import { Knex } from 'knex';
 import { createServices, ProgressiveDeliveryServices } from '../createServices';
 import { buildRouter } from '../router';
+import { EntityCanaries } from '../service/EntityCanaries';
 import {
   fakeClusterSide,
   FakeCanaryStore,
   FakeSummarizer,
   gatedCanary,
 } from '../service/testing/fakes';
+import { CanaryStore } from '../types';
 
 /**
  * The one backend test harness: the services over a fake cluster side and a real database,
@@ -35,6 +38,23 @@ export const helloGatedEntity: Entity = {
   },
   spec: { owner: 'group:default/team-delivery' },
 };
+
+/**
+ * The entity service over a store, with a catalog that knows {@link helloGatedEntity} and a
+ * permission backend that allows everything or nothing.
+ */
+export function helloGatedEntities(store: CanaryStore, allowed = true) {
+  return new EntityCanaries({
+    store,
+    catalog: { getEntityByRef: async () => helloGatedEntity },
+    permissions: {
+      authorize: async (requests: unknown[]) =>
+        requests.map(() => ({
+          result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+        })),
+    } as Pick<PermissionsService, 'authorize'>,
+  });
+}
 
 /** A fake cluster side holding `hello-gated` in the dev cluster, waiting for promotion. */
 export function gatedClusterSide() {

@@ -4,28 +4,16 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { ConflictError, NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { StreamMessage } from '@progressive-delivery/plugin-progressive-delivery-common';
+import { ENTITY_REF, helloGatedEntities } from '../__testUtils__/harness';
 import { openPluginDatabase } from '../database/DecisionStore';
 import { ActionService } from './ActionService';
 import { ChangeFeed } from './ChangeFeed';
-import { EntityCanaries } from './EntityCanaries';
 import { FakeCanaryStore, FakeSummarizer, gatedCanary } from './testing/fakes';
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 const ref = { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' };
-const entityRef = 'component:default/hello-gated';
 const actor = 'user:default/ana';
-const entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'hello-gated',
-    namespace: 'default',
-    annotations: { 'progressive-delivery/workload-name': 'hello-gated' },
-  },
-};
-
 describe('ActionService', () => {
   async function setUp(phase: string, allowed = true) {
     const db = await openPluginDatabase(await databases.init('SQLITE_3'));
@@ -40,16 +28,7 @@ describe('ActionService', () => {
       summarizer: new FakeSummarizer(),
       decisions: db.decisions,
       attempts: db.attempts,
-      entities: new EntityCanaries({
-        store,
-        catalog: { getEntityByRef: async () => entity },
-        permissions: {
-          authorize: async (requests: unknown[]) =>
-            requests.map(() => ({
-              result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-            })),
-        } as any,
-      }),
+      entities: helloGatedEntities(store, allowed),
       feed,
       auditor,
       logger: mockServices.logger.mock(),
@@ -58,7 +37,7 @@ describe('ActionService', () => {
       actions.act({
         ref,
         action,
-        entityRef,
+        entityRef: ENTITY_REF,
         comment,
         credentials: mockCredentials.user(actor),
         actor,

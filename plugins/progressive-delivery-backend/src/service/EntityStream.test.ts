@@ -1,41 +1,18 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { ENTITY_REF, helloGatedEntities } from '../__testUtils__/harness';
 import { ChangeFeed } from './ChangeFeed';
-import { EntityCanaries } from './EntityCanaries';
 import { EntityStream } from './EntityStream';
 import { FakeCanaryStore, gatedCanary } from './testing/fakes';
-
-const entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'hello-gated',
-    namespace: 'default',
-    annotations: { 'progressive-delivery/workload-name': 'hello-gated' },
-  },
-};
 
 describe('EntityStream', () => {
   function setUp(allowed = true) {
     const store = new FakeCanaryStore();
     const feed = new ChangeFeed(store);
-    const entities = new EntityCanaries({
-      store,
-      catalog: { getEntityByRef: async () => entity },
-      permissions: {
-        authorize: async (requests: unknown[]) =>
-          requests.map(() => ({
-            result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-          })),
-      } as any,
-    });
+    const entities = helloGatedEntities(store, allowed);
     const streams = new EntityStream({ entities, feed, heartbeatMs: 20 });
     const open = () =>
-      streams.open(
-        'component:default/hello-gated',
-        mockCredentials.user('user:default/ana'),
-      );
+      streams.open(ENTITY_REF, mockCredentials.user('user:default/ana'));
     return { store, feed, open };
   }
 

@@ -7,19 +7,25 @@ import { FakeCanaryStore, gatedCanary } from './testing/fakes';
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 const ref = { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' };
 
+/** A gate keeper over a fake store and a fresh database. */
+async function gateKeeper() {
+  const { decisions, rollouts } = await openPluginDatabase(
+    await databases.init('SQLITE_3'),
+  );
+  const store = new FakeCanaryStore();
+  const gates = new GateKeeper({
+    store,
+    decisions,
+    rollouts,
+    feed: new ChangeFeed(store),
+    logger: mockServices.logger.mock(),
+  });
+  return { store, decisions, gates };
+}
+
 describe('GateKeeper confirm-rollout', () => {
   async function setUp() {
-    const { decisions, rollouts } = await openPluginDatabase(
-      await databases.init('SQLITE_3'),
-    );
-    const store = new FakeCanaryStore();
-    const gates = new GateKeeper({
-      store,
-      decisions,
-      rollouts,
-      feed: new ChangeFeed(store),
-      logger: mockServices.logger.mock(),
-    });
+    const { store, decisions, gates } = await gateKeeper();
     const waiting = (enteredAt: string) => {
       const canary = gatedCanary('Waiting');
       canary.status.lastTransitionTime = enteredAt;
@@ -69,18 +75,8 @@ describe('GateKeeper confirm-rollout', () => {
 
 describe('GateKeeper verdict gates', () => {
   async function setUp() {
-    const { decisions, rollouts } = await openPluginDatabase(
-      await databases.init('SQLITE_3'),
-    );
-    const store = new FakeCanaryStore();
+    const { store, decisions, gates } = await gateKeeper();
     const watched = store.put('dev', gatedCanary('WaitingPromotion'));
-    const gates = new GateKeeper({
-      store,
-      decisions,
-      rollouts,
-      feed: new ChangeFeed(store),
-      logger: mockServices.logger.mock(),
-    });
     const ask = (gate: 'confirm-promotion' | 'rollback') =>
       gates.answerGate('dev', gate, {
         name: ref.name,
