@@ -5,7 +5,9 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('pd_decisions', table => {
-    table.comment('A decision a person made on a Flagger gate, bound to one revision of one canary');
+    table.comment(
+      'A decision a person made on a Flagger gate, bound to one revision of one canary',
+    );
     table.bigIncrements('id');
     table.string('cluster').notNullable();
     table.string('namespace').notNullable();
@@ -24,7 +26,9 @@ exports.up = async function up(knex) {
     });
   });
   await knex.schema.createTable('pd_action_attempts', table => {
-    table.comment('Every action a person tried, including refused and conflicting ones');
+    table.comment(
+      'Every action a person tried, including refused and conflicting ones',
+    );
     table.bigIncrements('id');
     table.string('cluster').notNullable();
     table.string('namespace').notNullable();
@@ -50,10 +54,14 @@ exports.up = async function up(knex) {
     table.string('ended_at').nullable();
     table.string('outcome').notNullable();
     table.text('failure_reason').nullable();
-    table.unique(['cluster', 'namespace', 'name', 'revision'], { indexName: 'pd_rollouts_one_per_revision' });
+    table.unique(['cluster', 'namespace', 'name', 'revision'], {
+      indexName: 'pd_rollouts_one_per_revision',
+    });
   });
   await knex.schema.createTable('pd_flagger_events', table => {
-    table.comment('Calls of the Flagger event webhook, kept beyond the event TTL of Kubernetes');
+    table.comment(
+      'Calls of the Flagger event webhook, kept beyond the event TTL of Kubernetes',
+    );
     table.bigIncrements('id');
     table.string('cluster').notNullable();
     table.string('namespace').notNullable();

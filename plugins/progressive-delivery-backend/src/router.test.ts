@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines: the HTTP contract of every route (status codes, bodies, auth, the stream)
+ * over the shared harness; the behaviour behind the routes is tested beside the services.
+ */
 import {
   mockCredentials,
   mockServices,

@@ -1,3 +1,8 @@
+/*
+ * Over 400 lines: the watch caches' contract end to end over a fake API server (listing,
+ * watching, 410 Gone, reconnects, the entity lookups and their cost at 10,000 canaries), one
+ * case each; they share the fake cluster set-up of this file.
+ */
 import { mockServices } from '@backstage/backend-test-utils';
 import { Config, ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';

@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines because every case runs on SQLite and PostgreSQL and spans the three tables a
+ * rollout touches (decisions, attempts, rollouts); the decision rules are read best together.
+ */
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import {
   DecisionStore,

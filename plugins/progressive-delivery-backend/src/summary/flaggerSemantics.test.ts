@@ -1,3 +1,7 @@
+/*
+ * Over 400 lines: one case per Flagger rule the summary follows (phases, strategies, steps,
+ * thresholds, events), each small and independent; grouped here so they read as one spec.
+ */
 import { GateDecision } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { WatchedCanary } from '../types';
 import { classifyEventMessage, toCanaryEvents } from './events';
