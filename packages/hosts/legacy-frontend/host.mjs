@@ -208,6 +208,14 @@ function build() {
     cwd: join(hostDir, 'packages', 'backend'),
     env,
   });
+  // The build leaves the backend as dist/bundle.tar.gz (what a Dockerfile unpacks); `start`
+  // runs packages/backend's main, dist/index.cjs.js, from the bundle, against the host's
+  // node_modules.
+  run(
+    'tar',
+    ['-xzf', 'dist/bundle.tar.gz', '--strip-components=2', 'packages/backend/dist'],
+    { cwd: join(hostDir, 'packages', 'backend') },
+  );
   log('backstage-cli package build in packages/app (a few minutes on 2 cores)');
   run(hostNode, [backstageCli, 'package', 'build'], {
     cwd: join(hostDir, 'packages', 'app'),
