@@ -2,10 +2,11 @@
 // end-to-end in chromium), then prints one plain closing line: "N passed, N failed".
 // The sandbox is brought up first when it is not running, and stopped again afterwards.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, repoRoot } from './lib.mjs';
 import { startPostgres, stopPostgres } from './postgres.mjs';
+import { packPlugins } from './pack.mjs';
 
 const stateDir = join(repoRoot, '.sandbox');
 const summaryFile = join(stateDir, 'test-summary.txt');
@@ -19,6 +20,42 @@ function sandbox(command) {
 }
 
 mkdirSync(stateDir, { recursive: true });
+// The hosts (packages/hosts/*) install the plugins from these tarballs, never from workspaces.
+try {
+  packPlugins();
+} catch (error) {
+  log(`packing the plugins failed (${error.message}); the packing test and the hosts' journeys will fail`);
+}
+
+/** Installs and builds every host through its host.mjs, before the journeys run in them. */
+function prepareHosts() {
+  const hostsDir = join(repoRoot, 'packages', 'hosts');
+  const hosts = existsSync(hostsDir)
+    ? readdirSync(hostsDir).filter(name => existsSync(join(hostsDir, name, 'host.json')))
+    : [];
+  const times = {};
+  for (const name of hosts) {
+    times[name] = {};
+    for (const command of ['install', 'build']) {
+      log(`host ${name}: ${command}`);
+      const started = Date.now();
+      const result = spawnSync(process.execPath, [join(hostsDir, name, 'host.mjs'), command], {
+        cwd: join(hostsDir, name),
+        stdio: 'inherit',
+      });
+      times[name][`${command}Seconds`] = Math.round((Date.now() - started) / 1000);
+      if (result.status !== 0) {
+        log(`host ${name}: ${command} failed; its journeys will fail and say why`);
+        break;
+      }
+    }
+  }
+  writeFileSync(join(stateDir, 'host-times.json'), `${JSON.stringify(times, null, 2)}\n`);
+  log(`hosts prepared: ${JSON.stringify(times)}`);
+}
+
+prepareHosts();
+
 const sandboxWasUp = sandbox('status') === 0;
 if (!sandboxWasUp) {
   log('bringing the sandbox up for the integration and end-to-end tests');

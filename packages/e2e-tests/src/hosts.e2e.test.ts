@@ -1,0 +1,97 @@
+/*
+ * The journeys in every host of packages/hosts (a real Backstage app that installed the
+ * plugins from their tarballs), in Debian's chromium against the sandbox: each host is
+ * installed, built and started through its host.mjs, one after the other on 127.0.0.1:7007.
+ */
+import { Browser } from 'playwright-core';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchBrowser } from './harness/browser';
+import {
+  Host,
+  listHosts,
+  runHostCommand,
+  RunningHost,
+  startHost,
+} from './harness/hosts';
+import {
+  anotherTeamsReleaseIsReadOnly,
+  guestToken,
+  JourneyContext,
+  MINUTE,
+  promoteAGatedRelease,
+  watchAReleaseMove,
+} from './harness/journeys';
+import { repoRoot } from './harness/portal';
+import { requireSandbox, sandboxCredentialsEnv } from './harness/sandbox';
+
+const runDir = join(
+  repoRoot,
+  'e2e-artifacts',
+  `hosts-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+);
+
+jest.setTimeout(12 * MINUTE);
+
+const hosts = listHosts();
+
+test('packages/hosts has at least one host with a host.json', () => {
+  expect(hosts.map(host => host.name)).not.toHaveLength(0);
+});
+
+describe.each(hosts.map(host => [host.name, host] as [string, Host]))(
+  'host %s',
+  (name, host) => {
+    const ctx = { artifactsDir: join(runDir, name) } as JourneyContext;
+    let running: RunningHost | undefined;
+    let browser: Browser | undefined;
+
+    beforeAll(async () => {
+      const info = requireSandbox();
+      mkdirSync(ctx.artifactsDir, { recursive: true });
+      const logFile = join(ctx.artifactsDir, 'host-commands.log');
+      // npm test installs and builds the hosts before; these answer at once then.
+      const installSeconds = runHostCommand(host, 'install', logFile);
+      const buildSeconds = runHostCommand(host, 'build', logFile);
+      running = await startHost(host, {
+        artifactsDir: ctx.artifactsDir,
+        env: sandboxCredentialsEnv(info),
+      });
+      const times = {
+        host: name,
+        backstageRelease: host.backstageRelease,
+        installSeconds,
+        buildSeconds,
+        startSeconds: running.startSeconds,
+      };
+      writeFileSync(
+        join(ctx.artifactsDir, 'host-times.json'),
+        JSON.stringify(times, null, 2),
+      );
+      process.stderr.write(`[host ${name}] ${JSON.stringify(times)}\n`);
+      browser = await launchBrowser();
+      ctx.page = await browser.newPage({
+        viewport: { width: 1440, height: 1000 },
+      });
+      ctx.page.on('console', message => {
+        if (message.type() === 'error') {
+          process.stderr.write(`[browser ${name}] ${message.text()}\n`);
+        }
+      });
+      ctx.portalUrl = running.url;
+      ctx.token = await guestToken(running.url);
+    }, 40 * MINUTE);
+
+    afterAll(async () => {
+      await browser?.close();
+      await running?.stop();
+    });
+
+    test('watch a release move', () => watchAReleaseMove(ctx));
+
+    test('promote a gated release', () => promoteAGatedRelease(ctx));
+
+    test("another team's release is read-only", () =>
+      anotherTeamsReleaseIsReadOnly(ctx));
+  },
+);
