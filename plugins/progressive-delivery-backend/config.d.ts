@@ -83,6 +83,15 @@ export interface Config {
             url: string;
           }>;
         };
+        webhooks?: {
+          /**
+           * The secret Flagger's webhooks of this cluster carry as `metadata.secret`; it takes
+           * the place of `progressiveDelivery.webhooks.sharedSecret` for this cluster, so a
+           * secret read from one cluster's Canaries opens no other cluster's gates.
+           * @visibility secret
+           */
+          secret?: string;
+        };
         flagger?: {
           /**
            * Flagger's -mesh-provider in this cluster (the Flagger package's meshProvider value).
@@ -93,6 +102,34 @@ export interface Config {
           meshProvider?: string;
         };
       };
+    };
+    /**
+     * Who may steer (promote, roll back, pause, resume, approve a rollout) which canary.
+     * Reading follows the entity's annotations; steering through an entity also needs the
+     * canary side to name it: `backstage.io/kubernetes-id: <entity name>` as a label or
+     * annotation on the Canary or its target Deployment, or a grant listed here.
+     */
+    steering?: {
+      /**
+       * Grants by an administrator: canaries in this cluster namespace may be steered through
+       * the listed entities, or through any entity the listed groups own.
+       */
+      namespaces?: Array<{
+        /** A cluster name from `kubernetes.clusterLocatorMethods`. */
+        cluster: string;
+        namespace: string;
+        /** Entity refs, e.g. component:default/checkout. */
+        entities?: string[];
+        /** Group refs of entity owners, e.g. group:default/team-payments. */
+        owners?: string[];
+      }>;
+      /**
+       * Steering is refused while Backstage's `permission.enabled` is not true (without the
+       * permission framework every signed-in user would steer every release). Set this to
+       * true to mean exactly that. Default false.
+       * @visibility backend
+       */
+      allowWithoutPermissionFramework?: boolean;
     };
     watch?: {
       /**

@@ -1,4 +1,5 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { durationToMilliseconds } from '@backstage/types';
 
@@ -23,6 +24,30 @@ export interface ClusterConfig {
   prometheusServers?: Array<{ address: string; url: string }>;
   /** Flagger's `-mesh-provider` in this cluster; it picks the builtin queries of canaries without `spec.provider`. */
   meshProvider?: string;
+  /** `progressiveDelivery.clusters.<name>.webhooks.secret`: this cluster's webhook secret. */
+  webhookSecret?: string;
+}
+
+/**
+ * An administrator's statement that canaries in one cluster namespace may be steered through
+ * the listed entities, or through any entity the listed groups own.
+ */
+export interface SteeringGrant {
+  cluster: string;
+  namespace: string;
+  /** Canonical entity refs, e.g. component:default/checkout. */
+  entities: string[];
+  /** Canonical group refs, e.g. group:default/team-payments. */
+  owners: string[];
+}
+
+export interface SteeringConfig {
+  /** `progressiveDelivery.steering.namespaces`. */
+  grants: SteeringGrant[];
+  /** Backstage's `permission.enabled`. */
+  permissionFrameworkEnabled: boolean;
+  /** `progressiveDelivery.steering.allowWithoutPermissionFramework`. */
+  allowWithoutPermissionFramework: boolean;
 }
 
 export interface ProgressiveDeliveryConfig {
@@ -30,6 +55,7 @@ export interface ProgressiveDeliveryConfig {
   /** Without trailing slash. */
   webhookBaseUrl?: string;
   sharedSecret?: string;
+  steering: SteeringConfig;
   prometheusTimeoutMs: number;
   metricsRefreshIntervalMs: number;
   maxBackoffMs: number;
@@ -101,6 +127,7 @@ export function readProgressiveDeliveryConfig(
     clusters,
     webhookBaseUrl,
     sharedSecret: own?.getOptionalString('webhooks.sharedSecret') || undefined,
+    steering: readSteering(config),
     prometheusTimeoutMs: readMilliseconds(
       own,
       'prometheus.timeout',
@@ -174,6 +201,55 @@ function readCluster(cluster: Config, own: Config | undefined): ClusterConfig {
     meshProvider:
       own?.getOptionalString(`clusters.${name}.flagger.meshProvider`) ||
       DEFAULT_MESH_PROVIDER,
+    webhookSecret:
+      own?.getOptionalString(`clusters.${name}.webhooks.secret`) || undefined,
+  };
+}
+
+function readRefs(
+  list: Config,
+  key: string,
+  where: string,
+  defaultKind?: string,
+): string[] {
+  return (list.getOptionalStringArray(key) ?? []).map(value => {
+    try {
+      return stringifyEntityRef(
+        parseEntityRef(value, { defaultKind, defaultNamespace: 'default' }),
+      );
+    } catch {
+      throw new InputError(
+        `${where}.${key} has "${value}", which is not an entity reference; expected <kind>:<namespace>/<name>, e.g. ${
+          defaultKind ? 'group:default/team-payments' : 'component:default/checkout'
+        }.`,
+      );
+    }
+  });
+}
+
+function readSteering(config: Config): SteeringConfig {
+  const steering = config.getOptionalConfig('progressiveDelivery.steering');
+  const grants = (steering?.getOptionalConfigArray('namespaces') ?? []).map(
+    (grant, index) => {
+      const where = `progressiveDelivery.steering.namespaces[${index}]`;
+      const cluster = grant.getString('cluster');
+      const namespace = grant.getString('namespace');
+      const entities = readRefs(grant, 'entities', where);
+      const owners = readRefs(grant, 'owners', where, 'group');
+      if (entities.length === 0 && owners.length === 0) {
+        throw new InputError(
+          `${where} grants steering to nobody; list entity refs under entities or group refs under owners.`,
+        );
+      }
+      return { cluster, namespace, entities, owners };
+    },
+  );
+  return {
+    grants,
+    permissionFrameworkEnabled:
+      config.getOptionalBoolean('permission.enabled') ?? false,
+    allowWithoutPermissionFramework:
+      steering?.getOptionalBoolean('allowWithoutPermissionFramework') ?? false,
   };
 }
 

@@ -24,6 +24,7 @@ import { GateKeeper } from './service/GateKeeper';
 import { HistoryRecorder } from './service/HistoryRecorder';
 import { ReleaseQueries } from './service/ReleaseQueries';
 import { ReplicaRelay } from './service/ReplicaRelay';
+import { SteeringPolicy } from './service/SteeringPolicy';
 import { DefaultCanarySummarizer } from './summary/CanarySummarizer';
 import { ClusterSide } from './types';
 
@@ -146,6 +147,7 @@ export async function createServices(
     logger,
   });
   const relay = new ReplicaRelay({ attempts, feed, logger });
+  const steering = new SteeringPolicy(config.steering);
   return {
     queries: new ReleaseQueries({
       store,
@@ -153,6 +155,7 @@ export async function createServices(
       decisions,
       rollouts,
       entities,
+      steering,
     }),
     actions: new ActionService({
       store,
@@ -160,6 +163,7 @@ export async function createServices(
       decisions,
       attempts,
       entities,
+      steering,
       feed,
       auditor: options.auditor,
       logger,
@@ -170,7 +174,11 @@ export async function createServices(
       rollouts,
       feed,
       logger,
-      sharedSecret: config.sharedSecret,
+      auditor: options.auditor,
+      webhookBaseUrl: config.webhookBaseUrl,
+      secretFor: cluster =>
+        config.clusters.find(c => c.name === cluster)?.webhookSecret ??
+        config.sharedSecret,
     }),
     entities,
     streams: new EntityStream({
