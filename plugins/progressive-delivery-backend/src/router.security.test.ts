@@ -208,3 +208,200 @@ describe('router: steering needs both sides', () => {
     expect((await promote(ENTITY_REF)).status).toBe(200);
   });
 });
+
+describe('router: webhooks state nothing on their own word', () => {
+  let app: express.Express;
+  let store: FakeCanaryStore;
+  let services: ProgressiveDeliveryServices;
+  let auditor: Awaited<ReturnType<typeof startTestServices>>['auditor'];
+  const ref = { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' };
+
+  async function setUp(settings?: Obj) {
+    ({ app, store, services, auditor } = await startTestServices({
+      database: await databases.init('SQLITE_3'),
+      settings,
+      kubernetes: {
+        clusterLocatorMethods: [
+          {
+            type: 'config',
+            clusters: ['dev', 'prod'].map(name => ({
+              name,
+              url: 'https://127.0.0.1:1',
+              serviceAccountToken: 'unused: the cluster side is a fake',
+            })),
+          },
+        ],
+      },
+    }));
+  }
+  afterEach(() => services?.stop());
+
+  const act = (action: string) =>
+    request(app)
+      .post(`/canaries/dev/tap-apps/hello-gated/actions/${action}`)
+      .set('authorization', mockCredentials.user.header())
+      .send({ entityRef: ENTITY_REF });
+  const gate = (kind: string, body: Obj = {}, cluster = 'dev') =>
+    request(app)
+      .post(`/webhooks/${cluster}/gates/${kind}`)
+      .send({ name: 'hello-gated', namespace: 'tap-apps', ...body });
+  const event = (metadata: Obj, cluster = 'dev') =>
+    request(app)
+      .post(`/webhooks/${cluster}/event`)
+      .send({ name: 'hello-gated', namespace: 'tap-apps', metadata });
+
+  it('takes the phase from the watched canary, so a forged phase cannot use up an approval', async () => {
+    await setUp();
+    store.put('dev', gatedCanary('Waiting'));
+    expect((await act('approve-rollout')).status).toBe(200);
+    // An anonymous caller claims the canary already finished: with the phase from the body the
+    // used-up check would close the person's approval.
+    expect((await gate('confirm-rollout', { phase: 'Succeeded' })).status).toBe(
+      200,
+    );
+    const forged = await gate('confirm-rollout', { phase: 'Succeeded' });
+    expect(forged.status).toBe(200);
+    expect(forged.text).toBe('Rollout approved in Backstage');
+    const details = await request(app)
+      .get('/canaries/dev/tap-apps/hello-gated')
+      .query({ entityRef: ENTITY_REF });
+    expect(details.body.summary.pendingDecision).toMatchObject({
+      action: 'approve-rollout',
+    });
+  });
+
+  it('names no person in a gate answer unless the secret was given', async () => {
+    await setUp();
+    await act('promote');
+    expect((await gate('confirm-promotion')).text).toBe(
+      'Promotion approved in Backstage',
+    );
+    await services.stop();
+    await setUp({ webhooks: { sharedSecret: 's3cret' } });
+    await act('promote');
+    expect(
+      (await gate('confirm-promotion', { metadata: { secret: 's3cret' } }))
+        .text,
+    ).toBe('Promotion approved in Backstage by user:default/mock');
+    expect(auditor.createEvent).toHaveBeenCalledWith(
+      expect.objectContaining({ eventId: 'gate-decision-applied' }),
+    );
+  });
+
+  it('a forged "Promotion completed!" event ends no rollout and closes no decision', async () => {
+    await setUp();
+    store.put('dev', gatedCanary('Progressing'));
+    await services.history.idle();
+    expect((await act('promote')).status).toBe(200);
+    expect(
+      (
+        await event({
+          eventMessage: 'Promotion completed! Scaling down hello-gated.tap-apps',
+          eventType: 'Normal',
+          timestamp: String(Date.parse('2020-01-01T00:00:00Z')),
+        })
+      ).status,
+    ).toBe(202);
+    await services.history.idle();
+    const history = await request(app)
+      .get('/history')
+      .query({ entityRef: ENTITY_REF });
+    expect(history.body.items[0]).toMatchObject({ outcome: 'in-progress' });
+    expect((await gate('confirm-promotion')).status).toBe(200);
+    const [stored] = await services.rollouts.flaggerEvents(ref);
+    // Kept as what Flagger's webhook said, at the time it arrived, with the watched phase.
+    expect(stored.phase).toBe('Progressing');
+    expect(Date.parse(stored.at)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it.each(['1e20', '-1', 'NaN', '9'.repeat(400)])(
+    'answers an event with timestamp %s without a 5xx',
+    async timestamp => {
+      await setUp();
+      const answer = await event({ eventMessage: 'x', timestamp });
+      expect(answer.status).toBe(202);
+    },
+  );
+
+  it('clips a long event type and ignores a long checksum', async () => {
+    await setUp();
+    const answer = await request(app)
+      .post('/webhooks/dev/event')
+      .send({
+        name: 'hello-gated',
+        namespace: 'tap-apps',
+        checksum: 'c'.repeat(256),
+        metadata: { eventType: 't'.repeat(1000), eventMessage: 'm' },
+      });
+    expect(answer.status).toBe(202);
+    const [stored] = await services.rollouts.flaggerEvents(ref);
+    expect(stored.eventType!.length).toBeLessThanOrEqual(64);
+  });
+
+  it('answers a call for cluster X only for a canary whose spec points that gate at X', async () => {
+    await setUp();
+    store.put('prod', gatedCanary('WaitingPromotion'));
+    await act('promote');
+    // The prod canary's webhooks (captured in dev) point at .../dev/...: a call for prod is refused.
+    const cross = await gate('confirm-promotion', {}, 'prod');
+    expect(cross.status).toBe(404);
+    expect(cross.body.error.message).toContain(
+      'has no confirm-promotion webhook at http://127.0.0.1:7007/api/progressive-delivery/webhooks/prod/gates/confirm-promotion',
+    );
+    // A gate type the canary does not send to the portal is refused too.
+    const object = gatedCanary('WaitingPromotion');
+    object.spec.analysis.webhooks = object.spec.analysis.webhooks.filter(
+      (hook: Obj) => hook.type !== 'rollback',
+    );
+    store.put('dev', object);
+    expect((await gate('rollback')).status).toBe(404);
+    expect((await event({ eventMessage: 'x' }, 'prod')).status).toBe(404);
+  });
+
+  it('uses the cluster’s own secret before the shared one, and audits a refusal', async () => {
+    await setUp({
+      webhooks: { sharedSecret: 'shared' },
+      clusters: { dev: { webhooks: { secret: 'dev-only' } } },
+    });
+    const shared = await gate('confirm-promotion', {
+      metadata: { secret: 'shared' },
+    });
+    expect(shared.status).toBe(403);
+    expect(shared.body.error.message).toContain(
+      'secret this portal requires for cluster dev',
+    );
+    expect(auditor.createEvent).toHaveBeenCalledWith(
+      expect.objectContaining({ eventId: 'webhook-secret-refused' }),
+    );
+    expect(
+      (await gate('confirm-promotion', { metadata: { secret: 'dev-only' } }))
+        .status,
+    ).toBe(403); // "no": nobody decided yet, but the call was let in
+    expect(
+      (
+        await gate('confirm-promotion', { metadata: { secret: 'dev-only' } })
+      ).text,
+    ).toBe('Waiting for promotion in Backstage');
+  });
+
+  it('redacts webhook metadata and the last-applied annotation in the details API', async () => {
+    await setUp();
+    const object = gatedCanary('WaitingPromotion');
+    object.metadata.annotations = {
+      'kubectl.kubernetes.io/last-applied-configuration': '{"secret":"s3cret"}',
+    };
+    object.spec.analysis.webhooks[0].metadata = { secret: 's3cret' };
+    store.put('dev', object);
+    const details = await request(app)
+      .get('/canaries/dev/tap-apps/hello-gated')
+      .query({ entityRef: ENTITY_REF });
+    expect(JSON.stringify(details.body)).not.toContain('s3cret');
+    expect(details.body.manifest.spec.analysis.webhooks[0].metadata).toEqual({
+      secret: '<redacted>',
+    });
+    // The watch cache keeps the real object.
+    expect(
+      store.getCanary(ref)!.object.spec.analysis.webhooks[0].metadata.secret,
+    ).toBe('s3cret');
+  });
+});

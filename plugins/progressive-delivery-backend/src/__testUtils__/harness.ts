@@ -80,6 +80,8 @@ export async function startTestServices(options: {
   settings?: Obj;
   /** Backstage's `permission` settings; default enabled, as production needs. */
   permission?: Obj;
+  /** Backstage's `kubernetes` settings, for per-cluster keys (the cluster side stays fake). */
+  kubernetes?: Obj;
   /** The catalog; default just {@link helloGatedEntity}. */
   entities?: Entity[];
   /** Which permissions the permission backend allows; asked on every check. Default all. */
@@ -95,6 +97,7 @@ export async function startTestServices(options: {
         webhooks: { baseUrl: WEBHOOK_BASE_URL, ...options.settings?.webhooks },
       },
       permission: options.permission ?? { enabled: true },
+      ...(options.kubernetes ? { kubernetes: options.kubernetes } : {}),
     }),
     logger: mockServices.logger.mock(),
     database: options.database,
