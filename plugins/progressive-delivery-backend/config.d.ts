@@ -131,6 +131,55 @@ export interface Config {
        */
       allowWithoutPermissionFramework?: boolean;
     };
+    /** Bounds no client can push the backend past. */
+    limits?: {
+      /**
+       * Open `/stream` connections of one user or service. Default 20.
+       * @visibility backend
+       */
+      streamsPerPrincipal?: number;
+      /**
+       * Open `/stream` connections of this backend replica in all. Default 2000.
+       * @visibility backend
+       */
+      streams?: number;
+      /**
+       * Bytes a stream may have queued unsent (a client that stopped reading) before it is
+       * cut. Default 1048576 (1 MiB).
+       * @visibility backend
+       */
+      streamBufferBytes?: number;
+      /**
+       * How long one stream lasts; then it ends, and the client's reconnect checks the read
+       * permission again. Default 1 hour.
+       * @visibility backend
+       */
+      streamLifetime?: string | HumanDuration;
+      /**
+       * Action calls (promote, roll back, ...) of one user per minute. Default 30.
+       * @visibility backend
+       */
+      actionsPerMinute?: number;
+      /**
+       * Gate and event webhook calls about one canary from one address per minute. Flagger
+       * calls each gate once per analysis interval. Default 120.
+       * @visibility backend
+       */
+      webhooksPerMinute?: number;
+    };
+    /** How long stored rows are kept; an hourly task deletes older ones. */
+    retention?: {
+      /**
+       * Flagger's event-webhook rows. Default 30 days.
+       * @visibility backend
+       */
+      events?: string | HumanDuration;
+      /**
+       * Action attempts (accepted and refused). Default 90 days.
+       * @visibility backend
+       */
+      attempts?: string | HumanDuration;
+    };
     watch?: {
       /**
        * Longest wait between reconnect attempts to an unreachable API server, e.g. "30s".

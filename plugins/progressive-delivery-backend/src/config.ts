@@ -50,8 +50,41 @@ export interface SteeringConfig {
   allowWithoutPermissionFramework: boolean;
 }
 
+/** The bounds no client may push the backend past; each a `progressiveDelivery.limits` key. */
+export interface LimitsConfig {
+  /** `limits.streamsPerPrincipal`: open `/stream`s of one user or service. */
+  streamsPerPrincipal: number;
+  /** `limits.streams`: open `/stream`s of this replica in all. */
+  streams: number;
+  /** `limits.streamBufferBytes`: unsent bytes a stream may queue before it is cut. */
+  streamBufferBytes: number;
+  /** `limits.streamLifetime`: a stream ends after this; the reconnect checks permission again. */
+  streamLifetimeMs: number;
+  /** `limits.actionsPerMinute`: action calls of one user. */
+  actionsPerMinute: number;
+  /** `limits.webhooksPerMinute`: webhook calls about one canary. */
+  webhooksPerMinute: number;
+  /** `retention.events`: how long Flagger's event-webhook rows are kept. */
+  eventRetentionMs: number;
+  /** `retention.attempts`: how long action attempts are kept. */
+  attemptRetentionMs: number;
+}
+
+export const DEFAULT_LIMITS: LimitsConfig = {
+  streamsPerPrincipal: 20,
+  streams: 2_000,
+  streamBufferBytes: 1024 * 1024,
+  streamLifetimeMs: 60 * 60_000,
+  actionsPerMinute: 30,
+  // Flagger calls each gate once per analysis interval (at least 10 s): a few calls a minute.
+  webhooksPerMinute: 120,
+  eventRetentionMs: 30 * 24 * 60 * 60_000,
+  attemptRetentionMs: 90 * 24 * 60 * 60_000,
+};
+
 export interface ProgressiveDeliveryConfig {
   clusters: ClusterConfig[];
+  limits: LimitsConfig;
   /** Without trailing slash. */
   webhookBaseUrl?: string;
   sharedSecret?: string;
@@ -128,6 +161,7 @@ export function readProgressiveDeliveryConfig(
     webhookBaseUrl,
     sharedSecret: own?.getOptionalString('webhooks.sharedSecret') || undefined,
     steering: readSteering(config),
+    limits: readLimits(own),
     prometheusTimeoutMs: readMilliseconds(
       own,
       'prometheus.timeout',
@@ -220,11 +254,70 @@ function readRefs(
     } catch {
       throw new InputError(
         `${where}.${key} has "${value}", which is not an entity reference; expected <kind>:<namespace>/<name>, e.g. ${
-          defaultKind ? 'group:default/team-payments' : 'component:default/checkout'
+          defaultKind
+            ? 'group:default/team-payments'
+            : 'component:default/checkout'
         }.`,
       );
     }
   });
+}
+
+function readPositive(
+  own: Config | undefined,
+  key: string,
+  fallback: number,
+): number {
+  const value = own?.getOptionalNumber(key);
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 1) {
+    throw new InputError(
+      `progressiveDelivery.${key} is ${value}; it must be a number of at least 1 (default ${fallback}).`,
+    );
+  }
+  return Math.floor(value);
+}
+
+function readLimits(own: Config | undefined): LimitsConfig {
+  const d = DEFAULT_LIMITS;
+  return {
+    streamsPerPrincipal: readPositive(
+      own,
+      'limits.streamsPerPrincipal',
+      d.streamsPerPrincipal,
+    ),
+    streams: readPositive(own, 'limits.streams', d.streams),
+    streamBufferBytes: readPositive(
+      own,
+      'limits.streamBufferBytes',
+      d.streamBufferBytes,
+    ),
+    streamLifetimeMs: readMilliseconds(
+      own,
+      'limits.streamLifetime',
+      d.streamLifetimeMs,
+    ),
+    actionsPerMinute: readPositive(
+      own,
+      'limits.actionsPerMinute',
+      d.actionsPerMinute,
+    ),
+    webhooksPerMinute: readPositive(
+      own,
+      'limits.webhooksPerMinute',
+      d.webhooksPerMinute,
+    ),
+    eventRetentionMs: readMilliseconds(
+      own,
+      'retention.events',
+      d.eventRetentionMs,
+    ),
+    attemptRetentionMs: readMilliseconds(
+      own,
+      'retention.attempts',
+      d.attemptRetentionMs,
+    ),
+  };
 }
 
 function readSteering(config: Config): SteeringConfig {

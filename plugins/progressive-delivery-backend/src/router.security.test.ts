@@ -1,6 +1,8 @@
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import express from 'express';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { ProgressiveDeliveryServices } from './createServices';
 import { FakeCanaryStore, gatedCanary } from './service/testing/fakes';
@@ -19,7 +21,9 @@ const paymentsGated: Entity = {
   metadata: {
     name: 'payments-gated',
     namespace: 'default',
-    annotations: { 'progressive-delivery/canaries': 'dev/tap-apps/hello-gated' },
+    annotations: {
+      'progressive-delivery/canaries': 'dev/tap-apps/hello-gated',
+    },
   },
   spec: { owner: 'group:default/team-platform' },
 };
@@ -60,7 +64,12 @@ describe('router: steering needs both sides', () => {
       database: await databases.init('SQLITE_3'),
       settings: options.settings,
       permission: options.permission,
-      entities: [helloGatedEntity, paymentsGated, sameWorkloadName, negationOnly],
+      entities: [
+        helloGatedEntity,
+        paymentsGated,
+        sameWorkloadName,
+        negationOnly,
+      ],
     }));
     if (options.unlabelled) {
       const object = gatedCanary('WaitingPromotion');
@@ -119,9 +128,7 @@ describe('router: steering needs both sides', () => {
 
       const refused = await promote(entityRef);
       expect(refused.status).toBe(403);
-      expect(refused.body.error.message).toContain(
-        'does not name this entity',
-      );
+      expect(refused.body.error.message).toContain('does not name this entity');
       expect(
         await services.decisions.decisionsFor(
           { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' },
@@ -296,7 +303,8 @@ describe('router: webhooks state nothing on their own word', () => {
     expect(
       (
         await event({
-          eventMessage: 'Promotion completed! Scaling down hello-gated.tap-apps',
+          eventMessage:
+            'Promotion completed! Scaling down hello-gated.tap-apps',
           eventType: 'Normal',
           timestamp: String(Date.parse('2020-01-01T00:00:00Z')),
         })
@@ -378,9 +386,8 @@ describe('router: webhooks state nothing on their own word', () => {
         .status,
     ).toBe(403); // "no": nobody decided yet, but the call was let in
     expect(
-      (
-        await gate('confirm-promotion', { metadata: { secret: 'dev-only' } })
-      ).text,
+      (await gate('confirm-promotion', { metadata: { secret: 'dev-only' } }))
+        .text,
     ).toBe('Waiting for promotion in Backstage');
   });
 
@@ -403,5 +410,171 @@ describe('router: webhooks state nothing on their own word', () => {
     expect(
       store.getCanary(ref)!.object.spec.analysis.webhooks[0].metadata.secret,
     ).toBe('s3cret');
+  });
+});
+
+describe('router: bounds', () => {
+  let app: express.Express;
+  let store: FakeCanaryStore;
+  let services: ProgressiveDeliveryServices;
+  let allow: (permission: string) => boolean;
+  let server: http.Server | undefined;
+  const ref = { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' };
+
+  async function setUp(limits: Obj = {}, retention?: Obj) {
+    allow = () => true;
+    ({ app, store, services } = await startTestServices({
+      database: await databases.init('SQLITE_3'),
+      settings: { limits, retention },
+      allow: permission => allow(permission),
+    }));
+    server = app.listen(0);
+  }
+  afterEach(async () => {
+    server?.close();
+    await services?.stop();
+  });
+
+  /** A raw stream request, so the test decides whether the client reads. */
+  function openStream(user?: string): Promise<http.IncomingMessage> {
+    const { port } = server!.address() as AddressInfo;
+    return new Promise((resolve, reject) => {
+      http
+        .get(
+          {
+            host: '127.0.0.1',
+            port,
+            path: `/stream?entityRef=${encodeURIComponent(ENTITY_REF)}`,
+            headers: { authorization: mockCredentials.user.header(user) },
+          },
+          resolve,
+        )
+        .on('error', reject);
+    });
+  }
+  const closed = (response: http.IncomingMessage) =>
+    new Promise<void>(resolve => {
+      if (response.destroyed || response.complete) resolve();
+      response.on('close', () => resolve());
+    });
+
+  it('limits open streams per user and in all, and frees the slot on close', async () => {
+    await setUp({ streamsPerPrincipal: 2, streams: 3 });
+    const first = await openStream();
+    const second = await openStream();
+    const third = await openStream();
+    expect([first.statusCode, second.statusCode, third.statusCode]).toEqual([
+      200, 200, 429,
+    ]);
+    expect(third.headers['retry-after']).toBeDefined();
+    third.resume();
+    const other = await openStream('user:default/other');
+    expect(other.statusCode).toBe(200);
+    const overAll = await openStream('user:default/third');
+    expect(overAll.statusCode).toBe(429);
+    overAll.resume();
+    first.destroy();
+    await new Promise(resolve => setTimeout(resolve, 50));
+    const again = await openStream();
+    expect(again.statusCode).toBe(200);
+    for (const response of [second, other, again]) response.destroy();
+  });
+
+  it('cuts a stream whose client stops reading, and lets go of its listener', async () => {
+    await setUp({ streamBufferBytes: 64 * 1024 });
+    const listenersBefore = store.listenerCount();
+    const response = await openStream();
+    expect(response.statusCode).toBe(200);
+    response.pause();
+    const cut = closed(response);
+    let isCut = false;
+    cut.then(() => {
+      isCut = true;
+    });
+    const message = {
+      type: 'canary-changed' as const,
+      ref,
+      at: new Date().toISOString(),
+    };
+    // Enough changes to fill the sockets' kernel buffers and then the 64 kB queue.
+    for (let round = 0; round < 400 && !isCut; round++) {
+      for (let i = 0; i < 500; i++) store.emit(message);
+      await new Promise(resolve => setImmediate(resolve));
+    }
+    await cut;
+    expect(isCut).toBe(true);
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(store.listenerCount()).toBe(listenersBefore);
+  });
+
+  it('ends a stream at its lifetime, so the reconnect checks the permission again', async () => {
+    await setUp({ streamLifetime: { milliseconds: 300 } });
+    const response = await openStream();
+    expect(response.statusCode).toBe(200);
+    response.resume();
+    await closed(response);
+    allow = () => false;
+    const again = await openStream();
+    expect(again.statusCode).toBe(403);
+    again.resume();
+  });
+
+  it('rate-limits actions per user and webhook calls per canary with 429', async () => {
+    await setUp({ actionsPerMinute: 2, webhooksPerMinute: 2 });
+    const act = () =>
+      request(app)
+        .post('/canaries/dev/tap-apps/hello-gated/actions/promote')
+        .set('authorization', mockCredentials.user.header())
+        .send({ entityRef: ENTITY_REF });
+    expect((await act()).status).toBe(200);
+    expect((await act()).status).toBe(200);
+    const limited = await act();
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.message).toMatch(/at most 2 a minute/);
+    const gate = () =>
+      request(app)
+        .post('/webhooks/dev/gates/confirm-promotion')
+        .send({ name: 'hello-gated', namespace: 'tap-apps' });
+    expect((await gate()).status).toBe(200);
+    expect((await gate()).status).toBe(200);
+    expect((await gate()).status).toBe(429);
+  });
+
+  it('records no attempt about a canary that does not exist', async () => {
+    await setUp();
+    allow = permission => !permission.includes('promote');
+    const answer = await request(app)
+      .post('/canaries/dev/tap-apps/made-up/actions/promote')
+      .set('authorization', mockCredentials.user.header())
+      .send({ entityRef: ENTITY_REF });
+    expect(answer.status).toBe(403);
+    expect(
+      await services.attempts.attempts({ ...ref, name: 'made-up' }),
+    ).toEqual([]);
+    await request(app)
+      .post('/canaries/dev/tap-apps/hello-gated/actions/promote')
+      .set('authorization', mockCredentials.user.header())
+      .send({ entityRef: ENTITY_REF });
+    expect(await services.attempts.attempts(ref)).toHaveLength(1);
+  });
+
+  it('prunes event-webhook rows and attempts past their retention', async () => {
+    await setUp({}, { events: { milliseconds: 1 }, attempts: { days: 1 } });
+    await request(app)
+      .post('/webhooks/dev/event')
+      .send({
+        name: 'hello-gated',
+        namespace: 'tap-apps',
+        metadata: { eventMessage: 'x' },
+      });
+    await request(app)
+      .post('/canaries/dev/tap-apps/hello-gated/actions/promote')
+      .set('authorization', mockCredentials.user.header())
+      .send({ entityRef: ENTITY_REF });
+    expect(await services.rollouts.flaggerEvents(ref)).toHaveLength(1);
+    await new Promise(resolve => setTimeout(resolve, 5));
+    await services.prune();
+    expect(await services.rollouts.flaggerEvents(ref)).toEqual([]);
+    expect(await services.attempts.attempts(ref)).toHaveLength(1);
   });
 });

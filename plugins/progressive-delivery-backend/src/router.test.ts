@@ -315,9 +315,7 @@ describe('router', () => {
 
       const answer = await gate('confirm-promotion');
       expect(answer.status).toBe(200);
-      expect(answer.text).toBe(
-        'Promotion approved in Backstage',
-      );
+      expect(answer.text).toBe('Promotion approved in Backstage');
       expect((await gate('rollback')).status).toBe(403);
       const { pendingDecision } = (await details()).body.summary;
       expect(pendingDecision).toMatchObject({
@@ -390,9 +388,7 @@ describe('router', () => {
       );
       const held = await gate('confirm-traffic-increase');
       expect(held.status).toBe(403);
-      expect(held.text).toBe(
-        'Traffic increases paused in Backstage',
-      );
+      expect(held.text).toBe('Traffic increases paused in Backstage');
       expect((await details()).body.summary.pendingDecision).toMatchObject({
         action: 'pause',
         appliedAt: expect.any(String),

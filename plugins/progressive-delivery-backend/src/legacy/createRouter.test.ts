@@ -8,10 +8,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
-import {
-  fakeClusterSide,
-  WEBHOOK_BASE_URL,
-} from '../service/testing/fakes';
+import { fakeClusterSide, WEBHOOK_BASE_URL } from '../service/testing/fakes';
 import {
   gatedClusterSide,
   helloGatedEntity as entity,

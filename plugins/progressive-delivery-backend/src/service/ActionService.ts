@@ -3,11 +3,7 @@ import {
   BackstageCredentials,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-} from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
   ACTION_LABELS,
   ActionResponse,
@@ -141,7 +137,14 @@ export class ActionService {
         ].toLowerCase()} releases of ${entityRef}`,
       );
     } catch (error) {
-      await this.#recordAttempt(attempt, 'forbidden', (error as Error).message);
+      // Kept only about canaries that exist: made-up names must not fill the table (or the
+      // replicas' relay of it).
+      if (this.options.store.getCanary(ref))
+        await this.#recordAttempt(
+          attempt,
+          'forbidden',
+          (error as Error).message,
+        );
       throw error;
     }
     const selected = await entities.canaryWithEntity(

@@ -59,7 +59,7 @@ export interface EntityLookup {
 /** How long a caller's read permission and an entity's selector are remembered. */
 export const SELECTOR_TTL_MS = 5_000;
 
-function principalKey(credentials: BackstageCredentials): string {
+export function principalKey(credentials: BackstageCredentials): string {
   const principal = credentials.principal as any;
   return (
     principal?.userEntityRef ?? principal?.subject ?? principal?.type ?? 'none'

@@ -1,7 +1,4 @@
-import {
-  AuditorService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   CanaryRef,
@@ -312,7 +309,8 @@ export function webhookUrl(
 }
 
 function pointsAt(canary: Record<string, any>, kind: string, url: string) {
-  const hooks = canary.spec?.analysis?.webhooks ?? canary.spec?.canaryAnalysis?.webhooks;
+  const hooks =
+    canary.spec?.analysis?.webhooks ?? canary.spec?.canaryAnalysis?.webhooks;
   return (Array.isArray(hooks) ? hooks : []).some(
     hook =>
       hook?.type === kind &&

@@ -31,8 +31,13 @@ export function redactedManifest(object: Obj): Obj {
   if (annotations && LAST_APPLIED_ANNOTATION in annotations) {
     annotations[LAST_APPLIED_ANNOTATION] = REDACTED;
   }
-  for (const analysis of [manifest.spec?.analysis, manifest.spec?.canaryAnalysis]) {
-    for (const hook of Array.isArray(analysis?.webhooks) ? analysis.webhooks : []) {
+  for (const analysis of [
+    manifest.spec?.analysis,
+    manifest.spec?.canaryAnalysis,
+  ]) {
+    for (const hook of Array.isArray(analysis?.webhooks)
+      ? analysis.webhooks
+      : []) {
       if (hook?.metadata && typeof hook.metadata === 'object') {
         hook.metadata = Object.fromEntries(
           Object.keys(hook.metadata).map(key => [key, REDACTED]),

@@ -65,10 +65,7 @@ export class SteeringPolicy {
           (entity.owner !== undefined && grant.owners.includes(entity.owner))),
     );
     if (granted) return undefined;
-    const named = [
-      ...namedIds(watched.object),
-      ...namedIds(watched.target),
-    ];
+    const named = [...namedIds(watched.object), ...namedIds(watched.target)];
     if (named.includes(entity.name)) return undefined;
     const target = watched.object.spec?.targetRef?.name ?? name;
     const others = [...new Set(named)];
