@@ -199,7 +199,7 @@ export class GateKeeper {
     await this.options.rollouts.recordFlaggerEvent({
       ref: watched.ref,
       phase: watched.object.status?.phase,
-      checksum: watched.object.status?.lastAppliedSpec,
+      checksum: checksumOf(watched),
       eventType: metadata.eventType?.slice(0, MAX_EVENT_TYPE),
       message,
       at: new Date().toISOString(),
@@ -281,7 +281,7 @@ export class GateKeeper {
     return {
       watched,
       authenticated: secret !== undefined,
-      checksum: watched.object.status?.lastAppliedSpec,
+      checksum: checksumOf(watched),
     };
   }
 }
@@ -293,6 +293,12 @@ interface WebhookCall {
   authenticated: boolean;
   /** The watched canary's checksum, recorded with an applied decision. */
   checksum?: string;
+}
+
+/** Flagger's checksum of the watched canary, as long as the varchar(255) column holds. */
+function checksumOf(watched: WatchedCanary): string | undefined {
+  const checksum = watched.object.status?.lastAppliedSpec;
+  return typeof checksum === 'string' ? checksum.slice(0, 255) : undefined;
 }
 
 /** Where a canary of `cluster` sends `kind` when the portal serves it. */
