@@ -83,6 +83,15 @@ export interface Config {
             url: string;
           }>;
         };
+        webhooks?: {
+          /**
+           * The secret Flagger's webhooks of this cluster carry as `metadata.secret`; it takes
+           * the place of `progressiveDelivery.webhooks.sharedSecret` for this cluster, so a
+           * secret read from one cluster's Canaries opens no other cluster's gates.
+           * @visibility secret
+           */
+          secret?: string;
+        };
         flagger?: {
           /**
            * Flagger's -mesh-provider in this cluster (the Flagger package's meshProvider value).
@@ -93,6 +102,83 @@ export interface Config {
           meshProvider?: string;
         };
       };
+    };
+    /**
+     * Who may steer (promote, roll back, pause, resume, approve a rollout) which canary.
+     * Reading follows the entity's annotations; steering through an entity also needs the
+     * canary side to name it: `backstage.io/kubernetes-id: <entity name>` as a label or
+     * annotation on the Canary or its target Deployment, or a grant listed here.
+     */
+    steering?: {
+      /**
+       * Grants by an administrator: canaries in this cluster namespace may be steered through
+       * the listed entities, or through any entity the listed groups own.
+       */
+      namespaces?: Array<{
+        /** A cluster name from `kubernetes.clusterLocatorMethods`. */
+        cluster: string;
+        namespace: string;
+        /** Entity refs, e.g. component:default/checkout. */
+        entities?: string[];
+        /** Group refs of entity owners, e.g. group:default/team-payments. */
+        owners?: string[];
+      }>;
+      /**
+       * Steering is refused while Backstage's `permission.enabled` is not true (without the
+       * permission framework every signed-in user would steer every release). Set this to
+       * true to mean exactly that. Default false.
+       * @visibility backend
+       */
+      allowWithoutPermissionFramework?: boolean;
+    };
+    /** Bounds no client can push the backend past. */
+    limits?: {
+      /**
+       * Open `/stream` connections of one user or service. Default 20.
+       * @visibility backend
+       */
+      streamsPerPrincipal?: number;
+      /**
+       * Open `/stream` connections of this backend replica in all. Default 2000.
+       * @visibility backend
+       */
+      streams?: number;
+      /**
+       * Bytes a stream may have queued unsent (a client that stopped reading) before it is
+       * cut. Default 1048576 (1 MiB).
+       * @visibility backend
+       */
+      streamBufferBytes?: number;
+      /**
+       * How long one stream lasts; then it ends, and the client's reconnect checks the read
+       * permission again. Default 1 hour.
+       * @visibility backend
+       */
+      streamLifetime?: string | HumanDuration;
+      /**
+       * Action calls (promote, roll back, ...) of one user per minute. Default 30.
+       * @visibility backend
+       */
+      actionsPerMinute?: number;
+      /**
+       * Gate and event webhook calls about one canary from one address per minute. Flagger
+       * calls each gate once per analysis interval. Default 120.
+       * @visibility backend
+       */
+      webhooksPerMinute?: number;
+    };
+    /** How long stored rows are kept; an hourly task deletes older ones. */
+    retention?: {
+      /**
+       * Flagger's event-webhook rows. Default 30 days.
+       * @visibility backend
+       */
+      events?: string | HumanDuration;
+      /**
+       * Action attempts (accepted and refused). Default 90 days.
+       * @visibility backend
+       */
+      attempts?: string | HumanDuration;
     };
     watch?: {
       /**

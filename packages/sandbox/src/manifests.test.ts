@@ -132,6 +132,18 @@ describe('sample apps', () => {
     );
   });
 
+  it('names the entity each app may be steered through on Workload, Deployment and Canary', () => {
+    for (const object of sampleAppObjects('dev').filter(o =>
+      ['Workload', 'Deployment', 'Canary'].includes(o.kind),
+    )) {
+      expect(object.metadata.labels?.['backstage.io/kubernetes-id']).toBe(
+        object.kind === 'Canary'
+          ? object.spec.targetRef.name
+          : object.metadata.name,
+      );
+    }
+  });
+
   it('creates a Workload, a Deployment and a Canary per app', () => {
     expect(
       sampleAppObjects('dev', {}).map(o => `${o.kind}/${o.metadata.name}`),

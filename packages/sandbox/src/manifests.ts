@@ -274,9 +274,16 @@ export function imageFor(app: string, revision: number): string {
   return `registry.sandbox.local/${SAMPLE_NAMESPACE}/${app}:v${revision}`;
 }
 
+/**
+ * Names the catalog entity (of the same name) the app may be steered through: the portal
+ * steers a canary only through an entity its Canary or Deployment names this way.
+ */
+export const BACKSTAGE_ID_LABEL = 'backstage.io/kubernetes-id';
+
 function appLabels(app: string): Record<string, string> {
   return {
     'app.kubernetes.io/name': app,
+    [BACKSTAGE_ID_LABEL]: app,
     'app.kubernetes.io/part-of': app,
     'carto.run/workload-name': app,
     'apps.tanzu.vmware.com/workload-type': 'server',
@@ -294,6 +301,8 @@ export function workloadFor(app: SampleApp, image: string): KubeObject {
         'apps.tanzu.vmware.com/workload-type': 'server',
         'app.kubernetes.io/name': app.name,
         'app.kubernetes.io/part-of': app.name,
+        // TAP's supply chain carries the Workload's labels to the Deployment it writes.
+        [BACKSTAGE_ID_LABEL]: app.name,
       },
     },
     spec: {
@@ -417,6 +426,7 @@ export function canaryFor(
       labels: {
         'app.kubernetes.io/part-of': app.name,
         'app.kubernetes.io/name': app.name,
+        [BACKSTAGE_ID_LABEL]: app.name,
       },
     },
     spec: {

@@ -1,4 +1,5 @@
 import { Config, readDurationFromConfig } from '@backstage/config';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { durationToMilliseconds } from '@backstage/types';
 
@@ -23,13 +24,71 @@ export interface ClusterConfig {
   prometheusServers?: Array<{ address: string; url: string }>;
   /** Flagger's `-mesh-provider` in this cluster; it picks the builtin queries of canaries without `spec.provider`. */
   meshProvider?: string;
+  /** `progressiveDelivery.clusters.<name>.webhooks.secret`: this cluster's webhook secret. */
+  webhookSecret?: string;
 }
+
+/**
+ * An administrator's statement that canaries in one cluster namespace may be steered through
+ * the listed entities, or through any entity the listed groups own.
+ */
+export interface SteeringGrant {
+  cluster: string;
+  namespace: string;
+  /** Canonical entity refs, e.g. component:default/checkout. */
+  entities: string[];
+  /** Canonical group refs, e.g. group:default/team-payments. */
+  owners: string[];
+}
+
+export interface SteeringConfig {
+  /** `progressiveDelivery.steering.namespaces`. */
+  grants: SteeringGrant[];
+  /** Backstage's `permission.enabled`. */
+  permissionFrameworkEnabled: boolean;
+  /** `progressiveDelivery.steering.allowWithoutPermissionFramework`. */
+  allowWithoutPermissionFramework: boolean;
+}
+
+/** The bounds no client may push the backend past; each a `progressiveDelivery.limits` key. */
+export interface LimitsConfig {
+  /** `limits.streamsPerPrincipal`: open `/stream`s of one user or service. */
+  streamsPerPrincipal: number;
+  /** `limits.streams`: open `/stream`s of this replica in all. */
+  streams: number;
+  /** `limits.streamBufferBytes`: unsent bytes a stream may queue before it is cut. */
+  streamBufferBytes: number;
+  /** `limits.streamLifetime`: a stream ends after this; the reconnect checks permission again. */
+  streamLifetimeMs: number;
+  /** `limits.actionsPerMinute`: action calls of one user. */
+  actionsPerMinute: number;
+  /** `limits.webhooksPerMinute`: webhook calls about one canary. */
+  webhooksPerMinute: number;
+  /** `retention.events`: how long Flagger's event-webhook rows are kept. */
+  eventRetentionMs: number;
+  /** `retention.attempts`: how long action attempts are kept. */
+  attemptRetentionMs: number;
+}
+
+export const DEFAULT_LIMITS: LimitsConfig = {
+  streamsPerPrincipal: 20,
+  streams: 2_000,
+  streamBufferBytes: 1024 * 1024,
+  streamLifetimeMs: 60 * 60_000,
+  actionsPerMinute: 30,
+  // Flagger calls each gate once per analysis interval (at least 10 s): a few calls a minute.
+  webhooksPerMinute: 120,
+  eventRetentionMs: 30 * 24 * 60 * 60_000,
+  attemptRetentionMs: 90 * 24 * 60 * 60_000,
+};
 
 export interface ProgressiveDeliveryConfig {
   clusters: ClusterConfig[];
+  limits: LimitsConfig;
   /** Without trailing slash. */
   webhookBaseUrl?: string;
   sharedSecret?: string;
+  steering: SteeringConfig;
   prometheusTimeoutMs: number;
   metricsRefreshIntervalMs: number;
   maxBackoffMs: number;
@@ -101,6 +160,8 @@ export function readProgressiveDeliveryConfig(
     clusters,
     webhookBaseUrl,
     sharedSecret: own?.getOptionalString('webhooks.sharedSecret') || undefined,
+    steering: readSteering(config),
+    limits: readLimits(own),
     prometheusTimeoutMs: readMilliseconds(
       own,
       'prometheus.timeout',
@@ -174,6 +235,114 @@ function readCluster(cluster: Config, own: Config | undefined): ClusterConfig {
     meshProvider:
       own?.getOptionalString(`clusters.${name}.flagger.meshProvider`) ||
       DEFAULT_MESH_PROVIDER,
+    webhookSecret:
+      own?.getOptionalString(`clusters.${name}.webhooks.secret`) || undefined,
+  };
+}
+
+function readRefs(
+  list: Config,
+  key: string,
+  where: string,
+  defaultKind?: string,
+): string[] {
+  return (list.getOptionalStringArray(key) ?? []).map(value => {
+    try {
+      return stringifyEntityRef(
+        parseEntityRef(value, { defaultKind, defaultNamespace: 'default' }),
+      );
+    } catch {
+      throw new InputError(
+        `${where}.${key} has "${value}", which is not an entity reference; expected <kind>:<namespace>/<name>, e.g. ${
+          defaultKind
+            ? 'group:default/team-payments'
+            : 'component:default/checkout'
+        }.`,
+      );
+    }
+  });
+}
+
+function readPositive(
+  own: Config | undefined,
+  key: string,
+  fallback: number,
+): number {
+  const value = own?.getOptionalNumber(key);
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 1) {
+    throw new InputError(
+      `progressiveDelivery.${key} is ${value}; it must be a number of at least 1 (default ${fallback}).`,
+    );
+  }
+  return Math.floor(value);
+}
+
+function readLimits(own: Config | undefined): LimitsConfig {
+  const d = DEFAULT_LIMITS;
+  return {
+    streamsPerPrincipal: readPositive(
+      own,
+      'limits.streamsPerPrincipal',
+      d.streamsPerPrincipal,
+    ),
+    streams: readPositive(own, 'limits.streams', d.streams),
+    streamBufferBytes: readPositive(
+      own,
+      'limits.streamBufferBytes',
+      d.streamBufferBytes,
+    ),
+    streamLifetimeMs: readMilliseconds(
+      own,
+      'limits.streamLifetime',
+      d.streamLifetimeMs,
+    ),
+    actionsPerMinute: readPositive(
+      own,
+      'limits.actionsPerMinute',
+      d.actionsPerMinute,
+    ),
+    webhooksPerMinute: readPositive(
+      own,
+      'limits.webhooksPerMinute',
+      d.webhooksPerMinute,
+    ),
+    eventRetentionMs: readMilliseconds(
+      own,
+      'retention.events',
+      d.eventRetentionMs,
+    ),
+    attemptRetentionMs: readMilliseconds(
+      own,
+      'retention.attempts',
+      d.attemptRetentionMs,
+    ),
+  };
+}
+
+function readSteering(config: Config): SteeringConfig {
+  const steering = config.getOptionalConfig('progressiveDelivery.steering');
+  const grants = (steering?.getOptionalConfigArray('namespaces') ?? []).map(
+    (grant, index) => {
+      const where = `progressiveDelivery.steering.namespaces[${index}]`;
+      const cluster = grant.getString('cluster');
+      const namespace = grant.getString('namespace');
+      const entities = readRefs(grant, 'entities', where);
+      const owners = readRefs(grant, 'owners', where, 'group');
+      if (entities.length === 0 && owners.length === 0) {
+        throw new InputError(
+          `${where} grants steering to nobody; list entity refs under entities or group refs under owners.`,
+        );
+      }
+      return { cluster, namespace, entities, owners };
+    },
+  );
+  return {
+    grants,
+    permissionFrameworkEnabled:
+      config.getOptionalBoolean('permission.enabled') ?? false,
+    allowWithoutPermissionFramework:
+      steering?.getOptionalBoolean('allowWithoutPermissionFramework') ?? false,
   };
 }
 

@@ -3,12 +3,14 @@ import {
   CacheService,
   LoggerService,
   PermissionsService,
+  SchedulerService,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { Knex } from 'knex';
 import { KubernetesCanaryStore } from './clusters/KubernetesCanaryStore';
 import {
   DEFAULT_MESH_PROVIDER,
+  LimitsConfig,
   ProgressiveDeliveryConfig,
   readProgressiveDeliveryConfig,
 } from './config';
@@ -24,6 +26,8 @@ import { GateKeeper } from './service/GateKeeper';
 import { HistoryRecorder } from './service/HistoryRecorder';
 import { ReleaseQueries } from './service/ReleaseQueries';
 import { ReplicaRelay } from './service/ReplicaRelay';
+import { RequestBudget } from './service/RequestBudget';
+import { SteeringPolicy } from './service/SteeringPolicy';
 import { DefaultCanarySummarizer } from './summary/CanarySummarizer';
 import { ClusterSide } from './types';
 
@@ -46,6 +50,11 @@ export interface ProgressiveDeliveryServices {
   attempts: ActionAttempts;
   rollouts: RolloutHistory;
   history: HistoryRecorder;
+  limits: LimitsConfig;
+  /** Per-user action calls and per-canary webhook calls. */
+  budgets: { actions: RequestBudget; webhooks: RequestBudget };
+  /** Deletes event-webhook rows and attempts past their retention. */
+  prune(): Promise<void>;
   /** Starts the watches, metric refresh and history recording; resolves without waiting for clusters. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -65,7 +74,15 @@ export interface CreateServicesOptions {
   clusterSide?: ClusterSide;
   /** How often `/stream` sends a heartbeat; for tests. */
   heartbeatMs?: number;
+  /**
+   * Runs the retention prune as a scheduled task (once across replicas); without it a timer
+   * of this process does (the legacy backend).
+   */
+  scheduler?: SchedulerService;
 }
+
+/** How often stored events and attempts past their retention are deleted. */
+const PRUNE_INTERVAL_MS = 60 * 60_000;
 
 /** The watch caches, the metrics cache and the summarizer of the configured clusters. */
 export function createClusterSide(options: {
@@ -146,6 +163,22 @@ export async function createServices(
     logger,
   });
   const relay = new ReplicaRelay({ attempts, feed, logger });
+  const steering = new SteeringPolicy(config.steering);
+  const { limits } = config;
+  const prune = async () => {
+    const now = Date.now();
+    const events = await rollouts.pruneFlaggerEventsBefore(
+      new Date(now - limits.eventRetentionMs).toISOString(),
+    );
+    const pruned = await attempts.pruneBefore(
+      new Date(now - limits.attemptRetentionMs).toISOString(),
+    );
+    if (events + pruned > 0)
+      logger.info(
+        `Deleted ${events} event-webhook rows and ${pruned} action attempts past their retention`,
+      );
+  };
+  let pruneTimer: NodeJS.Timeout | undefined;
   return {
     queries: new ReleaseQueries({
       store,
@@ -153,6 +186,7 @@ export async function createServices(
       decisions,
       rollouts,
       entities,
+      steering,
     }),
     actions: new ActionService({
       store,
@@ -160,6 +194,7 @@ export async function createServices(
       decisions,
       attempts,
       entities,
+      steering,
       feed,
       auditor: options.auditor,
       logger,
@@ -170,25 +205,55 @@ export async function createServices(
       rollouts,
       feed,
       logger,
-      sharedSecret: config.sharedSecret,
+      auditor: options.auditor,
+      webhookBaseUrl: config.webhookBaseUrl,
+      secretFor: cluster =>
+        config.clusters.find(c => c.name === cluster)?.webhookSecret ??
+        config.sharedSecret,
     }),
     entities,
     streams: new EntityStream({
       entities,
       feed,
       heartbeatMs: options.heartbeatMs,
+      maxPerPrincipal: limits.streamsPerPrincipal,
+      maxTotal: limits.streams,
     }),
     feed,
     decisions,
     attempts,
     rollouts,
     history,
+    limits,
+    budgets: {
+      actions: new RequestBudget(limits.actionsPerMinute),
+      webhooks: new RequestBudget(limits.webhooksPerMinute),
+    },
+    prune,
     async start() {
+      if (options.scheduler) {
+        await options.scheduler.scheduleTask({
+          id: 'progressive-delivery-retention',
+          frequency: { milliseconds: PRUNE_INTERVAL_MS },
+          timeout: { minutes: 5 },
+          fn: prune,
+        });
+      } else {
+        pruneTimer = setInterval(
+          () =>
+            prune().catch(error =>
+              logger.warn(`Could not prune old rows: ${error}`),
+            ),
+          PRUNE_INTERVAL_MS,
+        );
+        pruneTimer.unref();
+      }
       history.start();
       await relay.start();
       await clusterSide.start();
     },
     async stop() {
+      if (pruneTimer) clearInterval(pruneTimer);
       history.stop();
       await relay.stop();
       await clusterSide.stop();

@@ -29,6 +29,7 @@ export const progressiveDeliveryPlugin = createBackendPlugin({
         database: coreServices.database,
         cache: coreServices.cache,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
       },
       async init(deps) {
@@ -41,6 +42,7 @@ export const progressiveDeliveryPlugin = createBackendPlugin({
           permissions: deps.permissions,
           auditor: deps.auditor,
           cache: deps.cache,
+          scheduler: deps.scheduler,
         });
         deps.lifecycle.addStartupHook(() => services.start());
         deps.lifecycle.addShutdownHook(() => services.stop());

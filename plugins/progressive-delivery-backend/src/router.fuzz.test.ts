@@ -3,6 +3,7 @@ import express from 'express';
 import fc from 'fast-check';
 import { Knex } from 'knex';
 import request from 'supertest';
+import capture from './__fixtures__/sandbox-capture.json';
 import { ProgressiveDeliveryServices } from './createServices';
 import { ENTITY_REF, startTestServices } from './__testUtils__/harness';
 
@@ -330,5 +331,206 @@ describe('router, bad input', () => {
       RUNS,
     );
     expect(await rowCounts()).toEqual(before);
+  });
+});
+
+/**
+ * The same promise for canaries that exist: every captured canary of the sandbox is in the
+ * watch cache, and generated webhook and action calls about them never get a 5xx, on SQLite
+ * and (when a test PostgreSQL is configured) on PostgreSQL, whose varchar(255) columns do not
+ * stretch like SQLite's.
+ */
+const EXISTING_DATABASES: Array<'SQLITE_3' | 'POSTGRES_15'> = process.env
+  .BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING
+  ? ['SQLITE_3', 'POSTGRES_15']
+  : ['SQLITE_3'];
+
+describe.each(EXISTING_DATABASES)('router, existing canaries on %s', id => {
+  const databases = TestDatabases.create({ ids: [id] });
+  let app: express.Express;
+  let services: ProgressiveDeliveryServices;
+  const captured = (capture as any).canaries as Array<{
+    cluster: string;
+    object: Record<string, any>;
+  }>;
+
+  beforeAll(async () => {
+    let store;
+    ({ app, services, store } = await startTestServices({
+      database: await databases.init(id),
+      // The properties call the same canary many times a minute.
+      settings: {
+        limits: { webhooksPerMinute: 100_000, actionsPerMinute: 100_000 },
+      },
+    }));
+    for (const { cluster, object } of captured) {
+      const canary = structuredClone(object);
+      // The binding the sandbox's manifests now add, so actions reach the decision tables.
+      canary.metadata.labels['backstage.io/kubernetes-id'] =
+        canary.spec.targetRef.name;
+      store.put(cluster, canary);
+    }
+  });
+  afterAll(() => services.stop());
+
+  const existing = fc.constantFrom(...captured);
+  const timestamp = fc.oneof(
+    fc.constantFrom(
+      '1e20',
+      '-1e20',
+      'NaN',
+      'Infinity',
+      '',
+      '0',
+      '9'.repeat(40),
+    ),
+    fc.string({ maxLength: 30 }),
+    fc.double().map(String),
+  );
+
+  it('answers generated webhook calls about existing canaries without a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        existing,
+        fc.constantFrom(
+          'gates/confirm-rollout',
+          'gates/confirm-promotion',
+          'gates/confirm-traffic-increase',
+          'gates/rollback',
+          'event',
+        ),
+        fc.record(
+          {
+            phase: fc.oneof(
+              fc.string({ maxLength: 64 }),
+              fc.constant('Waiting'),
+            ),
+            checksum: fc.string({ minLength: 0, maxLength: 256 }),
+            metadata: fc.record(
+              {
+                timestamp,
+                // fast-check keeps strings short unless told: long ones on purpose.
+                eventType: fc.oneof(
+                  fc.string({ maxLength: 20 }),
+                  fc.string({ minLength: 256, maxLength: 2000 }),
+                ),
+                eventMessage: fc.oneof(
+                  fc.string({ maxLength: 20 }),
+                  fc.string({ minLength: 2000, maxLength: 3000 }),
+                ),
+                secret: fc.string({ maxLength: 20 }),
+              },
+              { requiredKeys: [] },
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        async ({ cluster, object }, route, extra) => {
+          const response = await request(app)
+            .post(`/webhooks/${cluster}/${route}`)
+            .send({
+              name: object.metadata.name,
+              namespace: object.metadata.namespace,
+              ...extra,
+            });
+          expect(response.status).toBeLessThan(500);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('stores generated event calls about the gated canaries without a 5xx', async () => {
+    const gated = captured.filter(c =>
+      (c.object.spec.analysis?.webhooks ?? []).some(
+        (hook: Record<string, any>) => hook.type === 'event',
+      ),
+    );
+    expect(gated.length).toBeGreaterThan(0);
+    const ref = (c: (typeof captured)[number]) => ({
+      cluster: c.cluster,
+      namespace: c.object.metadata.namespace,
+      name: c.object.metadata.name,
+    });
+    const before = (
+      await Promise.all(gated.map(c => services.rollouts.flaggerEvents(ref(c))))
+    ).flat().length;
+    let calls = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...gated),
+        fc.record({
+          checksum: fc.string({ minLength: 200, maxLength: 256 }),
+          metadata: fc.record({
+            timestamp,
+            // fast-check keeps strings short unless told: long ones on purpose.
+            eventType: fc.oneof(
+              fc.string({ maxLength: 20 }),
+              fc.string({ minLength: 256, maxLength: 2000 }),
+            ),
+            eventMessage: fc.oneof(
+              fc.string({ maxLength: 20 }),
+              fc.string({ minLength: 2000, maxLength: 3000 }),
+            ),
+          }),
+        }),
+        async (canary, extra) => {
+          calls++;
+          const response = await request(app)
+            .post(`/webhooks/${canary.cluster}/event`)
+            .send({
+              name: canary.object.metadata.name,
+              namespace: canary.object.metadata.namespace,
+              ...extra,
+            });
+          expect(response.status).toBe(202);
+        },
+      ),
+      RUNS,
+    );
+    const after = (
+      await Promise.all(
+        gated.map(c => services.rollouts.flaggerEvents(ref(c), 10_000)),
+      )
+    ).flat().length;
+    expect(after - before).toBe(calls);
+  });
+
+  it('answers generated actions on existing canaries without a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        existing,
+        fc.constantFrom(
+          'promote',
+          'rollback',
+          'pause',
+          'resume',
+          'approve-rollout',
+        ),
+        fc.record(
+          {
+            entityRef: fc.oneof(fc.constant(ENTITY_REF), badEntityRef),
+            comment: fc.string({ maxLength: 600 }),
+          },
+          { requiredKeys: [] },
+        ),
+        async ({ cluster, object }, action, body) => {
+          const response = await request(app)
+            .post(
+              `/canaries/${cluster}/${object.metadata.namespace}/${object.metadata.name}/actions/${action}`,
+            )
+            .set('authorization', mockCredentials.user.header())
+            .send(body);
+          expect(response.status).toBeLessThan(500);
+          const details = await request(app)
+            .get(
+              `/canaries/${cluster}/${object.metadata.namespace}/${object.metadata.name}`,
+            )
+            .query({ entityRef: ENTITY_REF });
+          expect(details.status).toBeLessThan(500);
+        },
+      ),
+      RUNS,
+    );
   });
 });

@@ -319,9 +319,7 @@ describe('router', () => {
 
       const answer = await gate('confirm-promotion');
       expect(answer.status).toBe(200);
-      expect(answer.text).toBe(
-        'Promotion approved in Backstage by user:default/ana',
-      );
+      expect(answer.text).toBe('Promotion approved in Backstage');
       expect((await gate('rollback')).status).toBe(403);
       const { pendingDecision } = (await details()).body.summary;
       expect(pendingDecision).toMatchObject({
@@ -394,9 +392,7 @@ describe('router', () => {
       );
       const held = await gate('confirm-traffic-increase');
       expect(held.status).toBe(403);
-      expect(held.text).toBe(
-        'Traffic increases paused in Backstage by user:default/mock',
-      );
+      expect(held.text).toBe('Traffic increases paused in Backstage');
       expect((await details()).body.summary.pendingDecision).toMatchObject({
         action: 'pause',
         appliedAt: expect.any(String),
@@ -423,7 +419,7 @@ describe('router', () => {
       const approved = await act('approve-rollout');
       expect(approved.status).toBe(200);
       expect((await gate('confirm-rollout')).text).toBe(
-        'Rollout approved in Backstage by user:default/mock',
+        'Rollout approved in Backstage',
       );
       expect((await details()).body.summary.pendingDecision).toMatchObject({
         action: 'approve-rollout',
@@ -567,7 +563,7 @@ describe('router', () => {
       const body = { name: 'hello-gated', namespace: 'tap-apps' };
       const missing = await gate('confirm-traffic-increase', body);
       expect(missing.status).toBe(403);
-      expect(missing.body.error.message).toMatch(/shared secret/);
+      expect(missing.body.error.message).toMatch(/secret this portal requires/);
       expect(
         (
           await gate('confirm-traffic-increase', {
@@ -632,7 +628,27 @@ describe('router', () => {
       await event(
         'Rolling back hello-gated.tap-apps failed checks threshold reached 2',
       );
-      setPhase('Failed');
+      // The reason and the end come from what the watch sees, not from the event webhook.
+      const kubeEvent = (message: string, at: string) => ({
+        type: 'Warning',
+        reason: 'Synced',
+        message,
+        firstTimestamp: at,
+        lastTimestamp: at,
+        count: 1,
+      });
+      store.put('dev', gatedCanary('Failed'), {
+        events: [
+          kubeEvent(
+            'Halt hello-gated.tap-apps advancement success rate 70.07% < 99%',
+            '2026-11-23T01:59:00Z',
+          ),
+          kubeEvent(
+            'Rolling back hello-gated.tap-apps failed checks threshold reached 2',
+            '2026-11-23T02:00:00Z',
+          ),
+        ],
+      });
       await services.history.idle();
       const { body } = await request(app)
         .get('/history')
@@ -641,11 +657,9 @@ describe('router', () => {
       expect(body.items[0]).toMatchObject({
         ref,
         outcome: 'failed',
-        failureReason:
-          'failed checks threshold reached 2 (last failed check: success rate 70.07% < 99%)',
-        endedAt: '2026-11-23T02:00:00.000Z',
         decisions: [{ action: 'pause', comment: 'hold on' }],
       });
+      expect(body.items[0].failureReason).toContain('70.07% < 99%');
       expect(
         (await services.rollouts.flaggerEvents(ref)).map(e => e.message)[0],
       ).toMatch(/^Rolling back/);

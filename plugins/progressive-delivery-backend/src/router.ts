@@ -18,6 +18,7 @@ import {
 import { MAX_COMMENT_LENGTH } from './service/ActionService';
 import { ProgressiveDeliveryServices } from './createServices';
 import { STREAM_HEADERS } from './service/EntityStream';
+import { LimitExceededError } from './service/RequestBudget';
 
 export interface RouterOptions {
   services: ProgressiveDeliveryServices;
@@ -119,7 +120,7 @@ function parse<T>(
  */
 export function buildRouter(options: RouterOptions): express.Router {
   const { services, httpAuth, userInfo } = options;
-  const { queries, actions, gates, streams } = services;
+  const { queries, actions, gates, streams, limits, budgets } = services;
   const reader = (req: express.Request) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
   const router = Router();
@@ -163,6 +164,7 @@ export function buildRouter(options: RouterOptions): express.Router {
       const body = parse(actionBody, req.body ?? {}, 'request body');
       const credentials = await httpAuth.credentials(req, { allow: ['user'] });
       const { userEntityRef } = await userInfo.getUserInfo(credentials);
+      budgets.actions.take(userEntityRef, 'actions');
       res.json(
         await actions.act({
           ref,
@@ -181,17 +183,33 @@ export function buildRouter(options: RouterOptions): express.Router {
     const { entityRef } = parse(entityQuery, req.query, 'query');
     const changes = await streams.open(entityRef, await reader(req));
     res.writeHead(200, STREAM_HEADERS);
-    const stop = changes.start(chunk => res.write(chunk));
-    req.on('close', stop);
+    // A client that stops reading would make its queue grow without end: past the limit the
+    // stream is cut. After its lifetime the stream ends; the client's reconnect is a new
+    // request, so the read permission is checked again.
+    const stop = changes.start(chunk => {
+      if (res.writableLength > limits.streamBufferBytes) {
+        res.destroy();
+        return;
+      }
+      res.write(chunk);
+    });
+    const lifetime = setTimeout(() => res.end(), limits.streamLifetimeMs);
+    lifetime.unref();
+    res.on('close', () => {
+      clearTimeout(lifetime);
+      stop();
+    });
   });
 
   router.post('/webhooks/:cluster/gates/:gate', async (req, res) => {
     const { cluster, gate } = parse(gateParams, req.params, 'gate');
-    const answer = await gates.answerGate(
-      cluster,
-      gate,
-      parse(webhookBody, req.body ?? {}, 'webhook payload'),
+    const payload = parse(webhookBody, req.body ?? {}, 'webhook payload');
+    // Per caller and canary: a flood from elsewhere does not spend Flagger's budget.
+    budgets.webhooks.take(
+      `${req.ip}|${cluster}/${payload.namespace}/${payload.name}`,
+      'webhook calls about this canary',
     );
+    const answer = await gates.answerGate(cluster, gate, payload);
     res.status(answer.status).type('text/plain').send(answer.message);
   });
 
@@ -201,10 +219,13 @@ export function buildRouter(options: RouterOptions): express.Router {
       req.params,
       'cluster',
     );
-    await gates.recordEvent(
-      cluster,
-      parse(webhookBody, req.body ?? {}, 'webhook payload'),
+    const payload = parse(webhookBody, req.body ?? {}, 'webhook payload');
+    // Per caller and canary: a flood from elsewhere does not spend Flagger's budget.
+    budgets.webhooks.take(
+      `${req.ip}|${cluster}/${payload.namespace}/${payload.name}`,
+      'webhook calls about this canary',
     );
+    await gates.recordEvent(cluster, payload);
     res.status(202).type('text/plain').send('Recorded');
   });
 
@@ -213,9 +234,19 @@ export function buildRouter(options: RouterOptions): express.Router {
     (
       error: any,
       _req: express.Request,
-      _res: express.Response,
+      res: express.Response,
       next: express.NextFunction,
     ) => {
+      if (error instanceof LimitExceededError) {
+        res
+          .status(429)
+          .set('Retry-After', String(error.retryAfterSeconds))
+          .json({
+            error: { name: 'TooManyRequestsError', message: error.message },
+            response: { statusCode: 429 },
+          });
+        return undefined;
+      }
       if (error?.type === 'entity.parse.failed') {
         return next(
           new InputError(

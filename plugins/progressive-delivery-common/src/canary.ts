@@ -337,6 +337,12 @@ export interface ActionAvailability {
   reason?: string;
   /** When it takes effect, e.g. "at Flagger's next analysis tick (within 10s)". */
   effect?: string;
+  /**
+   * Set when steering this canary through the entity is off whatever its state: the canary
+   * side does not name the entity (`binding`), or the portal runs without the permission
+   * framework (`permission-framework`). `reason` then says what to add where.
+   */
+  steeringOff?: 'binding' | 'permission-framework';
 }
 
 /**

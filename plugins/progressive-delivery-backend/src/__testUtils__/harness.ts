@@ -14,6 +14,7 @@ import {
   FakeCanaryStore,
   FakeSummarizer,
   gatedCanary,
+  WEBHOOK_BASE_URL,
 } from '../service/testing/fakes';
 import { CanaryStore } from '../types';
 
@@ -77,6 +78,10 @@ export async function startTestServices(options: {
   database: Knex;
   /** `progressiveDelivery` settings. */
   settings?: Obj;
+  /** Backstage's `permission` settings; default enabled, as production needs. */
+  permission?: Obj;
+  /** Backstage's `kubernetes` settings, for per-cluster keys (the cluster side stays fake). */
+  kubernetes?: Obj;
   /** The catalog; default just {@link helloGatedEntity}. */
   entities?: Entity[];
   /** Which permissions the permission backend allows; asked on every check. Default all. */
@@ -86,7 +91,14 @@ export async function startTestServices(options: {
   const side = gatedClusterSide();
   const auditor = mockServices.auditor.mock();
   const services = await createServices({
-    config: new ConfigReader({ progressiveDelivery: options.settings ?? {} }),
+    config: new ConfigReader({
+      progressiveDelivery: {
+        ...options.settings,
+        webhooks: { baseUrl: WEBHOOK_BASE_URL, ...options.settings?.webhooks },
+      },
+      permission: options.permission ?? { enabled: true },
+      ...(options.kubernetes ? { kubernetes: options.kubernetes } : {}),
+    }),
     logger: mockServices.logger.mock(),
     database: options.database,
     catalog: catalogServiceMock({

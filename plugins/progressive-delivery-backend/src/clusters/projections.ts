@@ -47,6 +47,15 @@ export function projectDeployment(deployment: Obj): Obj {
       ...identity(deployment.metadata),
       generation: deployment.metadata?.generation,
       labels: deployment.metadata?.labels,
+      // The one annotation read: it binds the Deployment to the entity that may steer it.
+      ...(deployment.metadata?.annotations?.['backstage.io/kubernetes-id']
+        ? {
+            annotations: {
+              'backstage.io/kubernetes-id':
+                deployment.metadata.annotations['backstage.io/kubernetes-id'],
+            },
+          }
+        : {}),
     },
     spec: {
       replicas: spec.replicas,

@@ -55,6 +55,11 @@ const toAttempt = (row: AttemptRow): ActionAttempt => ({
 export class ActionAttempts {
   constructor(private readonly db: Knex) {}
 
+  /** Deletes attempts recorded before `before` (ISO); returns how many. */
+  async pruneBefore(before: string): Promise<number> {
+    return this.db(ATTEMPTS).where('at', '<', before).delete();
+  }
+
   async recordAttempt(attempt: Omit<ActionAttempt, 'at'>) {
     await this.db(ATTEMPTS).insert({
       ...canaryColumns(attempt.ref),

@@ -25,6 +25,11 @@ import {
 export class RolloutHistory {
   constructor(private readonly db: Knex) {}
 
+  /** Deletes Flagger event-webhook rows received before `before` (ISO); returns how many. */
+  async pruneFlaggerEventsBefore(before: string): Promise<number> {
+    return this.db(FLAGGER_EVENTS).where('at', '<', before).delete();
+  }
+
   async recordFlaggerEvent(event: {
     ref: CanaryRef;
     phase?: string;

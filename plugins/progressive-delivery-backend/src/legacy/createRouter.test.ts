@@ -8,7 +8,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { fakeClusterSide } from '../service/testing/fakes';
+import { fakeClusterSide, WEBHOOK_BASE_URL } from '../service/testing/fakes';
 import {
   gatedClusterSide,
   helloGatedEntity as entity,
@@ -35,7 +35,10 @@ describe('legacy createRouter', () => {
     const permissionCalls: Array<{ names: string[]; token?: string }> = [];
     const router = await createLegacyRouter({
       logger: mockServices.logger.mock(),
-      config: new ConfigReader({}),
+      config: new ConfigReader({
+        permission: { enabled: true },
+        progressiveDelivery: { webhooks: { baseUrl: WEBHOOK_BASE_URL } },
+      }),
       database: { getClient: () => databases.init('SQLITE_3') },
       discovery: { getBaseUrl: async () => 'http://127.0.0.1:1/api/catalog' },
       identity,

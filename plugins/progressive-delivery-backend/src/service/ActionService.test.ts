@@ -9,6 +9,7 @@ import { ENTITY_REF, helloGatedEntities } from '../__testUtils__/harness';
 import { openPluginDatabase } from '../database/DecisionStore';
 import { ActionService } from './ActionService';
 import { ChangeFeed } from './ChangeFeed';
+import { SteeringPolicy } from './SteeringPolicy';
 import { FakeCanaryStore, FakeSummarizer, gatedCanary } from './testing/fakes';
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
@@ -29,6 +30,11 @@ describe('ActionService', () => {
       decisions: db.decisions,
       attempts: db.attempts,
       entities: helloGatedEntities(store, allowed),
+      steering: new SteeringPolicy({
+        grants: [],
+        permissionFrameworkEnabled: true,
+        allowWithoutPermissionFramework: false,
+      }),
       feed,
       auditor,
       logger: mockServices.logger.mock(),

@@ -3,7 +3,7 @@ import {
   BackstageCredentials,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError } from '@backstage/errors';
 import {
   ACTION_LABELS,
   ActionResponse,
@@ -25,6 +25,7 @@ import { DecisionStore } from '../database/DecisionStore';
 import { ChangeFeed } from './ChangeFeed';
 import { decisionStateOf, summarizeWithDecisions } from './decisionState';
 import { EntityCanaries, normalizeEntityRef } from './EntityCanaries';
+import { SteeringPolicy } from './SteeringPolicy';
 import { CanaryStore, CanarySummarizer, WatchedCanary } from '../types';
 
 /** Longest comment kept with a decision. */
@@ -60,6 +61,7 @@ export class ActionService {
       decisions: DecisionStore;
       attempts: ActionAttempts;
       entities: EntityCanaries;
+      steering: SteeringPolicy;
       feed: ChangeFeed;
       auditor: AuditorService;
       logger: LoggerService;
@@ -135,12 +137,31 @@ export class ActionService {
         ].toLowerCase()} releases of ${entityRef}`,
       );
     } catch (error) {
-      await this.#recordAttempt(attempt, 'forbidden', (error as Error).message);
+      // Kept only about canaries that exist: made-up names must not fill the table (or the
+      // replicas' relay of it).
+      if (this.options.store.getCanary(ref))
+        await this.#recordAttempt(
+          attempt,
+          'forbidden',
+          (error as Error).message,
+        );
       throw error;
     }
-    const watched = await this.#fresh(
-      await entities.canaryOf(ref, entityRef, credentials, false),
+    const selected = await entities.canaryWithEntity(
+      ref,
+      entityRef,
+      credentials,
+      false,
     );
+    const refusal = this.options.steering.refusal(
+      selected.watched,
+      selected.entity,
+    );
+    if (refusal) {
+      await this.#recordAttempt(attempt, 'forbidden', refusal.reason);
+      throw new NotAllowedError(refusal.reason);
+    }
+    const watched = await this.#fresh(selected.watched);
     const revision = watched.revision;
     attempt.revision = revision;
     const [summary] = await summarizeWithDecisions(

@@ -21,6 +21,32 @@ import {
   progressiveDeliveryReadPermission,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { CanaryStore, WatchedCanary } from '../types';
+import { SteeringEntity } from './SteeringPolicy';
+
+/** What is remembered of an entity: which canaries it selects, and who it is for the binding. */
+export interface EntitySelection {
+  entityRef: string;
+  selector: CanarySelector;
+  entity: SteeringEntity;
+}
+
+function steeringEntityOf(entity: Entity, ref: string): SteeringEntity {
+  const owner = entity.spec?.owner;
+  let ownerRef: string | undefined;
+  if (typeof owner === 'string' && owner) {
+    try {
+      ownerRef = stringifyEntityRef(
+        parseEntityRef(owner, {
+          defaultKind: 'group',
+          defaultNamespace: entity.metadata.namespace ?? 'default',
+        }),
+      );
+    } catch {
+      ownerRef = undefined;
+    }
+  }
+  return { ref, name: entity.metadata.name, owner: ownerRef };
+}
 
 /** The one catalog call the plugin makes; `CatalogService` from plugin-catalog-node fits it. */
 export interface EntityLookup {
@@ -33,7 +59,7 @@ export interface EntityLookup {
 /** How long a caller's read permission and an entity's selector are remembered. */
 export const SELECTOR_TTL_MS = 5_000;
 
-function principalKey(credentials: BackstageCredentials): string {
+export function principalKey(credentials: BackstageCredentials): string {
   const principal = credentials.principal as any;
   return (
     principal?.userEntityRef ?? principal?.subject ?? principal?.type ?? 'none'
@@ -58,7 +84,7 @@ export function normalizeEntityRef(entityRef: string): string {
  * The catalog is read with the caller's own credentials, so catalog permissions apply too.
  */
 export class EntityCanaries {
-  readonly #lookups = new Map<string, Promise<CanarySelector>>();
+  readonly #lookups = new Map<string, Promise<EntitySelection>>();
 
   constructor(
     private readonly options: {
@@ -96,16 +122,16 @@ export class EntityCanaries {
     entityRef: string,
     credentials: BackstageCredentials,
     checkRead = true,
-  ): Promise<{ entityRef: string; selector: CanarySelector }> {
+  ): Promise<EntitySelection> {
     const ref = normalizeEntityRef(entityRef);
     const { cache } = this.options;
     const key = `selector:${checkRead ? 'read' : 'any'}:${principalKey(
       credentials,
     )}:${ref}`;
     const cached = cache
-      ? ((await cache.get(key)) as CanarySelector | undefined)
+      ? ((await cache.get(key)) as EntitySelection | undefined)
       : undefined;
-    if (cached) return { entityRef: ref, selector: cached };
+    if (cached) return cached;
 
     // When the remembered answer expires under load, the callers waiting at that moment share
     // one lookup instead of each asking the permission backend and the catalog.
@@ -116,7 +142,7 @@ export class EntityCanaries {
       );
       this.#lookups.set(key, lookup);
     }
-    return { entityRef: ref, selector: await lookup };
+    return lookup;
   }
 
   async #lookUpSelector(
@@ -124,7 +150,7 @@ export class EntityCanaries {
     credentials: BackstageCredentials,
     checkRead: boolean,
     key: string,
-  ): Promise<CanarySelector> {
+  ): Promise<EntitySelection> {
     // The permission and the catalog answer independently; asking both at once halves the
     // wait. A refusal still wins: the entity is then never used.
     const [, entity] = await Promise.all([
@@ -151,10 +177,15 @@ export class EntityCanaries {
         `${ref} has not opted in: add the annotation progressive-delivery/workload-name or progressive-delivery/canaries.`,
       );
     }
-    await this.options.cache?.set(key, selector as any, {
+    const selection: EntitySelection = {
+      entityRef: ref,
+      selector,
+      entity: steeringEntityOf(entity, ref),
+    };
+    await this.options.cache?.set(key, selection as any, {
       ttl: this.options.selectorTtlMs ?? SELECTOR_TTL_MS,
     });
-    return selector;
+    return selection;
   }
 
   /** 404 with the configured names when a cluster is not configured. */
@@ -184,12 +215,23 @@ export class EntityCanaries {
     credentials: BackstageCredentials,
     checkRead = true,
   ): Promise<WatchedCanary> {
+    return (await this.canaryWithEntity(ref, entityRef, credentials, checkRead))
+      .watched;
+  }
+
+  /** {@link canaryOf}, with the entity it was selected through. */
+  async canaryWithEntity(
+    ref: CanaryRef,
+    entityRef: string,
+    credentials: BackstageCredentials,
+    checkRead = true,
+  ): Promise<{ watched: WatchedCanary; entity: SteeringEntity }> {
     this.assertCluster(ref.cluster);
-    const { selector, entityRef: normalized } = await this.selectorFor(
-      entityRef,
-      credentials,
-      checkRead,
-    );
+    const {
+      selector,
+      entityRef: normalized,
+      entity,
+    } = await this.selectorFor(entityRef, credentials, checkRead);
     const watched = this.canariesOf(selector).find(
       c =>
         c.ref.cluster === ref.cluster &&
@@ -201,6 +243,6 @@ export class EntityCanaries {
         `Canary ${ref.namespace}/${ref.name} in cluster ${ref.cluster} does not exist or does not belong to ${normalized}.`,
       );
     }
-    return watched;
+    return { watched, entity };
   }
 }

@@ -10,7 +10,13 @@ describe('EntityStream', () => {
     const store = new FakeCanaryStore();
     const feed = new ChangeFeed(store);
     const entities = helloGatedEntities(store, allowed);
-    const streams = new EntityStream({ entities, feed, heartbeatMs: 20 });
+    const streams = new EntityStream({
+      entities,
+      feed,
+      heartbeatMs: 20,
+      maxPerPrincipal: 5,
+      maxTotal: 10,
+    });
     const open = () =>
       streams.open(ENTITY_REF, mockCredentials.user('user:default/ana'));
     return { store, feed, open };

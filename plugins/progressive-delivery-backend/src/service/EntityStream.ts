@@ -4,7 +4,8 @@ import {
   StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { ChangeFeed } from './ChangeFeed';
-import { EntityCanaries } from './EntityCanaries';
+import { EntityCanaries, principalKey } from './EntityCanaries';
+import { LimitExceededError } from './RequestBudget';
 
 /** How often the event stream sends a comment line, so proxies keep an idle stream open. */
 export const HEARTBEAT_MS = 15_000;
@@ -35,8 +36,19 @@ export class EntityStream {
       feed: ChangeFeed;
       /** Default {@link HEARTBEAT_MS}. */
       heartbeatMs?: number;
+      /** Open streams allowed per user or service, and in all. */
+      maxPerPrincipal: number;
+      maxTotal: number;
     },
   ) {}
+
+  readonly #open = new Map<string, number>();
+  #total = 0;
+
+  /** Open streams of this replica. */
+  get openCount(): number {
+    return this.#total;
+  }
 
   /**
    * Checks that the entity may be read and finds its canaries; nothing is written before
@@ -51,6 +63,33 @@ export class EntityStream {
     const { entities, feed } = this.options;
     const heartbeatMs = this.options.heartbeatMs ?? HEARTBEAT_MS;
     const { selector } = await entities.selectorFor(entityRef, credentials);
+    const principal = principalKey(credentials);
+    const mine = this.#open.get(principal) ?? 0;
+    if (this.#total >= this.options.maxTotal) {
+      throw new LimitExceededError(
+        `This backend already serves ${
+          this.#total
+        } streams, its limit (progressiveDelivery.limits.streams); try again later.`,
+        30,
+      );
+    }
+    if (mine >= this.options.maxPerPrincipal) {
+      throw new LimitExceededError(
+        `You already have ${mine} open streams, the limit per user (progressiveDelivery.limits.streamsPerPrincipal); close other tabs or try again later.`,
+        30,
+      );
+    }
+    this.#open.set(principal, mine + 1);
+    this.#total += 1;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#total -= 1;
+      const left = (this.#open.get(principal) ?? 1) - 1;
+      if (left > 0) this.#open.set(principal, left);
+      else this.#open.delete(principal);
+    };
     // Which canaries the entity has can change (a canary created later); recompute on a miss.
     const belonging = () =>
       new Set(entities.canariesOf(selector).map(c => canaryKey(c.ref)));
@@ -78,6 +117,7 @@ export class EntityStream {
         return () => {
           clearInterval(heartbeat);
           unsubscribe();
+          release();
         };
       },
     };

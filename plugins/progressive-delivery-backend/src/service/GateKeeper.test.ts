@@ -2,7 +2,11 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { openPluginDatabase } from '../database/DecisionStore';
 import { ChangeFeed } from './ChangeFeed';
 import { GateKeeper } from './GateKeeper';
-import { FakeCanaryStore, gatedCanary } from './testing/fakes';
+import {
+  FakeCanaryStore,
+  gatedCanary,
+  WEBHOOK_BASE_URL,
+} from './testing/fakes';
 
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 const ref = { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' };
@@ -19,6 +23,10 @@ async function gateKeeper() {
     rollouts,
     feed: new ChangeFeed(store),
     logger: mockServices.logger.mock(),
+    auditor: mockServices.auditor.mock(),
+    webhookBaseUrl: WEBHOOK_BASE_URL,
+    // With the secret given, answers may name who decided.
+    secretFor: () => 's3cret',
   });
   return { store, decisions, gates };
 }
@@ -36,6 +44,7 @@ describe('GateKeeper confirm-rollout', () => {
         name: ref.name,
         namespace: ref.namespace,
         phase: 'Waiting',
+        metadata: { secret: 's3cret' },
       });
     const approve = (revision: string, actor = 'user:default/guest') =>
       decisions.decide({ ref, revision, action: 'approve-rollout', actor });
@@ -82,6 +91,7 @@ describe('GateKeeper verdict gates', () => {
         name: ref.name,
         namespace: ref.namespace,
         checksum: 'c1',
+        metadata: { secret: 's3cret' },
       });
     const decide = (action: 'promote' | 'rollback') =>
       decisions.decide({

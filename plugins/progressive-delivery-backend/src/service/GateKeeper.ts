@@ -1,4 +1,4 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
+import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   CanaryRef,
@@ -33,6 +33,8 @@ const VERDICT_GATES = {
 
 /** Longest Flagger event message kept. */
 const MAX_EVENT_MESSAGE = 2000;
+/** Longest event type kept (the column is a varchar(255)). */
+const MAX_EVENT_TYPE = 64;
 
 /**
  * Answers Flagger's gate webhooks from the decisions people recorded, and keeps Flagger's event
@@ -46,18 +48,52 @@ export class GateKeeper {
       rollouts: RolloutHistory;
       feed: ChangeFeed;
       logger: LoggerService;
-      /** When set, every webhook call must carry it as `metadata.secret`. */
-      sharedSecret?: string;
+      auditor: AuditorService;
+      /** `progressiveDelivery.webhooks.baseUrl`; without it no gate is the portal's. */
+      webhookBaseUrl?: string;
+      /**
+       * The secret each cluster's webhooks must carry as `metadata.secret`: the cluster's own,
+       * else the shared one; undefined when neither is set.
+       */
+      secretFor: (cluster: string) => string | undefined;
     },
   ) {}
+
+  /** A person's name goes into an answer only for a caller that proved it holds the secret. */
+  #by(name: string, call: WebhookCall): string {
+    return call.authenticated ? ` by ${name}` : '';
+  }
+
+  async #auditApplied(
+    ref: CanaryRef,
+    gate: string,
+    revision: string,
+    decision: { action: string; decidedBy: string },
+  ) {
+    const event = await this.options.auditor.createEvent({
+      eventId: 'gate-decision-applied',
+      severityLevel: 'medium',
+      meta: {
+        canary: `${ref.cluster}/${ref.namespace}/${ref.name}`,
+        gate,
+        revision,
+        action: decision.action,
+        decidedBy: decision.decidedBy,
+      },
+    });
+    await event.success();
+  }
 
   async answerGate(
     cluster: string,
     gate: GateKind,
     payload: FlaggerWebhookPayload,
   ): Promise<GateAnswer> {
-    const watched = await this.#canary(cluster, payload);
+    const call = await this.#canary(cluster, gate, payload);
+    const { watched } = call;
     const { ref, revision } = watched;
+    // Phases come from the canary as its API server has it, never from the request body.
+    const phase: string | undefined = watched.object.status?.phase;
     if (!revision) {
       return {
         status: 403,
@@ -78,13 +114,17 @@ export class GateKeeper {
         );
         const usedUp =
           decision?.appliedAt !== undefined &&
-          ((payload.phase !== undefined && payload.phase !== 'Waiting') ||
+          ((phase !== undefined && phase !== 'Waiting') ||
             enteredWaiting > Date.parse(decision.appliedAt));
         if (decision && !usedUp) {
-          await this.#applied(ref, revision, 'start', payload.checksum);
+          if (await this.#applied(ref, revision, 'start', call.checksum))
+            await this.#auditApplied(ref, gate, revision, decision);
           return {
             status: 200,
-            message: `Rollout approved in Backstage by ${decision.decidedBy}`,
+            message: `Rollout approved in Backstage${this.#by(
+              decision.decidedBy,
+              call,
+            )}`,
           };
         }
         if (
@@ -102,14 +142,21 @@ export class GateKeeper {
         const decision = await this.#open(ref, revision, 'traffic');
         if (decision?.action === 'pause') {
           // The "no" is what holds the traffic: the pause is in effect from here.
-          await this.#applied(ref, revision, 'traffic', payload.checksum);
+          if (await this.#applied(ref, revision, 'traffic', call.checksum))
+            await this.#auditApplied(ref, gate, revision, decision);
           return {
             status: 403,
-            message: `Traffic increases paused in Backstage by ${decision.decidedBy}`,
+            message: `Traffic increases paused in Backstage${this.#by(
+              decision.decidedBy,
+              call,
+            )}`,
           };
         }
-        if (decision?.action === 'resume')
-          await this.#applied(ref, revision, 'traffic', payload.checksum);
+        if (
+          decision?.action === 'resume' &&
+          (await this.#applied(ref, revision, 'traffic', call.checksum))
+        )
+          await this.#auditApplied(ref, gate, revision, decision);
         return { status: 200, message: 'Traffic increase approved' };
       }
       case 'confirm-promotion':
@@ -118,10 +165,14 @@ export class GateKeeper {
         const verdict = VERDICT_GATES[gate];
         const decision = await this.#open(ref, revision, 'verdict');
         if (decision?.action === verdict.action) {
-          await this.#applied(ref, revision, 'verdict', payload.checksum);
+          if (await this.#applied(ref, revision, 'verdict', call.checksum))
+            await this.#auditApplied(ref, gate, revision, decision);
           return {
             status: 200,
-            message: `${verdict.yes} in Backstage by ${decision.decidedBy}`,
+            message: `${verdict.yes} in Backstage${this.#by(
+              decision.decidedBy,
+              call,
+            )}`,
           };
         }
         return { status: 403, message: verdict.no };
@@ -132,56 +183,27 @@ export class GateKeeper {
   }
 
   /**
-   * Keeps one call of Flagger's event webhook (Kubernetes events expire after an hour) and feeds
-   * the rollout history from the messages that end a rollout or say why it halted.
+   * Keeps one call of Flagger's event webhook (Kubernetes events expire after an hour) as
+   * history attributed to Flagger's webhook. Anyone who can reach the portal can make this
+   * call, so it states nothing: the time is when it arrived, the phase and revision are the
+   * watched canary's, and it neither ends a rollout nor closes a decision (the history
+   * recorder does that from the phases the watch sees).
    */
   async recordEvent(
     cluster: string,
     payload: FlaggerWebhookPayload,
   ): Promise<void> {
-    const watched = await this.#canary(cluster, payload);
+    const { watched } = await this.#canary(cluster, 'event', payload);
     const metadata = payload.metadata ?? {};
     const message = (metadata.eventMessage ?? '').slice(0, MAX_EVENT_MESSAGE);
-    const timestamp = Number(metadata.timestamp);
-    const at = new Date(
-      Number.isFinite(timestamp) && timestamp > 0 ? timestamp : Date.now(),
-    ).toISOString();
-    const { rollouts, feed } = this.options;
-    await rollouts.recordFlaggerEvent({
+    await this.options.rollouts.recordFlaggerEvent({
       ref: watched.ref,
-      phase: payload.phase,
-      checksum: payload.checksum,
-      eventType: metadata.eventType,
+      phase: watched.object.status?.phase,
+      checksum: checksumOf(watched),
+      eventType: metadata.eventType?.slice(0, MAX_EVENT_TYPE),
       message,
-      at,
+      at: new Date().toISOString(),
     });
-    const revision = watched.revision;
-    if (!revision) return;
-    const meaning = meaningOf(message);
-    let changed = false;
-    if (meaning?.kind === 'halt') {
-      await rollouts.noteHalt(watched.ref, revision, meaning.reason);
-    } else if (meaning?.kind === 'failed') {
-      changed = await rollouts.rolloutEnded(
-        watched.ref,
-        revision,
-        'failed',
-        at,
-        {
-          failureReason: meaning.reason,
-          images: imagesOf(watched),
-        },
-      );
-    } else if (meaning?.kind === 'succeeded') {
-      changed = await rollouts.rolloutEnded(
-        watched.ref,
-        revision,
-        'succeeded',
-        at,
-        { images: imagesOf(watched) },
-      );
-    }
-    if (changed) feed.publish({ type: 'history-changed', ref: watched.ref });
   }
 
   async #open(ref: CanaryRef, revision: string, slot: DecisionSlot) {
@@ -193,28 +215,47 @@ export class GateKeeper {
     revision: string,
     slot: DecisionSlot,
     checksum?: string,
-  ) {
+  ): Promise<boolean> {
     if (
       await this.options.decisions.markApplied(ref, revision, slot, checksum)
     ) {
       this.options.feed.publish({ type: 'canary-changed', ref });
+      return true;
     }
+    return false;
   }
 
-  /** The canary the webhook is about, read fresh from its API server (the cache only as a fallback). */
+  /**
+   * The canary the webhook is about, read fresh from its API server (the cache only as a
+   * fallback), once the call proved the cluster's secret (when one is set) and the canary's
+   * spec really sends this kind of call to this cluster's URL at the portal.
+   */
   async #canary(
     cluster: string,
+    kind: GateKind | 'event',
     payload: FlaggerWebhookPayload,
-  ): Promise<WatchedCanary> {
-    const secret = this.options.sharedSecret;
-    if (secret && !secretsMatch(secret, payload.metadata?.secret)) {
-      throw new NotAllowedError(
-        'The webhook metadata does not carry the shared secret this portal requires',
-      );
-    }
-    const { store, logger } = this.options;
+  ): Promise<WebhookCall> {
+    const { store, logger, webhookBaseUrl } = this.options;
     if (!store.hasCluster(cluster))
       throw new NotFoundError(`Unknown cluster "${cluster}"`);
+    const secret = this.options.secretFor(cluster);
+    if (secret && !secretsMatch(secret, payload.metadata?.secret)) {
+      const event = await this.options.auditor.createEvent({
+        eventId: 'webhook-secret-refused',
+        severityLevel: 'high',
+        meta: {
+          cluster,
+          webhook: kind,
+          canary: `${payload.namespace}/${payload.name}`,
+        },
+      });
+      await event.fail({
+        error: new Error('webhook secret missing or wrong'),
+      });
+      throw new NotAllowedError(
+        `The webhook metadata does not carry the secret this portal requires for cluster ${cluster}`,
+      );
+    }
     const ref = { cluster, namespace: payload.namespace, name: payload.name };
     let watched: WatchedCanary | undefined;
     try {
@@ -229,32 +270,59 @@ export class GateKeeper {
       throw new NotFoundError(
         `No canary ${ref.namespace}/${ref.name} in cluster ${cluster}`,
       );
-    return watched;
+    const expected = webhookUrl(webhookBaseUrl, cluster, kind);
+    if (!expected || !pointsAt(watched.object, kind, expected)) {
+      throw new NotFoundError(
+        expected
+          ? `Canary ${ref.namespace}/${ref.name} in cluster ${cluster} has no ${kind} webhook at ${expected}`
+          : 'progressiveDelivery.webhooks.baseUrl is not set, so no webhook is served by this portal',
+      );
+    }
+    return {
+      watched,
+      authenticated: secret !== undefined,
+      checksum: checksumOf(watched),
+    };
   }
 }
 
-type EventMeaning =
-  | { kind: 'halt'; reason: string }
-  | { kind: 'failed'; reason: string }
-  | { kind: 'succeeded' };
+/** One webhook call, once its canary is known. */
+interface WebhookCall {
+  watched: WatchedCanary;
+  /** The call carried the cluster's secret. */
+  authenticated: boolean;
+  /** The watched canary's checksum, recorded with an applied decision. */
+  checksum?: string;
+}
 
-/** Reads the Flagger event messages (pkg/controller/events.go) that matter to the history. */
-export function meaningOf(message: string): EventMeaning | undefined {
-  const halt = /^Halt (?:\S+ )?advancement (.+)$/.exec(message);
-  if (halt && !/^waiting for/.test(halt[1]))
-    return { kind: 'halt', reason: halt[1] };
-  const rollingBack = /^Rolling back \S+ (.+)$/.exec(message);
-  if (rollingBack) {
-    const reason =
-      rollingBack[1] === 'manual webhook invoked'
-        ? 'rolled back through the rollback gate'
-        : rollingBack[1];
-    return { kind: 'failed', reason };
-  }
-  if (/^Promotion of \S+ failed/.test(message))
-    return { kind: 'failed', reason: message };
-  if (/^Promotion completed!/.test(message)) return { kind: 'succeeded' };
-  return undefined;
+/** Flagger's checksum of the watched canary, as long as the varchar(255) column holds. */
+function checksumOf(watched: WatchedCanary): string | undefined {
+  const checksum = watched.object.status?.lastAppliedSpec;
+  return typeof checksum === 'string' ? checksum.slice(0, 255) : undefined;
+}
+
+/** Where a canary of `cluster` sends `kind` when the portal serves it. */
+export function webhookUrl(
+  baseUrl: string | undefined,
+  cluster: string,
+  kind: GateKind | 'event',
+): string | undefined {
+  if (!baseUrl) return undefined;
+  const base = baseUrl.replace(/\/+$/, '');
+  return kind === 'event'
+    ? `${base}/${cluster}/event`
+    : `${base}/${cluster}/gates/${kind}`;
+}
+
+function pointsAt(canary: Record<string, any>, kind: string, url: string) {
+  const hooks =
+    canary.spec?.analysis?.webhooks ?? canary.spec?.canaryAnalysis?.webhooks;
+  return (Array.isArray(hooks) ? hooks : []).some(
+    hook =>
+      hook?.type === kind &&
+      typeof hook.url === 'string' &&
+      hook.url.split('?')[0].replace(/\/+$/, '') === url,
+  );
 }
 
 export function imagesOf(watched: WatchedCanary): string[] {

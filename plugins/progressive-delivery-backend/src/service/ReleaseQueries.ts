@@ -11,7 +11,42 @@ import { DecisionStore } from '../database/DecisionStore';
 import { RolloutHistory } from '../database/RolloutHistory';
 import { summarizeWithDecisions } from './decisionState';
 import { EntityCanaries } from './EntityCanaries';
+import { SteeringPolicy } from './SteeringPolicy';
 import { CanaryStore, CanarySummarizer } from '../types';
+
+type Obj = Record<string, any>;
+
+export const LAST_APPLIED_ANNOTATION =
+  'kubectl.kubernetes.io/last-applied-configuration';
+const REDACTED = '<redacted>';
+
+/**
+ * The Canary as readers see it: without managedFields, webhook `metadata` values (they carry
+ * the webhook secret and whatever else a gate is told) and kubectl's copy of the applied
+ * manifest (which carries the same again).
+ */
+export function redactedManifest(object: Obj): Obj {
+  const manifest = structuredClone(withoutManagedFields(object));
+  const annotations = manifest.metadata?.annotations;
+  if (annotations && LAST_APPLIED_ANNOTATION in annotations) {
+    annotations[LAST_APPLIED_ANNOTATION] = REDACTED;
+  }
+  for (const analysis of [
+    manifest.spec?.analysis,
+    manifest.spec?.canaryAnalysis,
+  ]) {
+    for (const hook of Array.isArray(analysis?.webhooks)
+      ? analysis.webhooks
+      : []) {
+      if (hook?.metadata && typeof hook.metadata === 'object') {
+        hook.metadata = Object.fromEntries(
+          Object.keys(hook.metadata).map(key => [key, REDACTED]),
+        );
+      }
+    }
+  }
+  return manifest;
+}
 
 /** What people read: an entity's canaries, one canary in detail, its metric series, the history. */
 export class ReleaseQueries {
@@ -22,6 +57,7 @@ export class ReleaseQueries {
       decisions: DecisionStore;
       rollouts: RolloutHistory;
       entities: EntityCanaries;
+      steering: SteeringPolicy;
     },
   ) {}
 
@@ -29,14 +65,25 @@ export class ReleaseQueries {
     entityRef: string,
     credentials: BackstageCredentials,
   ): Promise<CanaryListResponse> {
-    const { store, summarizer, decisions, entities } = this.options;
-    const { selector } = await entities.selectorFor(entityRef, credentials);
+    const { store, summarizer, decisions, entities, steering } = this.options;
+    const { selector, entity } = await entities.selectorFor(
+      entityRef,
+      credentials,
+    );
+    const canaries = store.findCanaries(selector);
+    const summaries = await summarizeWithDecisions(
+      summarizer,
+      decisions,
+      canaries,
+    );
     return {
-      items: await summarizeWithDecisions(
-        summarizer,
-        decisions,
-        store.findCanaries(selector),
-      ),
+      items: summaries.map((summary, index) => ({
+        ...summary,
+        actions: SteeringPolicy.applyTo(
+          summary.actions,
+          steering.refusal(canaries[index], entity),
+        ),
+      })),
       clusters: store.getClusterStatuses(),
       selector,
     };
@@ -47,14 +94,24 @@ export class ReleaseQueries {
     entityRef: string,
     credentials: BackstageCredentials,
   ): Promise<CanaryDetailsResponse> {
-    const { summarizer, decisions, entities } = this.options;
-    const watched = await entities.canaryOf(ref, entityRef, credentials);
+    const { summarizer, decisions, entities, steering } = this.options;
+    const { watched, entity } = await entities.canaryWithEntity(
+      ref,
+      entityRef,
+      credentials,
+    );
     const [summary] = await summarizeWithDecisions(summarizer, decisions, [
       watched,
     ]);
     return {
-      summary,
-      manifest: withoutManagedFields(watched.object),
+      summary: {
+        ...summary,
+        actions: SteeringPolicy.applyTo(
+          summary.actions,
+          steering.refusal(watched, entity),
+        ),
+      },
+      manifest: redactedManifest(watched.object),
       history: await this.options.rollouts.history([ref]),
     };
   }

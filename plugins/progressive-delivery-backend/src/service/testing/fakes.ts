@@ -32,6 +32,11 @@ export function gatedCanary(phase: string): Obj {
   );
   object.status.phase = phase;
   object.metadata.managedFields = [{ manager: 'flagger' }];
+  // The binding the sandbox's manifests now put on each sample app (the capture predates it).
+  object.metadata.labels = {
+    ...object.metadata.labels,
+    'backstage.io/kubernetes-id': 'hello-gated',
+  };
   return object;
 }
 
