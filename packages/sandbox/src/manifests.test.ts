@@ -138,7 +138,7 @@ describe('sample apps', () => {
     )) {
       expect(object.metadata.labels?.['backstage.io/kubernetes-id']).toBe(
         object.kind === 'Canary'
-          ? object.spec.targetRef.name
+          ? (object.spec as any).targetRef.name
           : object.metadata.name,
       );
     }
