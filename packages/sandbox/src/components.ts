@@ -362,7 +362,8 @@ export async function startComponentProcess(
   }
   // Flagger's webhook client (go-retryablehttp on go-cleanhttp) honours HTTP_PROXY; loopback
   // addresses (the API server, Prometheus, the portal's gates) bypass it.
-  if (component === 'flagger') env = { ...env, ...clusterNetworkEnv(ctx.ports) };
+  if (component === 'flagger')
+    env = { ...env, ...clusterNetworkEnv(ctx.ports) };
   startProcess({
     command,
     args,

@@ -525,7 +525,9 @@ async function clusterUp(
   await waitFor(
     `ServiceAccount ${SAMPLE_NAMESPACE}/default (from the controller manager)`,
     () =>
-      client.find(`/api/v1/namespaces/${SAMPLE_NAMESPACE}/serviceaccounts/default`),
+      client.find(
+        `/api/v1/namespaces/${SAMPLE_NAMESPACE}/serviceaccounts/default`,
+      ),
     60_000,
   );
   await start('simulator', 60_000);

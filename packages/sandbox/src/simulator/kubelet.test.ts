@@ -38,9 +38,7 @@ describe('the node (kubelet and the binding a scheduler would make)', () => {
     expect(nextPodAction(pod({ spec: { nodeName: 'elsewhere' } }))).toBe(
       'none',
     );
-    expect(nextPodAction(pod({ status: { phase: 'Succeeded' } }))).toBe(
-      'none',
-    );
+    expect(nextPodAction(pod({ status: { phase: 'Succeeded' } }))).toBe('none');
   });
 
   it('reports a pod Running and Ready, with a stable IP and an image digest', () => {
@@ -50,9 +48,7 @@ describe('the node (kubelet and the binding a scheduler would make)', () => {
     expect(status.startTime).toBe('2026-01-02T03:04:05Z');
     expect(status.podIP).toMatch(/^10\.244\.\d+\.\d+$/);
     expect(podStatus(bound).podIP).toBe(status.podIP);
-    expect(
-      status.conditions.map((c: any) => [c.type, c.status]),
-    ).toEqual(
+    expect(status.conditions.map((c: any) => [c.type, c.status])).toEqual(
       expect.arrayContaining([
         ['Ready', 'True'],
         ['ContainersReady', 'True'],
@@ -62,12 +58,14 @@ describe('the node (kubelet and the binding a scheduler would make)', () => {
     expect(status.containerStatuses[0]).toMatchObject({
       name: 'web',
       ready: true,
-      imageID: expect.stringMatching(/^registry\.example\/web@sha256:[0-9a-f]{64}$/),
+      imageID: expect.stringMatching(
+        /^registry\.example\/web@sha256:[0-9a-f]{64}$/,
+      ),
     });
     expect(fnv32a('')).toBe(0x811c9dc5);
   });
 
-  it("plays a revision that never gets ready or whose image does not pull", () => {
+  it('plays a revision that never gets ready or whose image does not pull', () => {
     const notReady = podStatus(
       pod({
         metadata: { annotations: { [POD_BEHAVIOUR.notReady]: 'true' } },
@@ -75,9 +73,9 @@ describe('the node (kubelet and the binding a scheduler would make)', () => {
       }),
     );
     expect(notReady.phase).toBe('Running');
-    expect(notReady.conditions.find((c: any) => c.type === 'Ready')).toMatchObject(
-      { status: 'False', reason: 'ContainersNotReady' },
-    );
+    expect(
+      notReady.conditions.find((c: any) => c.type === 'Ready'),
+    ).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
     const noImage = podStatus(
       pod({
         metadata: { annotations: { [POD_BEHAVIOUR.imagePullError]: 'true' } },
@@ -103,7 +101,9 @@ describe('the node (kubelet and the binding a scheduler would make)', () => {
     };
     const names = (pods: any[]) => pods.map(p => p.metadata.name);
     expect(
-      names(servingPods([ready, other, leaving, bound], 'apps', { app: 'web' })),
+      names(
+        servingPods([ready, other, leaving, bound], 'apps', { app: 'web' }),
+      ),
     ).toEqual(['web-7c9d8b6f4-x2k9p']);
     expect(servingPods([ready], 'other', { app: 'web' })).toEqual([]);
     expect(servingPods([ready], 'apps', {})).toEqual([]);

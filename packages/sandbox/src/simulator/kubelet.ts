@@ -100,7 +100,12 @@ export function nodeStatus(kubeletVersion: string, now = new Date()): any {
         'KubeletHasSufficientPID',
         'kubelet has sufficient PID available',
       ),
-      condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      condition(
+        'Ready',
+        'True',
+        'KubeletReady',
+        'kubelet is posting ready status',
+      ),
     ],
     nodeInfo: {
       kubeletVersion,
@@ -315,9 +320,7 @@ export function labelsMatch(
   labels: Record<string, string> | undefined,
 ): boolean {
   const keys = Object.keys(selector ?? {});
-  return (
-    keys.length > 0 && keys.every(k => (labels ?? {})[k] === selector![k])
-  );
+  return keys.length > 0 && keys.every(k => (labels ?? {})[k] === selector![k]);
 }
 
 /** Names of the serving pods in `namespace` that `selector` picks. */

@@ -105,6 +105,9 @@ setInterval(() => {
   );
 }, 60_000).unref();
 
+const pods = watch<V1Pod>('pods', '/api/v1/pods', () =>
+  core.listPodForAllNamespaces(),
+);
 const queue = new Map<string, { again: boolean }>();
 
 function enqueue(pod: V1Pod) {
@@ -133,10 +136,7 @@ function enqueue(pod: V1Pod) {
       if (state.again) {
         current = pods
           .list()
-          .find(
-            p =>
-              `${p.metadata!.namespace}/${p.metadata!.name}` === key,
-          );
+          .find(p => `${p.metadata!.namespace}/${p.metadata!.name}` === key);
         if (!current) break;
       }
     } while (state.again);
@@ -144,9 +144,6 @@ function enqueue(pod: V1Pod) {
   })();
 }
 
-const pods = watch<V1Pod>('pods', '/api/v1/pods', () =>
-  core.listPodForAllNamespaces(),
-);
 const onPod = (p: V1Pod) => {
   if (nextPodAction(p) !== 'none') enqueue(p);
 };

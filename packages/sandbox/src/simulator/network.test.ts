@@ -4,8 +4,16 @@ import { parseServiceHost, route, simulatedAnswer } from './network';
 
 const servingPod = (name: string, annotations: Record<string, string> = {}) => {
   const p: any = {
-    metadata: { name, namespace: 'test', labels: { app: 'podinfo' }, annotations },
-    spec: { nodeName: NODE_NAME, containers: [{ name: 'c', image: 'podinfo:6' }] },
+    metadata: {
+      name,
+      namespace: 'test',
+      labels: { app: 'podinfo' },
+      annotations,
+    },
+    spec: {
+      nodeName: NODE_NAME,
+      containers: [{ name: 'c', image: 'podinfo:6' }],
+    },
   };
   return { ...p, status: podStatus(p) };
 };
@@ -86,7 +94,11 @@ describe('the cluster network', () => {
       revision: '3',
       path: '/',
     });
-    const failed = simulatedAnswer(pod, { method: 'GET', path: '/' }, () => 0.1);
+    const failed = simulatedAnswer(
+      pod,
+      { method: 'GET', path: '/' },
+      () => 0.1,
+    );
     expect(failed.status).toBe(500);
     expect(failed.delayMs).toBeCloseTo(60);
   });

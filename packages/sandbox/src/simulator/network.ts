@@ -146,7 +146,12 @@ export function createNetworkProxy(options: {
       return;
     }
     const port = Number(url.port || 80);
-    const target = route(url.hostname, port, options.services(), options.pods());
+    const target = route(
+      url.hostname,
+      port,
+      options.services(),
+      options.pods(),
+    );
     if (target.kind === 'error') {
       reply(target.status, target.message);
       return;
