@@ -1,7 +1,13 @@
 /*
  * How each process of a cluster is started and how its health is checked.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   binaryPath,
@@ -39,6 +45,37 @@ export const pidFile = (ctx: ComponentContext, component: ComponentName) =>
   join(ctx.files.pidDir, `${component}.pid`);
 export const logFile = (ctx: ComponentContext, component: ComponentName) =>
   join(ctx.files.logDir, `${component}.log`);
+
+/** The cluster network's HTTP proxy, as Flagger and the loadtester are told to use it. */
+export const networkProxyUrl = (ports: ClusterPorts) =>
+  `http://127.0.0.1:${ports.network}`;
+
+/** Processes that reach services by their cluster names go through the cluster network. */
+function clusterNetworkEnv(ports: ClusterPorts): NodeJS.ProcessEnv {
+  const proxy = networkProxyUrl(ports);
+  const direct = '127.0.0.1,localhost,::1';
+  return {
+    HTTP_PROXY: proxy,
+    http_proxy: proxy,
+    NO_PROXY: direct,
+    no_proxy: direct,
+  };
+}
+
+/**
+ * hey (what Flagger's docs run as load tests) takes its proxy only from `-x`, never from the
+ * environment; the loadtester's PATH gets this wrapper so that `hey http://<svc>.<ns>/`
+ * reaches the service as it would from a pod.
+ */
+export function heyWrapper(heyBinary: string, ports: ClusterPorts): string {
+  return [
+    '#!/bin/sh',
+    '# Written by the sandbox: hey through the cluster network (service names as a pod sees them).',
+    // hey's help says host:port, but it parses -x as a URL.
+    `exec ${heyBinary} -x ${networkProxyUrl(ports)} "$@"`,
+    '',
+  ].join('\n');
+}
 
 export function prometheusConfig(
   cluster: ClusterName,
@@ -112,6 +149,39 @@ export function commandFor(
           '--v=1',
         ],
       };
+    case 'kube-controller-manager':
+      return {
+        command: binaryPath(ctx.paths.binDir, 'kube-controller-manager'),
+        args: [
+          `--kubeconfig=${c.controllerManagerKubeconfig}`,
+          '--bind-address=127.0.0.1',
+          `--secure-port=${ports.controllerManager}`,
+          `--cert-dir=${c.controllerManagerCertDir}`,
+          '--leader-elect=false',
+          // Each controller with its own ServiceAccount and RBAC role, as kubeadm sets it up.
+          '--use-service-account-credentials=true',
+          `--service-account-private-key-file=${pki('sa.key')}`,
+          `--root-ca-file=${pki('ca.crt')}`,
+          `--cluster-signing-cert-file=${pki('ca.crt')}`,
+          `--cluster-signing-key-file=${pki('ca.key')}`,
+          `--cluster-name=sandbox-${cluster}`,
+          // Every default controller; none of them needs a cloud or a CIDR allocator here.
+          '--controllers=*',
+          '--profiling=false',
+          '--v=1',
+        ],
+      };
+    case 'loadtester':
+      return {
+        command: binaryPath(ctx.paths.binDir, 'flagger-loadtester'),
+        args: [
+          // host:port works with the sandbox's build (upstream listens on every interface)
+          `-port=127.0.0.1:${ports.loadtester}`,
+          '-log-level=info',
+          '-zap-encoding=console',
+          '-timeout=1h',
+        ],
+      };
     case 'flagger':
       return {
         command: binaryPath(ctx.paths.binDir, 'flagger'),
@@ -174,6 +244,10 @@ export function healthUrl(
       return `http://127.0.0.1:${p.etcdClient}/health`;
     case 'kube-apiserver':
       return `https://127.0.0.1:${p.apiServer}/readyz`;
+    case 'kube-controller-manager':
+      return `https://127.0.0.1:${p.controllerManager}/healthz`;
+    case 'loadtester':
+      return `http://127.0.0.1:${p.loadtester}/healthz`;
     case 'flagger':
       return `http://127.0.0.1:${p.flagger}/healthz`;
     case 'prometheus':
@@ -203,7 +277,10 @@ export async function componentHealth(
   }
   const url = healthUrl(component, ctx);
   try {
-    const tls = component === 'kube-apiserver' ? adminTls(ctx) : {};
+    let tls = {};
+    if (component === 'kube-apiserver') tls = adminTls(ctx);
+    // It serves /healthz with a certificate it made itself (--cert-dir), to anonymous callers.
+    if (component === 'kube-controller-manager') tls = { insecure: true };
     const res = await request(url, { timeoutMs: 3000, ...tls });
     const body = res.body.trim().split('\n').slice(-3).join(' ').slice(0, 200);
     if (res.status === 200)
@@ -260,13 +337,40 @@ export async function startComponentProcess(
   }
   if (component === 'etcd')
     mkdirSync(ctx.files.etcdData, { recursive: true, mode: 0o700 });
+  if (component === 'kube-controller-manager')
+    mkdirSync(ctx.files.controllerManagerCertDir, {
+      recursive: true,
+      mode: 0o700,
+    });
+  let env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GOMAXPROCS: process.env.GOMAXPROCS ?? '2',
+  };
+  if (component === 'loadtester') {
+    const dir = ctx.files.loadtesterBinDir;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'hey'),
+      heyWrapper(binaryPath(ctx.paths.binDir, 'hey'), ctx.ports),
+    );
+    chmodSync(join(dir, 'hey'), 0o755);
+    env = {
+      ...env,
+      ...clusterNetworkEnv(ctx.ports),
+      PATH: `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    };
+  }
+  // Flagger's webhook client (go-retryablehttp on go-cleanhttp) honours HTTP_PROXY; loopback
+  // addresses (the API server, Prometheus, the portal's gates) bypass it.
+  if (component === 'flagger')
+    env = { ...env, ...clusterNetworkEnv(ctx.ports) };
   startProcess({
     command,
     args,
     pidFile: pidFile(ctx, component),
     logFile: logFile(ctx, component),
     cwd: ctx.files.dir,
-    env: { ...process.env, GOMAXPROCS: process.env.GOMAXPROCS ?? '2' },
+    env,
   });
   return 'started';
 }

@@ -9,7 +9,10 @@ import { dirname, join, resolve } from 'node:path';
 export const VERSIONS = {
   kubernetes: process.env.KUBERNETES_VERSION ?? 'v1.36.3',
   etcd: process.env.ETCD_VERSION ?? 'v3.6.10',
+  /** Flagger and its loadtester (both built from github.com/fluxcd/flagger). */
   flagger: process.env.FLAGGER_VERSION ?? 'v1.44.0',
+  /** The load generator Flagger's loadtester image ships (github.com/rakyll/hey). */
+  hey: process.env.HEY_VERSION ?? 'v0.1.5',
   /** Go module that ships Contour's HTTPProxy CRD (examples/contour/01-crds.yaml). */
   contour: process.env.CONTOUR_VERSION ?? 'v1.33.6',
   /** Go module that ships Cartographer's Workload CRD. */
@@ -22,52 +25,68 @@ export type ClusterName = (typeof CLUSTER_NAMES)[number];
 export const COMPONENTS = [
   'etcd',
   'kube-apiserver',
+  'kube-controller-manager',
   'simulator',
   'prometheus',
+  'loadtester',
   'flagger',
 ] as const;
 /**
  * The processes of one cluster, in start order. `simulator` is the Node process that plays
- * kubelet + deployment controller (Deployment/ReplicaSet/Pod status) and Envoy/app traffic
- * (the metrics exporter).
+ * the node: kubelet (and scheduler: it binds pods to its one node), the cluster network
+ * (service names to pods or host processes, as an HTTP proxy) and Envoy/app traffic (the
+ * metrics exporter). `loadtester` is Flagger's loadtester.
  */
 export type ComponentName = (typeof COMPONENTS)[number];
 
 export interface ClusterPorts {
   apiServer: number;
+  controllerManager: number;
   etcdClient: number;
   etcdPeer: number;
   prometheus: number;
   flagger: number;
   exporter: number;
+  loadtester: number;
+  /** The cluster network's HTTP proxy (service names as cluster DNS + kube-proxy resolve them). */
+  network: number;
 }
 
 const DEFAULT_PORTS: Record<ClusterName, ClusterPorts> = {
   dev: {
     apiServer: 16443,
+    controllerManager: 16257,
     etcdClient: 12379,
     etcdPeer: 12380,
     prometheus: 19090,
     flagger: 18080,
     exporter: 19101,
+    loadtester: 18090,
+    network: 19102,
   },
   prod: {
     apiServer: 26443,
+    controllerManager: 26257,
     etcdClient: 22379,
     etcdPeer: 22380,
     prometheus: 29090,
     flagger: 28080,
     exporter: 29101,
+    loadtester: 28090,
+    network: 29102,
   },
 };
 
 const PORT_ENV: Record<keyof ClusterPorts, string> = {
   apiServer: 'APISERVER',
+  controllerManager: 'CONTROLLER_MANAGER',
   etcdClient: 'ETCD',
   etcdPeer: 'ETCD_PEER',
   prometheus: 'PROMETHEUS',
   flagger: 'FLAGGER',
   exporter: 'EXPORTER',
+  loadtester: 'LOADTESTER',
+  network: 'NETWORK',
 };
 
 /** Ports of a cluster, e.g. PD_SANDBOX_DEV_APISERVER_PORT=16444 overrides the dev apiserver. */
@@ -158,12 +177,18 @@ export interface ClusterPaths {
   caBase64File: string;
   tokenFile: string;
   kubeconfig: string;
+  /** The controller manager's kubeconfig (client certificate system:kube-controller-manager). */
+  controllerManagerKubeconfig: string;
   backstageKubeconfig: string;
   etcdData: string;
   prometheusData: string;
   prometheusConfig: string;
   logDir: string;
   pidDir: string;
+  /** The loadtester's PATH additions (hey through the cluster network). */
+  loadtesterBinDir: string;
+  /** The controller manager's serving certificates (self-signed by it). */
+  controllerManagerCertDir: string;
 }
 
 export function clusterPaths(
@@ -178,29 +203,42 @@ export function clusterPaths(
     caBase64File: join(dir, 'ca.b64'),
     tokenFile: join(dir, 'backstage-token'),
     kubeconfig: join(dir, 'kubeconfig'),
+    controllerManagerKubeconfig: join(dir, 'controller-manager.kubeconfig'),
     backstageKubeconfig: join(dir, 'backstage.kubeconfig'),
     etcdData: join(dir, 'etcd-data'),
     prometheusData: join(dir, 'prometheus-data'),
     prometheusConfig: join(dir, 'prometheus.yml'),
     logDir: join(dir, 'logs'),
     pidDir: join(dir, 'pids'),
+    loadtesterBinDir: join(dir, 'loadtester-bin'),
+    controllerManagerCertDir: join(dir, 'controller-manager-certs'),
   };
 }
 
-export function binaryPath(
-  binDir: string,
-  name: 'kube-apiserver' | 'etcd' | 'flagger',
-): string {
-  const versions = {
-    'kube-apiserver': VERSIONS.kubernetes,
+export const BINARIES = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'flagger',
+  'flagger-loadtester',
+  'hey',
+] as const;
+export type BinaryName = (typeof BINARIES)[number];
+
+export function binaryPath(binDir: string, name: BinaryName): string {
+  const versions: Record<BinaryName, string> = {
     etcd: VERSIONS.etcd,
+    'kube-apiserver': VERSIONS.kubernetes,
+    'kube-controller-manager': VERSIONS.kubernetes,
     flagger: VERSIONS.flagger,
+    'flagger-loadtester': VERSIONS.flagger,
+    hey: VERSIONS.hey,
   };
-  const version = versions[name];
-  // Flagger is built with a listen-address patch (see scripts/build-binaries.sh).
+  // Flagger and its loadtester are built with a listen-address patch (see scripts/build-binaries.sh).
+  const loopback = name === 'flagger' || name === 'flagger-loadtester';
   return join(
     binDir,
-    name === 'flagger' ? `${name}-${version}-loopback` : `${name}-${version}`,
+    `${name}-${versions[name]}${loopback ? '-loopback' : ''}`,
   );
 }
 
@@ -220,4 +258,14 @@ export const ANNOTATIONS = {
   errorRate: `${ANNOTATION_PREFIX}/error-rate`,
   latencyMs: `${ANNOTATION_PREFIX}/latency-ms`,
   revision: `${ANNOTATION_PREFIX}/revision`,
+  /**
+   * On a Service: the loopback port of the host process that stands for its pods (the sandbox's
+   * loadtester runs on this machine, not in a pod). The cluster network sends the Service's
+   * traffic there.
+   */
+  hostPort: `${ANNOTATION_PREFIX}/host-port`,
 };
+
+/** Where the loadtester's Service lives, as in Flagger's docs (`http://flagger-loadtester.test/`). */
+export const LOADTESTER_NAMESPACE = 'test';
+export const LOADTESTER_SERVICE = 'flagger-loadtester';

@@ -15,6 +15,10 @@ export interface RequestOptions {
   ca?: string;
   cert?: string;
   key?: string;
+  /** Accept any server certificate (for self-signed health endpoints on loopback). */
+  insecure?: boolean;
+  /** An HTTP proxy for a plain http:// URL, e.g. a sandbox cluster's network (networkProxyUrl). */
+  proxy?: string;
 }
 
 export function request(
@@ -23,15 +27,28 @@ export function request(
 ): Promise<HttpResponse> {
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
+  if (options.proxy && u.protocol !== 'http:')
+    throw new Error(`only http:// URLs go through a proxy, not ${url}`);
+  const proxy = options.proxy ? new URL(options.proxy) : undefined;
+  // Through a proxy: connect to it and ask for the absolute URL.
+  const target: http.RequestOptions = proxy
+    ? { host: proxy.hostname, port: proxy.port, path: u.href }
+    : {
+        protocol: u.protocol,
+        hostname: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+      };
   return new Promise((resolve, reject) => {
     const req = lib.request(
-      u,
       {
+        ...target,
         method: options.method ?? 'GET',
-        headers: options.headers,
+        headers: proxy ? { ...options.headers, host: u.host } : options.headers,
         ca: options.ca,
         cert: options.cert,
         key: options.key,
+        rejectUnauthorized: !options.insecure,
         timeout: options.timeoutMs ?? 5000,
         agent: false,
       },

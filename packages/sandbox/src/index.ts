@@ -24,13 +24,22 @@ export type {
   UpOptions,
   Logger,
 } from './sandbox';
-export { SAMPLE_APPS, GATE_KINDS } from './manifests';
+export {
+  SAMPLE_APPS,
+  GATE_KINDS,
+  LOADTESTER_URL,
+  flaggerModuleFile,
+  objectsInMarkdown,
+  objectsInYaml,
+} from './manifests';
 export type { SampleApp } from './manifests';
 export {
   CLUSTER_NAMES,
   COMPONENTS,
   SAMPLE_NAMESPACE,
   ANNOTATIONS,
+  LOADTESTER_NAMESPACE,
+  LOADTESTER_SERVICE,
   VERSIONS,
   clusterPorts,
   sandboxPaths,
@@ -39,4 +48,5 @@ export {
 export type { ClusterName, ComponentName, ClusterPorts } from './config';
 export { KubeClient, KubeApiError } from './kube';
 export type { KubeObject } from './kube';
-export { promQuery } from './http';
+export { promQuery, request } from './http';
+export { POD_BEHAVIOUR } from './simulator/kubelet';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { findRepoRoot } from './config';
 import {
+  baseObjects,
   canaryFor,
   deploymentFor,
   extractCrds,
@@ -142,6 +143,35 @@ describe('sample apps', () => {
           : object.metadata.name,
       );
     }
+  });
+
+  it("calls Flagger's loadtester from hello-loadtested as Flagger's docs do", () => {
+    const canary: any = canaryFor(app('hello-loadtested'), 'dev', {});
+    expect(
+      canary.spec.analysis.webhooks.map((w: any) => [w.type, w.url]),
+    ).toEqual([
+      ['confirm-rollout', 'http://flagger-loadtester.test/gate/check'],
+      ['pre-rollout', 'http://flagger-loadtester.test/'],
+      ['rollout', 'http://flagger-loadtester.test/'],
+    ]);
+    expect(canary.spec.analysis.webhooks[1].metadata).toEqual({
+      type: 'bash',
+      cmd: 'curl -sf http://hello-loadtested-canary.tap-apps/',
+    });
+    expect(canary.spec.analysis.webhooks[2].metadata.cmd).toMatch(
+      /^hey .* http:\/\/hello-loadtested-canary\.tap-apps\/$/,
+    );
+  });
+
+  it("gives the loadtester a Service where Flagger's docs address it, backed by its loopback port", () => {
+    const service: any = baseObjects(18090).find(o => o.kind === 'Service');
+    expect(service.metadata).toMatchObject({
+      name: 'flagger-loadtester',
+      namespace: 'test',
+      annotations: { 'sandbox.progressive-delivery.dev/host-port': '18090' },
+    });
+    expect(service.spec.selector).toBeUndefined();
+    expect(service.spec.ports[0].port).toBe(80);
   });
 
   it('creates a Workload, a Deployment and a Canary per app', () => {

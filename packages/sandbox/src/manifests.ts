@@ -10,6 +10,8 @@ import { loadAll } from 'js-yaml';
 import {
   ANNOTATIONS,
   ClusterName,
+  LOADTESTER_NAMESPACE,
+  LOADTESTER_SERVICE,
   PORTAL_NAMESPACE,
   PORTAL_SERVICE_ACCOUNT,
   SAMPLE_NAMESPACE,
@@ -73,6 +75,27 @@ export function extractCrds(yamlText: string, names?: string[]): KubeObject[] {
   return picked;
 }
 
+/** A file of Flagger's module at the sandbox's Flagger version (docs, kustomize bases, CRDs). */
+export function flaggerModuleFile(path: string): string {
+  return readFileSync(
+    join(goModuleDir('github.com/fluxcd/flagger', VERSIONS.flagger), path),
+    'utf8',
+  );
+}
+
+/** The Kubernetes objects of a multi-document YAML text. */
+export function objectsInYaml(text: string): KubeObject[] {
+  return (loadAll(text) as (KubeObject | null)[]).filter(
+    (d): d is KubeObject => !!d && typeof d === 'object' && !!d.kind,
+  );
+}
+
+/** The Kubernetes objects in the ```yaml blocks of a Markdown text (Flagger's tutorials). */
+export function objectsInMarkdown(markdown: string): KubeObject[] {
+  const blocks = [...markdown.matchAll(/^```ya?ml\n([\s\S]*?)^```/gm)];
+  return blocks.flatMap(block => objectsInYaml(block[1]));
+}
+
 export function loadCrds(): KubeObject[] {
   const flagger = goModuleDir('github.com/fluxcd/flagger', VERSIONS.flagger);
   const contour = goModuleDir(
@@ -108,7 +131,13 @@ export function loadCrds(): KubeObject[] {
 
 // ---- namespaces and the portal's credentials ------------------------------------------------
 
-export function baseObjects(): KubeObject[] {
+/**
+ * The namespaces (their `default` ServiceAccounts come from the controller manager) and the
+ * loadtester's Service, `flagger-loadtester` in `test` as Flagger's docs install it. The
+ * loadtester itself is a process on this machine, so the Service has no selector: the cluster
+ * network sends its traffic to the loopback port in its host-port annotation.
+ */
+export function baseObjects(loadtesterPort: number): KubeObject[] {
   const ns = (name: string): KubeObject => ({
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -117,17 +146,26 @@ export function baseObjects(): KubeObject[] {
   return [
     ns(SAMPLE_NAMESPACE),
     ns(PORTAL_NAMESPACE),
-    // No controller-manager runs, so nothing creates the namespaces' `default` ServiceAccounts,
-    // which Pod admission requires.
-    ...[SAMPLE_NAMESPACE, PORTAL_NAMESPACE, 'default'].map(
-      (namespace): KubeObject => ({
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: { name: 'default', namespace },
-      }),
-    ),
+    ns(LOADTESTER_NAMESPACE),
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: LOADTESTER_SERVICE,
+        namespace: LOADTESTER_NAMESPACE,
+        labels: { app: LOADTESTER_SERVICE },
+        annotations: { [ANNOTATIONS.hostPort]: String(loadtesterPort) },
+      },
+      spec: {
+        type: 'ClusterIP',
+        ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }],
+      },
+    },
   ];
 }
+
+/** The loadtester as Flagger's docs address it from a Canary's webhooks. */
+export const LOADTESTER_URL = `http://${LOADTESTER_SERVICE}.${LOADTESTER_NAMESPACE}`;
 
 const read = ['get', 'list', 'watch'];
 
@@ -229,6 +267,8 @@ export interface SampleApp {
   strategy: 'canary' | 'blue-green';
   /** Whether its Canary calls the portal's gates (confirm-rollout etc.). */
   gated: boolean;
+  /** Whether its Canary calls Flagger's loadtester (manual gate, acceptance and load test). */
+  loadtester?: boolean;
   description: string;
 }
 
@@ -262,6 +302,17 @@ export const SAMPLE_APPS: readonly SampleApp[] = [
     gated: true,
     description:
       'Contour canary whose rollout start, traffic increases, promotion and rollback are decided by the portal backend',
+  },
+  {
+    name: 'hello-loadtested',
+    namespace: SAMPLE_NAMESPACE,
+    canary: 'hello-loadtested',
+    provider: 'contour',
+    strategy: 'canary',
+    gated: false,
+    loadtester: true,
+    description:
+      "Contour canary with Flagger's loadtester: a manual gate (/gate/check) before the rollout, a pre-rollout acceptance test (curl) and a load test (hey) during it",
   },
 ];
 
@@ -417,6 +468,7 @@ export function canaryFor(
           metrics,
         };
   if (webhooks) analysis.webhooks = webhooks;
+  if (app.loadtester) analysis.webhooks = loadtesterWebhooks(app);
   return {
     apiVersion: 'flagger.app/v1beta1',
     kind: 'Canary',
@@ -441,6 +493,36 @@ export function canaryFor(
       analysis,
     },
   };
+}
+
+/**
+ * Webhooks in the forms of Flagger's docs (manual gating, acceptance and load testing): a gate
+ * that waits until someone opens it on the loadtester (`POST /gate/open`), an acceptance test
+ * against the canary Service before any traffic moves, and a load test on every step.
+ */
+export function loadtesterWebhooks(app: SampleApp): unknown[] {
+  const canaryUrl = `http://${app.name}-canary.${app.namespace}/`;
+  return [
+    {
+      name: 'gate',
+      type: 'confirm-rollout',
+      url: `${LOADTESTER_URL}/gate/check`,
+    },
+    {
+      name: 'acceptance-test',
+      type: 'pre-rollout',
+      url: `${LOADTESTER_URL}/`,
+      timeout: '30s',
+      metadata: { type: 'bash', cmd: `curl -sf ${canaryUrl}` },
+    },
+    {
+      name: 'load-test',
+      type: 'rollout',
+      url: `${LOADTESTER_URL}/`,
+      timeout: '5s',
+      metadata: { cmd: `hey -z 10s -q 5 -c 2 ${canaryUrl}` },
+    },
+  ];
 }
 
 /** The app objects in creation order (the Canary last, once its target exists). */

@@ -251,6 +251,20 @@ export interface ClusterPki {
   serviceAccountPublicPem: string;
 }
 
+/**
+ * The controller manager's client certificate: user `system:kube-controller-manager`, which the
+ * API server's bootstrap RBAC binds to the ClusterRole of the same name.
+ */
+export function issueControllerManagerCertificate(ca: {
+  certPem: string;
+  keyPem: string;
+}): IssuedCertificate {
+  return issueCertificate(
+    { commonName: 'system:kube-controller-manager', usage: ['client'] },
+    ca,
+  );
+}
+
 /** Everything a cluster needs: its CA, the apiserver serving cert, an admin client cert, SA keys. */
 export function generateClusterPki(cluster: string): ClusterPki {
   const ca = issueCertificate({

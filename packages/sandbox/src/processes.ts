@@ -57,10 +57,12 @@ export function isRunning(record: PidRecord | undefined): boolean {
       stat.lastIndexOf(')') + 3,
     );
     if (state === 'Z' || state === 'X') return false;
-    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split(
-      '\0',
-    );
-    return cmdline[0] === record.command;
+    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');
+    // Empty while the kernel is still setting up a just-started process (spawn returns once
+    // exec has begun, before the new image has its arguments; seen with the 95 MB controller
+    // manager on a busy machine). A live process that is no zombie is then ours.
+    if (cmdline === '') return true;
+    return cmdline.split('\0')[0] === record.command;
   } catch {
     return false;
   }

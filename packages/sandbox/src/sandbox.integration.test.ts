@@ -28,7 +28,7 @@ import {
 /*
  * The test works on its own copies of the sample apps in namespace `sandbox-it`, so releases
  * made by other suites (e2e, backend) on tap-apps/* run alongside without interfering. The
- * copies stay between runs (no garbage collector runs to clean up what Flagger creates).
+ * copies stay between runs, so later runs start from initialized canaries.
  */
 const IT_NAMESPACE = 'sandbox-it';
 const itApp = (name: string, provider: SampleApp['provider']): SampleApp => ({
@@ -104,12 +104,6 @@ async function ensureApp(cluster: ClusterName, app: SampleApp) {
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: { name: IT_NAMESPACE },
-  });
-  // Pod admission wants the namespace's default ServiceAccount (no controller-manager runs).
-  await client.createIfAbsent({
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: { name: 'default', namespace: IT_NAMESPACE },
   });
   await client.createIfAbsent(workloadFor(app, imageFor(app.name, 1)));
   await client.createIfAbsent(deploymentFor(app));
@@ -221,6 +215,7 @@ describeSandbox('sandbox (integration)', () => {
       'hello-contour',
       'hello-bluegreen',
       'hello-gated',
+      'hello-loadtested',
     ]);
     // The admin KubeConfig helper points at the cluster.
     expect(adminKubeConfig('prod').getCurrentCluster()?.server).toBe(

@@ -14,6 +14,7 @@ import { join, relative } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   ANNOTATIONS,
+  BINARIES,
   binaryPath,
   CLUSTER_NAMES,
   ClusterName,
@@ -47,7 +48,7 @@ import {
   SampleApp,
   sampleAppObjects,
 } from './manifests';
-import { generateClusterPki } from './pki';
+import { generateClusterPki, issueControllerManagerCertificate } from './pki';
 import { isRunning, readPidFile } from './processes';
 
 export type Logger = (message: string) => void;
@@ -69,6 +70,13 @@ export interface ClusterInfo {
   prometheusUrl: string;
   flaggerMetricsUrl: string;
   trafficExporterUrl: string;
+  /**
+   * The cluster network as an HTTP proxy: `http://<service>.<namespace>/` through it reaches
+   * what a pod of the cluster would (e.g. `http://flagger-loadtester.test/gate/open`).
+   */
+  networkProxyUrl: string;
+  /** Flagger's loadtester of this cluster, directly on loopback. */
+  loadtesterUrl: string;
   etcdUrl: string;
   logDir: string;
 }
@@ -102,6 +110,8 @@ export function clusterInfo(
     prometheusUrl: `http://127.0.0.1:${ports.prometheus}`,
     flaggerMetricsUrl: `http://127.0.0.1:${ports.flagger}/metrics`,
     trafficExporterUrl: `http://127.0.0.1:${ports.exporter}/metrics`,
+    networkProxyUrl: `http://127.0.0.1:${ports.network}`,
+    loadtesterUrl: `http://127.0.0.1:${ports.loadtester}`,
     etcdUrl: `http://127.0.0.1:${ports.etcdClient}`,
     logDir: files.logDir,
   };
@@ -211,9 +221,7 @@ async function withLock<T>(
 // ---- prerequisites --------------------------------------------------------------------------
 
 function binariesPresent(paths: SandboxPaths): boolean {
-  return (['etcd', 'kube-apiserver', 'flagger'] as const).every(b =>
-    existsSync(binaryPath(paths.binDir, b)),
-  );
+  return BINARIES.every(b => existsSync(binaryPath(paths.binDir, b)));
 }
 
 function runStreaming(
@@ -245,7 +253,9 @@ async function ensureBinaries(paths: SandboxPaths, log: Logger) {
     return;
   }
   log(
-    '[sandbox] building kube-apiserver, etcd and flagger from their Go modules (first time only)',
+    `[sandbox] building ${BINARIES.join(
+      ', ',
+    )} from their Go modules (first time only)`,
   );
   const started = Date.now();
   const code = await runStreaming(
@@ -321,6 +331,30 @@ function ensurePki(ctx: ComponentContext, log: Logger) {
     writeFileSync(join(files.pkiDir, 'sa.pub'), pki.serviceAccountPublicPem);
   }
   const caPem = readFileSync(ca, 'utf8');
+  // Also for state made before the sandbox ran a controller manager.
+  const controllerManagerCert = join(files.pkiDir, 'controller-manager.crt');
+  if (!existsSync(controllerManagerCert)) {
+    const issued = issueControllerManagerCertificate({
+      certPem: caPem,
+      keyPem: readFileSync(join(files.pkiDir, 'ca.key'), 'utf8'),
+    });
+    writePrivate(join(files.pkiDir, 'controller-manager.key'), issued.keyPem);
+    writeFileSync(controllerManagerCert, issued.certPem);
+  }
+  writePrivate(
+    files.controllerManagerKubeconfig,
+    renderKubeconfig({
+      cluster,
+      server: `https://127.0.0.1:${ports.apiServer}`,
+      caPem,
+      user: 'system:kube-controller-manager',
+      clientCertPem: readFileSync(controllerManagerCert, 'utf8'),
+      clientKeyPem: readFileSync(
+        join(files.pkiDir, 'controller-manager.key'),
+        'utf8',
+      ),
+    }),
+  );
   writeFileSync(files.caFile, caPem);
   writeFileSync(files.caBase64File, Buffer.from(caPem).toString('base64'));
   writePrivate(
@@ -483,11 +517,22 @@ async function clusterUp(
     () => client.find('/api/v1/namespaces/default'),
     60_000,
   );
-  for (const obj of [...baseObjects(), ...portalRbac()])
+  for (const obj of [...baseObjects(ctx.ports.loadtester), ...portalRbac()])
     await client.apply(obj);
   await writePortalToken(ctx, client);
+  await start('kube-controller-manager', 120_000);
+  // Pod admission needs a namespace's `default` ServiceAccount, which the controller makes.
+  await waitFor(
+    `ServiceAccount ${SAMPLE_NAMESPACE}/default (from the controller manager)`,
+    () =>
+      client.find(
+        `/api/v1/namespaces/${SAMPLE_NAMESPACE}/serviceaccounts/default`,
+      ),
+    60_000,
+  );
   await start('simulator', 60_000);
   await start('prometheus', 60_000);
+  await start('loadtester', 60_000);
   await start('flagger', 60_000);
   let created = 0;
   for (const obj of sampleAppObjects(cluster)) {
@@ -663,7 +708,7 @@ export function printStatus(report: StatusReport, log: Logger = defaultLogger) {
     log(
       `${c.healthy ? 'ok  ' : 'FAIL'} ${c.cluster.padEnd(
         4,
-      )} ${c.component.padEnd(14)} ${c.detail}`,
+      )} ${c.component.padEnd(23)} ${c.detail}`,
     );
   }
   log(report.healthy ? 'sandbox: healthy' : 'sandbox: NOT healthy');

@@ -105,7 +105,7 @@ beforeAll(async () => {
   etcdUrl = info.clusters.dev.etcdUrl;
   for (const app of SAMPLE_APPS)
     await settled('dev', SAMPLE_NAMESPACE, app.name);
-  // The sandbox runs no namespace controller, so the namespace is kept (empty) between runs.
+  // The namespace is kept (empty) between runs.
   await admin.createIfAbsent({
     apiVersion: 'v1',
     kind: 'Namespace',

@@ -1,77 +1,111 @@
 import {
-  deploymentStatus,
   fnv32a,
-  podNamesFor,
-  podTemplateHash,
-  stableStringify,
-  statusIsCurrent,
+  nextPodAction,
+  NODE_NAME,
+  podStatus,
+  POD_BEHAVIOUR,
+  servingPods,
 } from './kubelet';
 
-// Flagger's kubernetes provider selects canary pods with this (anchored by Prometheus).
-const canaryPods = (target: string) =>
-  new RegExp(`^${target}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)$`);
+const pod = (overrides: any = {}): any => ({
+  metadata: {
+    name: 'web-7c9d8b6f4-x2k9p',
+    namespace: 'apps',
+    labels: { app: 'web', 'pod-template-hash': '7c9d8b6f4' },
+    annotations: {},
+    ...overrides.metadata,
+  },
+  spec: {
+    containers: [{ name: 'web', image: 'registry.example/web:v2' }],
+    ...overrides.spec,
+  },
+  status: overrides.status,
+});
 
-describe('kubelet stand-in', () => {
-  it('hashes templates stably, independent of key order', () => {
+describe('the node (kubelet and the binding a scheduler would make)', () => {
+  it('binds a pending pod, reports a bound one, confirms a terminating one', () => {
+    expect(nextPodAction(pod())).toBe('bind');
+    const bound = pod({ spec: { nodeName: NODE_NAME } });
+    expect(nextPodAction(bound)).toBe('report-status');
+    const running = { ...bound, status: podStatus(bound) };
+    expect(nextPodAction(running)).toBe('none');
     expect(
-      stableStringify({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } }),
-    ).toBe('{"a":{"d":[1,{"x":1,"y":2}]},"b":1}');
-    const h = podTemplateHash({
-      spec: { containers: [{ image: 'a:1', name: 'w' }] },
+      nextPodAction({
+        ...running,
+        metadata: { ...running.metadata, deletionTimestamp: 'now' },
+      }),
+    ).toBe('confirm-deletion');
+    expect(nextPodAction(pod({ spec: { nodeName: 'elsewhere' } }))).toBe(
+      'none',
+    );
+    expect(nextPodAction(pod({ status: { phase: 'Succeeded' } }))).toBe('none');
+  });
+
+  it('reports a pod Running and Ready, with a stable IP and an image digest', () => {
+    const bound = pod({ spec: { nodeName: NODE_NAME } });
+    const status = podStatus(bound, new Date('2026-01-02T03:04:05.678Z'));
+    expect(status.phase).toBe('Running');
+    expect(status.startTime).toBe('2026-01-02T03:04:05Z');
+    expect(status.podIP).toMatch(/^10\.244\.\d+\.\d+$/);
+    expect(podStatus(bound).podIP).toBe(status.podIP);
+    expect(status.conditions.map((c: any) => [c.type, c.status])).toEqual(
+      expect.arrayContaining([
+        ['Ready', 'True'],
+        ['ContainersReady', 'True'],
+        ['PodScheduled', 'True'],
+      ]),
+    );
+    expect(status.containerStatuses[0]).toMatchObject({
+      name: 'web',
+      ready: true,
+      imageID: expect.stringMatching(
+        /^registry\.example\/web@sha256:[0-9a-f]{64}$/,
+      ),
     });
-    expect(h).toBe(
-      podTemplateHash({ spec: { containers: [{ name: 'w', image: 'a:1' }] } }),
-    );
-    expect(h).not.toBe(
-      podTemplateHash({ spec: { containers: [{ name: 'w', image: 'a:2' }] } }),
-    );
-    expect(h).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]{6,10}$/);
     expect(fnv32a('')).toBe(0x811c9dc5);
-    expect(fnv32a('a')).toBe(0xe40c292c);
   });
 
-  it('names pods like the ReplicaSet controller, so Flagger tells canary from primary pods', () => {
-    const canary = podNamesFor('hello-bluegreen', 'f75bbf4cb', 2);
-    const primary = podNamesFor('hello-bluegreen-primary', 'b7d9c5f46', 2);
-    expect(canary[0]).toMatch(/^hello-bluegreen-f75bbf4cb-[a-z0-9]{5}$/);
-    expect(new Set(canary).size).toBe(2);
-    for (const p of canary) expect(p).toMatch(canaryPods('hello-bluegreen'));
-    for (const p of primary)
-      expect(p).not.toMatch(canaryPods('hello-bluegreen'));
-    expect(podNamesFor('x', 'h', 0)).toEqual([]);
-  });
-
-  it("writes the status Flagger's readiness check wants", () => {
-    const d = {
-      metadata: { generation: 7 },
-      spec: { replicas: 3 },
-      status: { observedGeneration: 6 },
-    };
-    const status = deploymentStatus(
-      d,
-      'app-abc',
-      new Date('2026-01-01T00:00:00.123Z'),
+  it('plays a revision that never gets ready or whose image does not pull', () => {
+    const notReady = podStatus(
+      pod({
+        metadata: { annotations: { [POD_BEHAVIOUR.notReady]: 'true' } },
+        spec: { nodeName: NODE_NAME },
+      }),
     );
-    expect(status).toMatchObject({
-      observedGeneration: 7,
-      replicas: 3,
-      updatedReplicas: 3,
-      readyReplicas: 3,
-      availableReplicas: 3,
-    });
+    expect(notReady.phase).toBe('Running');
     expect(
-      status.conditions.map((c: any) => [c.type, c.status, c.reason]),
-    ).toEqual([
-      ['Available', 'True', 'MinimumReplicasAvailable'],
-      ['Progressing', 'True', 'NewReplicaSetAvailable'],
-    ]);
-    expect(status.conditions[0].lastUpdateTime).toBe('2026-01-01T00:00:00Z');
-    expect(statusIsCurrent(d)).toBe(false);
-    expect(statusIsCurrent({ ...d, status })).toBe(true);
-    const scaledDown = { metadata: { generation: 8 }, spec: { replicas: 0 } };
-    expect(deploymentStatus(scaledDown, 'app-abc')).toMatchObject({
-      replicas: 0,
-      availableReplicas: 0,
-    });
+      notReady.conditions.find((c: any) => c.type === 'Ready'),
+    ).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    const noImage = podStatus(
+      pod({
+        metadata: { annotations: { [POD_BEHAVIOUR.imagePullError]: 'true' } },
+        spec: { nodeName: NODE_NAME },
+      }),
+    );
+    expect(noImage.phase).toBe('Pending');
+    expect(noImage.containerStatuses[0].state.waiting.reason).toBe(
+      'ErrImagePull',
+    );
+  });
+
+  it('counts only ready, bound, live pods the selector picks as serving', () => {
+    const bound = pod({ spec: { nodeName: NODE_NAME } });
+    const ready = { ...bound, status: podStatus(bound) };
+    const other = {
+      ...ready,
+      metadata: { ...ready.metadata, name: 'db-1', labels: { app: 'db' } },
+    };
+    const leaving = {
+      ...ready,
+      metadata: { ...ready.metadata, name: 'web-old', deletionTimestamp: 'x' },
+    };
+    const names = (pods: any[]) => pods.map(p => p.metadata.name);
+    expect(
+      names(
+        servingPods([ready, other, leaving, bound], 'apps', { app: 'web' }),
+      ),
+    ).toEqual(['web-7c9d8b6f4-x2k9p']);
+    expect(servingPods([ready], 'other', { app: 'web' })).toEqual([]);
+    expect(servingPods([ready], 'apps', {})).toEqual([]);
   });
 });

@@ -1,26 +1,27 @@
 /*
- * The kubelet + deployment-controller stand-in. For a Deployment it does what those do and
- * nothing more: keep one ReplicaSet per pod-template hash with the desired number of Pods
- * (named like real ones), report Pods Running/Ready, and write the Deployment's status through
- * the /status subresource. It never reads or writes Canary objects.
+ * What the one node of a sandbox cluster does: its kubelet registers the Node and keeps its
+ * Lease renewed (so the node lifecycle controller sees it alive), binds unscheduled pods to
+ * itself (no kube-scheduler runs), reports its pods Running and Ready as their revision says,
+ * and confirms the deletion of terminating pods. Deployments, ReplicaSets, garbage collection
+ * and the rest come from the real kube-controller-manager.
  */
-import { KubeClient } from '../kube';
+import { ANNOTATION_PREFIX } from '../config';
+import { KubeApiError, KubeClient } from '../kube';
 
 export const NODE_NAME = 'sandbox-node';
-const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+export const LEASE_DURATION_SECONDS = 40;
 
-/** JSON with object keys sorted, so equal objects give equal text. */
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value as object)
-      .filter(k => (value as any)[k] !== undefined)
-      .sort()
-      .map(k => `${JSON.stringify(k)}:${stableStringify((value as any)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+/**
+ * Pod-template annotations that make a revision misbehave on the node, the way a broken
+ * image or a failing readiness probe would:
+ * - `not-ready: "true"`: containers run but never pass readiness;
+ * - `image-pull-error: "true"`: the image does not pull (Pending, ErrImagePull).
+ */
+export const POD_BEHAVIOUR = {
+  notReady: `${ANNOTATION_PREFIX}/not-ready`,
+  imagePullError: `${ANNOTATION_PREFIX}/image-pull-error`,
+};
 
 export function fnv32a(text: string): number {
   let hash = 0x811c9dc5;
@@ -31,292 +32,307 @@ export function fnv32a(text: string): number {
   return hash >>> 0;
 }
 
-/** Like k8s rand.SafeEncodeString: maps each character onto a vowel-free alphabet. */
-export function safeEncode(text: string): string {
-  return [...text]
-    .map(c => SAFE_ALPHABET[c.charCodeAt(0) % SAFE_ALPHABET.length])
-    .join('');
+const seconds = (now: Date) => now.toISOString().replace(/\.\d+Z$/, 'Z');
+/** metav1.MicroTime, as Lease.spec.renewTime wants it. */
+const micro = (now: Date) => now.toISOString().replace(/Z$/, '000Z');
+
+/** A stable pod IP in 10.244.0.0/16 (there is no pod network; the name decides). */
+export function podIp(podName: string): string {
+  const h = fnv32a(podName);
+  return `10.244.${(h >> 8) & 0xff}.${(h & 0xfd) + 2}`;
 }
 
-/** The pod-template-hash label value, computed as the deployment controller does (FNV-32a, safe-encoded). */
-export function podTemplateHash(template: unknown): string {
-  return safeEncode(String(fnv32a(stableStringify(template))));
+export function nodeObject(): any {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: NODE_NAME,
+      labels: {
+        'kubernetes.io/hostname': NODE_NAME,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+      },
+    },
+    spec: {},
+  };
 }
 
-/** Deterministic 5-character pod suffix, like the ReplicaSet controller's random one. */
-export function podSuffix(replicaSetName: string, index: number): string {
-  let n = fnv32a(`${replicaSetName}/${index}`);
-  let out = '';
-  for (let i = 0; i < 5; i++) {
-    out += SAFE_ALPHABET[n % SAFE_ALPHABET.length];
-    n = Math.floor(n / SAFE_ALPHABET.length);
+export function nodeStatus(kubeletVersion: string, now = new Date()): any {
+  const ts = seconds(now);
+  const condition = (
+    type: string,
+    status: string,
+    reason: string,
+    message: string,
+  ) => ({
+    type,
+    status,
+    reason,
+    message,
+    lastHeartbeatTime: ts,
+    lastTransitionTime: ts,
+  });
+  const resources = { cpu: '64', memory: '256Gi', pods: '1000' };
+  return {
+    capacity: resources,
+    allocatable: resources,
+    addresses: [
+      { type: 'InternalIP', address: '127.0.0.1' },
+      { type: 'Hostname', address: NODE_NAME },
+    ],
+    conditions: [
+      condition(
+        'MemoryPressure',
+        'False',
+        'KubeletHasSufficientMemory',
+        'kubelet has sufficient memory available',
+      ),
+      condition(
+        'DiskPressure',
+        'False',
+        'KubeletHasNoDiskPressure',
+        'kubelet has no disk pressure',
+      ),
+      condition(
+        'PIDPressure',
+        'False',
+        'KubeletHasSufficientPID',
+        'kubelet has sufficient PID available',
+      ),
+      condition(
+        'Ready',
+        'True',
+        'KubeletReady',
+        'kubelet is posting ready status',
+      ),
+    ],
+    nodeInfo: {
+      kubeletVersion,
+      kubeProxyVersion: kubeletVersion,
+      operatingSystem: 'linux',
+      architecture: 'amd64',
+      containerRuntimeVersion: 'sandbox://simulated',
+      osImage: 'progressive-delivery sandbox',
+      kernelVersion: '',
+      machineID: '',
+      systemUUID: '',
+      bootID: '',
+    },
+  };
+}
+
+/** Registers the node (once) and reports its status, as the kubelet does at start. */
+export async function registerNode(
+  client: KubeClient,
+  now = new Date(),
+): Promise<void> {
+  const version = (await client.get('/version')).gitVersion as string;
+  if (!(await client.find(`/api/v1/nodes/${NODE_NAME}`))) {
+    try {
+      await client.post('/api/v1/nodes', nodeObject());
+    } catch (e) {
+      if (!(e instanceof KubeApiError && e.status === 409)) throw e;
+    }
   }
-  return out;
+  await client.mergePatch(`/api/v1/nodes/${NODE_NAME}/status`, {
+    status: nodeStatus(version, now),
+  });
 }
 
-export function podNamesFor(
-  deployment: string,
-  hash: string,
-  replicas: number,
-): string[] {
-  const rs = `${deployment}-${hash}`;
-  return Array.from(
-    { length: replicas },
-    (_, i) => `${rs}-${podSuffix(rs, i)}`,
+/** Renews the node's Lease (creating it if needed): the kubelet's heartbeat. */
+export async function renewLease(
+  client: KubeClient,
+  now = new Date(),
+): Promise<void> {
+  const path = `/apis/coordination.k8s.io/v1/namespaces/${NODE_LEASE_NAMESPACE}/leases/${NODE_NAME}`;
+  const spec = {
+    holderIdentity: NODE_NAME,
+    leaseDurationSeconds: LEASE_DURATION_SECONDS,
+    renewTime: micro(now),
+  };
+  if (await client.find(path)) {
+    await client.mergePatch(path, { spec });
+    return;
+  }
+  const node = await client.get(`/api/v1/nodes/${NODE_NAME}`);
+  await client.post(
+    `/apis/coordination.k8s.io/v1/namespaces/${NODE_LEASE_NAMESPACE}/leases`,
+    {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: NODE_NAME,
+        namespace: NODE_LEASE_NAMESPACE,
+        ownerReferences: [
+          {
+            apiVersion: 'v1',
+            kind: 'Node',
+            name: NODE_NAME,
+            uid: node.metadata.uid,
+          },
+        ],
+      },
+      spec,
+    },
   );
 }
 
-/** The status the deployment controller would report once all replicas are up. */
-export function deploymentStatus(
-  deployment: any,
-  replicaSetName: string,
-  now = new Date(),
-): any {
-  const replicas = deployment.spec?.replicas ?? 1;
-  const ts = now.toISOString().replace(/\.\d+Z$/, 'Z');
-  const previous: any[] = deployment.status?.conditions ?? [];
-  const condition = (type: string, reason: string, message: string) => {
+const isTrue = (v: string | undefined) => v === 'true';
+
+/** The status the kubelet reports for a pod of this node, from its revision's behaviour. */
+export function podStatus(pod: any, now = new Date()): any {
+  const ts = seconds(now);
+  const annotations: Record<string, string> = pod.metadata.annotations ?? {};
+  const pullError = isTrue(annotations[POD_BEHAVIOUR.imagePullError]);
+  const ready = !pullError && !isTrue(annotations[POD_BEHAVIOUR.notReady]);
+  const previous: any[] = pod.status?.conditions ?? [];
+  const condition = (type: string, status: boolean, reason?: string) => {
     const before = previous.find(c => c.type === type);
-    const same = before && before.status === 'True' && before.reason === reason;
+    const value = status ? 'True' : 'False';
     return {
       type,
-      status: 'True',
-      reason,
-      message,
-      lastUpdateTime:
-        same && before.message === message ? before.lastUpdateTime : ts,
+      status: value,
+      ...(reason ? { reason } : {}),
+      lastProbeTime: null,
       lastTransitionTime:
-        before?.status === 'True' ? before.lastTransitionTime ?? ts : ts,
+        before?.status === value ? before.lastTransitionTime ?? ts : ts,
     };
   };
+  const startTime = pod.status?.startTime ?? ts;
+  const containers: any[] = pod.spec.containers ?? [];
   return {
-    observedGeneration: deployment.metadata.generation,
-    replicas,
-    updatedReplicas: replicas,
-    readyReplicas: replicas,
-    availableReplicas: replicas,
+    phase: pullError ? 'Pending' : 'Running',
+    hostIP: '127.0.0.1',
+    hostIPs: [{ ip: '127.0.0.1' }],
+    podIP: podIp(pod.metadata.name),
+    podIPs: [{ ip: podIp(pod.metadata.name) }],
+    startTime,
+    qosClass: pod.status?.qosClass ?? 'BestEffort',
     conditions: [
+      condition('PodReadyToStartContainers', !pullError),
+      condition('Initialized', true),
+      condition('Ready', ready, ready ? undefined : 'ContainersNotReady'),
       condition(
-        'Available',
-        'MinimumReplicasAvailable',
-        'Deployment has minimum availability.',
+        'ContainersReady',
+        ready,
+        ready ? undefined : 'ContainersNotReady',
       ),
-      condition(
-        'Progressing',
-        'NewReplicaSetAvailable',
-        `ReplicaSet "${replicaSetName}" has successfully progressed.`,
-      ),
+      condition('PodScheduled', true),
     ],
+    containerStatuses: containers.map(c => ({
+      name: c.name,
+      image: c.image,
+      imageID: pullError
+        ? ''
+        : `${c.image.split(':')[0]}@sha256:${fnv32a(c.image)
+            .toString(16)
+            .padStart(8, '0')
+            .repeat(8)}`,
+      ready,
+      started: !pullError,
+      restartCount: 0,
+      state: pullError
+        ? {
+            waiting: {
+              reason: 'ErrImagePull',
+              message: `failed to pull and unpack image "${c.image}": not found`,
+            },
+          }
+        : { running: { startedAt: startTime } },
+    })),
   };
 }
 
-/** Whether the Deployment's status already says what deploymentStatus() would write. */
-export function statusIsCurrent(deployment: any): boolean {
-  const s = deployment.status ?? {};
-  const replicas = deployment.spec?.replicas ?? 1;
-  const n = (v: number | undefined) => v ?? 0;
+/** Whether the pod's reported status already says what podStatus() would write. */
+export function podStatusIsCurrent(pod: any): boolean {
+  const wanted = podStatus(pod);
+  const s = pod.status ?? {};
+  const cond = (st: any, type: string) =>
+    (st.conditions ?? []).find((c: any) => c.type === type)?.status;
   return (
-    s.observedGeneration === deployment.metadata.generation &&
-    n(s.replicas) === replicas &&
-    n(s.updatedReplicas) === replicas &&
-    n(s.readyReplicas) === replicas &&
-    n(s.availableReplicas) === replicas &&
-    (s.conditions ?? []).some(
-      (c: any) =>
-        c.type === 'Progressing' && c.reason === 'NewReplicaSetAvailable',
+    s.phase === wanted.phase &&
+    s.podIP === wanted.podIP &&
+    cond(s, 'Ready') === cond(wanted, 'Ready') &&
+    (s.containerStatuses ?? []).length === wanted.containerStatuses.length
+  );
+}
+
+export type PodAction = 'bind' | 'report-status' | 'confirm-deletion' | 'none';
+
+/** What this node's kubelet (and the scheduler it stands in for) does next for a pod. */
+export function nextPodAction(pod: any): PodAction {
+  if (pod.metadata.deletionTimestamp) {
+    return pod.spec.nodeName === NODE_NAME || !pod.spec.nodeName
+      ? 'confirm-deletion'
+      : 'none';
+  }
+  if (['Succeeded', 'Failed'].includes(pod.status?.phase)) return 'none';
+  if (!pod.spec.nodeName) return 'bind';
+  if (pod.spec.nodeName !== NODE_NAME) return 'none';
+  return podStatusIsCurrent(pod) ? 'none' : 'report-status';
+}
+
+/** Does for one pod what nextPodAction() says. Returns what it did. */
+export async function reconcilePod(
+  client: KubeClient,
+  pod: any,
+): Promise<PodAction> {
+  const { namespace, name } = pod.metadata;
+  const path = `/api/v1/namespaces/${namespace}/pods/${name}`;
+  const action = nextPodAction(pod);
+  switch (action) {
+    case 'bind':
+      await client.post(`${path}/binding`, {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name, namespace },
+        target: { apiVersion: 'v1', kind: 'Node', name: NODE_NAME },
+      });
+      break;
+    case 'report-status':
+      await client.mergePatch(`${path}/status`, { status: podStatus(pod) });
+      break;
+    case 'confirm-deletion':
+      // The containers stop at once; the kubelet then removes the pod for good.
+      await client.delete(path, 0);
+      break;
+    default:
+      break;
+  }
+  return action;
+}
+
+/** A pod that serves traffic: bound here, Running, Ready and not terminating. */
+export function isServing(pod: any): boolean {
+  return (
+    pod.spec?.nodeName === NODE_NAME &&
+    !pod.metadata?.deletionTimestamp &&
+    pod.status?.phase === 'Running' &&
+    (pod.status?.conditions ?? []).some(
+      (c: any) => c.type === 'Ready' && c.status === 'True',
     )
   );
 }
 
-function selectorString(matchLabels: Record<string, string>): string {
-  return Object.entries(matchLabels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
+export function labelsMatch(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
+  const keys = Object.keys(selector ?? {});
+  return keys.length > 0 && keys.every(k => (labels ?? {})[k] === selector![k]);
 }
 
-export interface ReconcileResult {
-  namespace: string;
-  name: string;
-  pods: string[];
-  changed: boolean;
-}
-
-/** Brings one Deployment's ReplicaSets, Pods and status in line with its spec. */
-export async function reconcileDeployment(
-  client: KubeClient,
+/** Names of the serving pods in `namespace` that `selector` picks. */
+export function servingPods(
+  pods: readonly any[],
   namespace: string,
-  name: string,
-): Promise<ReconcileResult | undefined> {
-  const base = `/apis/apps/v1/namespaces/${namespace}`;
-  const deployment = await client.find<any>(`${base}/deployments/${name}`);
-  if (!deployment) return undefined;
-  const replicas: number = deployment.spec?.replicas ?? 1;
-  const template = deployment.spec.template;
-  const hash = podTemplateHash(template);
-  const rsName = `${name}-${hash}`;
-  const matchLabels: Record<string, string> =
-    deployment.spec.selector?.matchLabels ?? {};
-  let changed = false;
-
-  const owner = (obj: any, kind: string) => ({
-    apiVersion: 'apps/v1',
-    kind,
-    name: obj.metadata.name,
-    uid: obj.metadata.uid,
-    controller: true,
-    blockOwnerDeletion: true,
-  });
-
-  // ReplicaSets: the current one at `replicas`, older ones removed.
-  const rsList = await client.get<any>(
-    `${base}/replicasets?labelSelector=${encodeURIComponent(
-      selectorString(matchLabels),
-    )}`,
+  selector: Record<string, string> | undefined,
+): any[] {
+  return pods.filter(
+    p =>
+      p.metadata.namespace === namespace &&
+      isServing(p) &&
+      labelsMatch(selector, p.metadata.labels),
   );
-  const owned = (rsList.items as any[]).filter(rs =>
-    (rs.metadata.ownerReferences ?? []).some(
-      (o: any) => o.uid === deployment.metadata.uid,
-    ),
-  );
-  for (const old of owned.filter(rs => rs.metadata.name !== rsName)) {
-    await client.delete(`${base}/replicasets/${old.metadata.name}`, 0);
-    changed = true;
-  }
-  let rs = owned.find(r => r.metadata.name === rsName);
-  const podLabels = {
-    ...(template.metadata?.labels ?? {}),
-    'pod-template-hash': hash,
-  };
-  if (!rs) {
-    rs = await client.post(`${base}/replicasets`, {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: {
-        name: rsName,
-        namespace,
-        labels: podLabels,
-        annotations: {
-          'deployment.kubernetes.io/desired-replicas': String(replicas),
-          'deployment.kubernetes.io/max-replicas': String(replicas + 1),
-        },
-        ownerReferences: [owner(deployment, 'Deployment')],
-      },
-      spec: {
-        replicas,
-        selector: {
-          matchLabels: { ...matchLabels, 'pod-template-hash': hash },
-        },
-        template: {
-          ...template,
-          metadata: { ...template.metadata, labels: podLabels },
-        },
-      },
-    });
-    changed = true;
-  } else if (rs.spec.replicas !== replicas) {
-    rs = await client.mergePatch(`${base}/replicasets/${rsName}`, {
-      spec: { replicas },
-    });
-    changed = true;
-  }
-  if (
-    rs.status?.observedGeneration !== rs.metadata.generation ||
-    (rs.status?.readyReplicas ?? 0) !== replicas ||
-    (rs.status?.replicas ?? 0) !== replicas
-  ) {
-    await client.mergePatch(`${base}/replicasets/${rsName}/status`, {
-      status: {
-        observedGeneration: rs.metadata.generation,
-        replicas,
-        fullyLabeledReplicas: replicas,
-        readyReplicas: replicas,
-        availableReplicas: replicas,
-      },
-    });
-  }
-
-  // Pods: exactly the wanted names, Running and Ready.
-  const wanted = podNamesFor(name, hash, replicas);
-  const podList = await client.get<any>(
-    `/api/v1/namespaces/${namespace}/pods?labelSelector=${encodeURIComponent(
-      selectorString(matchLabels),
-    )}`,
-  );
-  const existing = new Map<string, any>(
-    (podList.items as any[])
-      .filter(p => p.metadata.name.startsWith(`${name}-`))
-      .map(p => [p.metadata.name, p]),
-  );
-  for (const [podName] of existing) {
-    if (!wanted.includes(podName)) {
-      await client.delete(`/api/v1/namespaces/${namespace}/pods/${podName}`, 0);
-      changed = true;
-    }
-  }
-  for (const podName of wanted) {
-    let pod = existing.get(podName);
-    if (!pod) {
-      pod = await client.post(`/api/v1/namespaces/${namespace}/pods`, {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: podName,
-          namespace,
-          labels: podLabels,
-          annotations: template.metadata?.annotations,
-          ownerReferences: [owner(rs, 'ReplicaSet')],
-        },
-        spec: { ...template.spec, nodeName: NODE_NAME },
-      });
-      changed = true;
-    }
-    if (pod.status?.phase !== 'Running') {
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      const ready = (type: string) => ({
-        type,
-        status: 'True',
-        lastTransitionTime: now,
-      });
-      await client.mergePatch(
-        `/api/v1/namespaces/${namespace}/pods/${podName}/status`,
-        {
-          status: {
-            phase: 'Running',
-            hostIP: '127.0.0.1',
-            podIP: `10.244.${(fnv32a(podName) >> 8) & 0xff}.${
-              (fnv32a(podName) & 0xfd) + 2
-            }`,
-            startTime: now,
-            conditions: [
-              ready('PodScheduled'),
-              ready('Initialized'),
-              ready('ContainersReady'),
-              ready('Ready'),
-            ],
-            containerStatuses: (template.spec.containers as any[]).map(c => ({
-              name: c.name,
-              image: c.image,
-              imageID: `${c.image.split(':')[0]}@sha256:${fnv32a(c.image)
-                .toString(16)
-                .padStart(8, '0')
-                .repeat(8)}`,
-              ready: true,
-              started: true,
-              restartCount: 0,
-              state: { running: { startedAt: now } },
-            })),
-          },
-        },
-      );
-      changed = true;
-    }
-  }
-
-  if (!statusIsCurrent(deployment)) {
-    await client.mergePatch(`${base}/deployments/${name}/status`, {
-      status: deploymentStatus(deployment, rsName),
-    });
-    changed = true;
-  }
-  return { namespace, name, pods: wanted, changed };
 }

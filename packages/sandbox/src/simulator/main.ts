@@ -1,6 +1,7 @@
 /*
- * The per-cluster simulator process: kubelet/deployment-controller stand-in plus the traffic
- * generator and its Prometheus exporter. Started by the sandbox as
+ * The per-cluster simulator process: the node (kubelet, and the scheduler's binding), the
+ * cluster network (an HTTP proxy from service names to pods or host processes) and the
+ * traffic generator with its Prometheus exporter. Started by the sandbox as
  *   node --require <nodeTransform.cjs> src/simulator/main.ts <cluster>
  */
 import http from 'node:http';
@@ -14,6 +15,7 @@ import {
   makeInformer,
   ObjectCache,
   V1Deployment,
+  V1Pod,
   V1Service,
 } from '@kubernetes/client-node';
 import {
@@ -23,7 +25,14 @@ import {
   sandboxPaths,
 } from '../config';
 import { KubeClient } from '../kube';
-import { reconcileDeployment, statusIsCurrent } from './kubelet';
+import {
+  nextPodAction,
+  reconcilePod,
+  registerNode,
+  renewLease,
+  servingPods,
+} from './kubelet';
+import { createNetworkProxy } from './network';
 import {
   computeTraffic,
   DeploymentView,
@@ -72,102 +81,85 @@ function watch<T extends KubernetesObject>(
   return informer;
 }
 
-// ---- kubelet / deployment controller -------------------------------------------------------
+// ---- the node: kubelet (and the scheduler's binding) ----------------------------------------
 
-const podsByDeployment = new Map<string, string[]>();
-const queue = new Map<string, { running: boolean; again: boolean }>();
+let nodeRegistered = false;
+async function heartbeat() {
+  try {
+    if (!nodeRegistered) {
+      await registerNode(client);
+      nodeRegistered = true;
+      log('node sandbox-node registered');
+    }
+    await renewLease(client);
+  } catch (e: any) {
+    log(`node heartbeat failed: ${e.message}`);
+  }
+}
+void heartbeat();
+setInterval(heartbeat, 10_000).unref();
+// The kubelet reports its node status far less often than it renews the lease.
+setInterval(() => {
+  registerNode(client).catch(e =>
+    log(`node status update failed: ${e.message}`),
+  );
+}, 60_000).unref();
 
-function enqueue(namespace: string, name: string) {
-  const key = `${namespace}/${name}`;
+const pods = watch<V1Pod>('pods', '/api/v1/pods', () =>
+  core.listPodForAllNamespaces(),
+);
+const queue = new Map<string, { again: boolean }>();
+
+function enqueue(pod: V1Pod) {
+  const key = `${pod.metadata!.namespace}/${pod.metadata!.name}`;
   const entry = queue.get(key);
   if (entry) {
     entry.again = true;
     return;
   }
-  const state = { running: true, again: false };
+  const state = { again: false };
   queue.set(key, state);
   void (async () => {
+    let current: any = pod;
     do {
       state.again = false;
       try {
-        const result = await reconcileDeployment(client, namespace, name);
-        if (result) {
-          podsByDeployment.set(key, result.pods);
-          if (result.changed)
-            log(`deployment ${key}: ${result.pods.length} pod(s) ready`);
-        } else {
-          podsByDeployment.delete(key);
-        }
+        const action = await reconcilePod(client, current);
+        if (action !== 'none') log(`pod ${key}: ${action}`);
       } catch (e: any) {
-        log(`reconcile ${key} failed: ${e.message}; retrying`);
-        await new Promise(r => setTimeout(r, 1000));
-        state.again = true;
+        if (e.status !== 404 && e.status !== 409) {
+          log(`pod ${key} failed: ${e.message}; retrying`);
+          await new Promise(r => setTimeout(r, 1000));
+          state.again = true;
+        }
+      }
+      if (state.again) {
+        current = pods
+          .list()
+          .find(p => `${p.metadata!.namespace}/${p.metadata!.name}` === key);
+        if (!current) break;
       }
     } while (state.again);
     queue.delete(key);
   })();
 }
 
-/** What the garbage collector would do for a deleted Deployment: remove its ReplicaSets and Pods. */
-async function collectGarbage(d: V1Deployment) {
-  const ns = d.metadata!.namespace!;
-  const name = d.metadata!.name!;
-  podsByDeployment.delete(`${ns}/${name}`);
-  const selector = Object.entries(d.spec?.selector?.matchLabels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  if (!selector) return;
-  const q = `?labelSelector=${encodeURIComponent(selector)}`;
-  try {
-    const rs = await client.get(
-      `/apis/apps/v1/namespaces/${ns}/replicasets${q}`,
-    );
-    for (const r of rs.items) {
-      if (
-        (r.metadata.ownerReferences ?? []).some(
-          (o: any) => o.uid === d.metadata!.uid,
-        )
-      ) {
-        await client.delete(
-          `/apis/apps/v1/namespaces/${ns}/replicasets/${r.metadata.name}`,
-          0,
-        );
-      }
-    }
-    const pods = await client.get(`/api/v1/namespaces/${ns}/pods${q}`);
-    for (const p of pods.items) {
-      if (p.metadata.name.startsWith(`${name}-`)) {
-        await client.delete(
-          `/api/v1/namespaces/${ns}/pods/${p.metadata.name}`,
-          0,
-        );
-      }
-    }
-  } catch (e: any) {
-    log(`cleaning up after ${ns}/${name} failed: ${e.message}`);
-  }
-}
+const onPod = (p: V1Pod) => {
+  if (nextPodAction(p) !== 'none') enqueue(p);
+};
+pods.on('add', onPod);
+pods.on('update', onPod);
+
+// Periodic resync, as the kubelet's pod workers do: repairs anything changed behind our back.
+setInterval(() => {
+  for (const p of pods.list()) onPod(p);
+}, 30_000).unref();
 
 const deployments = watch<V1Deployment>(
   'deployments',
   '/apis/apps/v1/deployments',
   () => apps.listDeploymentForAllNamespaces(),
 );
-const onDeployment = (d: V1Deployment) => {
-  const key = `${d.metadata!.namespace}/${d.metadata!.name}`;
-  if (!statusIsCurrent(d) || !podsByDeployment.has(key)) {
-    enqueue(d.metadata!.namespace!, d.metadata!.name!);
-  }
-};
-deployments.on('add', onDeployment);
-deployments.on('update', onDeployment);
-deployments.on('delete', d => void collectGarbage(d));
-
-// Periodic resync, as controllers do: repairs anything changed behind our back.
-setInterval(() => {
-  for (const d of deployments.list())
-    enqueue(d.metadata!.namespace!, d.metadata!.name!);
-}, 30_000).unref();
 
 // ---- traffic -------------------------------------------------------------------------------
 
@@ -198,9 +190,11 @@ function tick() {
     templateLabels: d.spec?.template?.metadata?.labels ?? {},
     templateAnnotations: d.spec?.template?.metadata?.annotations ?? {},
     availableReplicas: d.status?.availableReplicas ?? 0,
-    pods:
-      podsByDeployment.get(`${d.metadata!.namespace}/${d.metadata!.name}`) ??
-      [],
+    pods: servingPods(
+      pods.list(),
+      d.metadata!.namespace!,
+      d.spec?.selector?.matchLabels,
+    ).map(p => p.metadata.name),
   }));
   const serviceViews: ServiceView[] = services.list().map(s => ({
     namespace: s.metadata!.namespace!,
@@ -233,6 +227,7 @@ const server = http.createServer((req, res) => {
   }
   if (req.url === '/healthz') {
     const down = [...connected].filter(([, ok]) => !ok).map(([name]) => name);
+    if (!nodeRegistered) down.push('node (not registered yet)');
     res.writeHead(down.length ? 503 : 200, { 'Content-Type': 'text/plain' });
     res.end(down.length ? `not watching: ${down.join(', ')}\n` : 'ok\n');
     return;
@@ -244,10 +239,23 @@ server.listen(ports.exporter, '127.0.0.1', () =>
   log(`exporter on http://127.0.0.1:${ports.exporter}/metrics`),
 );
 
+// ---- cluster network -----------------------------------------------------------------------
+
+const network = createNetworkProxy({
+  services: () => services.list() as any[],
+  pods: () => pods.list(),
+  log,
+});
+network.listen(ports.network, '127.0.0.1', () =>
+  log(`cluster network proxy on http://127.0.0.1:${ports.network}`),
+);
+
 const shutdown = () => {
   log('stopping');
   server.close();
+  network.close();
   void Promise.allSettled([
+    pods.stop(),
     deployments.stop(),
     services.stop(),
     proxies.stop(),

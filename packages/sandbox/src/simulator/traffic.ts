@@ -62,7 +62,7 @@ export interface DeploymentView {
   templateAnnotations: Record<string, string>;
   /** Replicas that are available (0 when scaled down). */
   availableReplicas: number;
-  /** Names of the pods that serve it (from the kubelet stand-in). */
+  /** Names of its serving pods (bound, Running, Ready, not terminating). */
   pods: string[];
 }
 
