@@ -156,11 +156,15 @@ describe('ProgressiveDeliveryContent', () => {
       '6.7.0',
       '6.7.1',
     ]);
+    // Images read as name:tag; the full reference is on hover and in the copy button.
+    const images = screen.getByRole('group', { name: 'image changes' });
+    expect(images).toHaveTextContent('Primarypodinfo:6.7.0Canarypodinfo:6.7.1');
     expect(
-      screen.getByRole('group', { name: 'image changes' }),
-    ).toHaveTextContent(
-      'Primaryghcr.io/stefanprodan/podinfo:6.7.0Canaryghcr.io/stefanprodan/podinfo:6.7.1',
-    );
+      images.querySelector('[title="ghcr.io/stefanprodan/podinfo:6.7.1"]'),
+    ).toHaveTextContent(/^podinfo:6.7.1$/);
+    expect(
+      within(images).getByRole('button', { name: 'Copy ghcr.io/stefanprodan/podinfo:6.7.0' }),
+    ).toBeInTheDocument();
   });
 
   it('shows blue-green progress as iterations', async () => {
