@@ -17,6 +17,7 @@ import {
 } from './EmptyStates/EmptyStates';
 import { LiveIndicator } from './LiveIndicator';
 import { ClusterSection } from './ReleaseOverview/ClusterSection';
+import { MATRIX_THRESHOLD, ReleaseMatrix } from './ReleaseOverview/ReleaseMatrix';
 import { Notice } from './shared/Notice';
 
 const useStyles = makeStyles(theme => ({
@@ -102,9 +103,9 @@ function Releases(props: { entity: Entity } & ProgressiveDeliveryContentProps) {
     value.clusters.map(cluster => [cluster.name, cluster]),
   );
   return (
-    <Box>
+    <Box component="section" aria-labelledby="pd-releases-heading" minWidth={0}>
       <Box className={classes.toolbar}>
-        <Typography variant="h5" component="h2">
+        <Typography variant="h5" component="h2" id="pd-releases-heading">
           Releases
         </Typography>
         <LiveIndicator connection={state.connection} />
@@ -152,6 +153,11 @@ function Releases(props: { entity: Entity } & ProgressiveDeliveryContentProps) {
         </Grid>
       ) : (
         <Grid container spacing={3} direction="column">
+          {value.items.length > MATRIX_THRESHOLD && (
+            <Grid item>
+              <ReleaseMatrix canaries={value.items} clusters={groups.map(group => group.name)} />
+            </Grid>
+          )}
           {groups.map((group, index) => (
             <Grid item key={group.name}>
               <ClusterSection
