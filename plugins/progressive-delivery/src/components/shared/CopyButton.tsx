@@ -18,10 +18,13 @@ export function CopyButton(props: { text: string; label: string }) {
     const timer = setTimeout(() => setCopied(false), 1500);
     return () => clearTimeout(timer);
   }, [copied]);
-  const failed = copied && state.error;
+  let news = '';
+  if (copied) {
+    news = state.error ? 'Could not copy' : 'Copied';
+  }
   return (
     <>
-      <Tooltip title={copied ? (failed ? 'Could not copy' : 'Copied') : props.label}>
+      <Tooltip title={news || props.label}>
         <IconButton
           size="small"
           aria-label={props.label}
@@ -34,7 +37,7 @@ export function CopyButton(props: { text: string; label: string }) {
         </IconButton>
       </Tooltip>
       <VisuallyHidden role="status">
-        {copied ? (failed ? 'Could not copy' : 'Copied') : ''}
+        {news}
       </VisuallyHidden>
     </>
   );
