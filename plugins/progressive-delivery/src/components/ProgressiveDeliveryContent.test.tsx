@@ -440,4 +440,26 @@ describe('ProgressiveDeliveryContent', () => {
       await details.findByText(/flagger.app\/v1beta1/),
     ).toBeInTheDocument();
   });
+
+  it('opens with a compact overview once there are more than four canaries', async () => {
+    const canaries = (clusters: string[]) =>
+      clusters.flatMap(cluster => [
+        createCanarySummary({ ref: { cluster, namespace: 'demo', name: 'hello-contour' } }),
+        createWaitingPromotionSummary({ ref: { cluster, namespace: 'demo', name: 'hello-gated' } }),
+      ]);
+    const api = withList(createListResponse(canaries(['dev', 'prod', 'edge'])));
+    await renderTab(api);
+    const overview = await screen.findByRole('table', { name: '6 releases in 3 clusters' });
+    await userEvent.click(within(overview).getAllByRole('link', { name: 'Waits for promotion' })[2]);
+    expect(screen.getByRole('region', { name: 'hello-gated in edge' })).toHaveFocus();
+  });
+
+  it('shows no overview for a handful of canaries', async () => {
+    const api = withList(
+      createListResponse([createCanarySummary(), createFailedSummary(), createBlueGreenSummary()]),
+    );
+    await renderTab(api);
+    await screen.findByRole('region', { name: 'hello-contour in dev' });
+    expect(screen.queryByRole('table', { name: /releases in/ })).not.toBeInTheDocument();
+  });
 });
