@@ -350,6 +350,20 @@ describe('the confirmation line', () => {
     expect(screen.queryByText(/Flagger applied it/)).not.toBeInTheDocument();
   });
 
+  it('gives way once a new rollout waits to start, before Flagger writes its revision', async () => {
+    const { rerender } = await promoteThen(promoting(), createSucceededSummary({ ref: waitingPromotion().ref }));
+    expect(screen.getByText(/You promoted this release/)).toBeInTheDocument();
+    rerender(
+      createCanarySummary({
+        ref: waitingPromotion().ref,
+        phase: 'Waiting',
+        rawPhase: 'Waiting',
+        state: { kind: 'waiting-rollout-approval', tone: 'waiting', headline: 'Waiting for approval to start the rollout' },
+      }),
+    );
+    expect(screen.queryByText(/You promoted this release/)).not.toBeInTheDocument();
+  });
+
   it('does not outlive an approved start once the release waits for promotion', async () => {
     const { wrap, rendered } = renderActions(waitingRollout());
     const { rerender } = await rendered;

@@ -111,8 +111,17 @@ export function describeOutcome(
   if (summary.revision !== applied.revision) {
     return undefined;
   }
-  const done = `${DONE[applied.action]}${when ? ` ${when}` : ''}`;
   const kind = summary.state.kind;
+  // A new rollout is on its way (Flagger writes its revision only when it starts): the decision is history.
+  const terminalDecision = applied.action === 'promote' || applied.action === 'rollback';
+  if (
+    kind === 'waiting-rollout-approval' ||
+    kind === 'initializing' ||
+    (terminalDecision && !['promoting', 'finalising', 'succeeded', 'failed'].includes(kind))
+  ) {
+    return undefined;
+  }
+  const done = `${DONE[applied.action]}${when ? ` ${when}` : ''}`;
   if (kind === 'succeeded' && applied.action !== 'rollback') {
     return `${done}; Flagger promoted it and all traffic is on the new version.`;
   }
