@@ -20,7 +20,7 @@ import {
   MetricVerdict,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { progressiveDeliveryApiRef } from '../../api';
-import { formatMetricValue, formatThreshold, relativeTime } from '../../utils/format';
+import { canaryKey, formatMetricValue, formatThreshold, relativeTime } from '../../utils/format';
 import { Notice } from '../shared/Notice';
 import { CopyButton } from '../shared/CopyButton';
 import { ToneStatus } from '../shared/StateStatus';
@@ -150,6 +150,7 @@ export function MetricsPanel(props: {
   const api = useApi(progressiveDeliveryApiRef);
   const [minutes, setMinutes] = useState(30);
   const prometheusDown = cluster?.prometheus.status === 'error';
+  const windowId = `pd-window-${canaryKey(summary.ref).replace(/[^a-zA-Z0-9-]/g, '-')}`;
   const metrics = useAsyncRetry(
     () => api.getMetrics(summary.ref, entityRef, minutes),
     [api, entityRef, minutes, summary.ref.cluster, summary.ref.namespace, summary.ref.name],
@@ -178,9 +179,11 @@ export function MetricsPanel(props: {
           Failed checks: <strong>{summary.checks.failedChecks} of {summary.checks.threshold}</strong> allowed before rollback
         </Typography>
         <FormControl variant="outlined" size="small">
-          <InputLabel id="pd-window-label">Window</InputLabel>
+          <InputLabel id={`${windowId}-label`}>Window</InputLabel>
           <Select
-            labelId="pd-window-label"
+            labelId={`${windowId}-label`}
+            // With its own id the select is named "Window, Last 30 minutes", what it shows.
+            SelectDisplayProps={{ id: windowId }}
             label="Window"
             value={minutes}
             onChange={event => setMinutes(Number(event.target.value))}
