@@ -156,11 +156,15 @@ describe('ProgressiveDeliveryContent', () => {
       '6.7.0',
       '6.7.1',
     ]);
+    // Images read as name:tag; the full reference is on hover and in the copy button.
+    const images = screen.getByRole('group', { name: 'image changes' });
+    expect(images).toHaveTextContent('Primarypodinfo:6.7.0Canarypodinfo:6.7.1');
     expect(
-      screen.getByRole('group', { name: 'image changes' }),
-    ).toHaveTextContent(
-      'Primaryghcr.io/stefanprodan/podinfo:6.7.0Canaryghcr.io/stefanprodan/podinfo:6.7.1',
-    );
+      images.querySelector('[title="ghcr.io/stefanprodan/podinfo:6.7.1"]'),
+    ).toHaveTextContent(/^podinfo:6.7.1$/);
+    expect(
+      within(images).getByRole('button', { name: 'Copy ghcr.io/stefanprodan/podinfo:6.7.0' }),
+    ).toBeInTheDocument();
   });
 
   it('shows blue-green progress as iterations', async () => {
@@ -435,5 +439,27 @@ describe('ProgressiveDeliveryContent', () => {
     expect(
       await details.findByText(/flagger.app\/v1beta1/),
     ).toBeInTheDocument();
+  });
+
+  it('opens with a compact overview once there are more than four canaries', async () => {
+    const canaries = (clusters: string[]) =>
+      clusters.flatMap(cluster => [
+        createCanarySummary({ ref: { cluster, namespace: 'demo', name: 'hello-contour' } }),
+        createWaitingPromotionSummary({ ref: { cluster, namespace: 'demo', name: 'hello-gated' } }),
+      ]);
+    const api = withList(createListResponse(canaries(['dev', 'prod', 'edge'])));
+    await renderTab(api);
+    const overview = await screen.findByRole('table', { name: '6 releases in 3 clusters' });
+    await userEvent.click(within(overview).getAllByRole('link', { name: 'Waits for promotion' })[2]);
+    expect(screen.getByRole('region', { name: 'hello-gated in edge' })).toHaveFocus();
+  });
+
+  it('shows no overview for a handful of canaries', async () => {
+    const api = withList(
+      createListResponse([createCanarySummary(), createFailedSummary(), createBlueGreenSummary()]),
+    );
+    await renderTab(api);
+    await screen.findByRole('region', { name: 'hello-contour in dev' });
+    expect(screen.queryByRole('table', { name: /releases in/ })).not.toBeInTheDocument();
   });
 });

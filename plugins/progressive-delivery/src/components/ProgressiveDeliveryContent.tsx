@@ -1,4 +1,4 @@
-import { Box, Button, Grid, Typography, makeStyles } from '@material-ui/core';
+import { Box, Button, Typography, makeStyles } from '@material-ui/core';
 import Refresh from '@material-ui/icons/Refresh';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
@@ -17,9 +17,12 @@ import {
 } from './EmptyStates/EmptyStates';
 import { LiveIndicator } from './LiveIndicator';
 import { ClusterSection } from './ReleaseOverview/ClusterSection';
+import { MATRIX_THRESHOLD, ReleaseMatrix } from './ReleaseOverview/ReleaseMatrix';
 import { Notice } from './shared/Notice';
 
 const useStyles = makeStyles(theme => ({
+  // A column with gaps; MUI's Grid spacing would stick out by half a gap on each side.
+  stack: { display: 'flex', flexDirection: 'column', gap: theme.spacing(3), minWidth: 0 },
   toolbar: {
     display: 'flex',
     alignItems: 'center',
@@ -102,9 +105,9 @@ function Releases(props: { entity: Entity } & ProgressiveDeliveryContentProps) {
     value.clusters.map(cluster => [cluster.name, cluster]),
   );
   return (
-    <Box>
+    <Box component="section" aria-labelledby="pd-releases-heading" minWidth={0}>
       <Box className={classes.toolbar}>
-        <Typography variant="h5" component="h2">
+        <Typography variant="h5" component="h2" id="pd-releases-heading">
           Releases
         </Typography>
         <LiveIndicator connection={state.connection} />
@@ -135,36 +138,35 @@ function Releases(props: { entity: Entity } & ProgressiveDeliveryContentProps) {
       )}
       {value.items.length === 0 &&
       groups.every(group => group.canaries.length === 0) ? (
-        <Grid container spacing={3} direction="column">
+        <Box className={classes.stack}>
           {groups.map(group => (
-            <Grid item key={group.name}>
-              <ClusterSection
-                name={group.name}
-                cluster={clusterByName.get(group.name)}
-                canaries={[]}
-                entityRef={entityRef}
-              />
-            </Grid>
+            <ClusterSection
+              key={group.name}
+              name={group.name}
+              cluster={clusterByName.get(group.name)}
+              canaries={[]}
+              entityRef={entityRef}
+            />
           ))}
-          <Grid item>
-            <NoCanaries selector={value.selector} clusters={value.clusters} />
-          </Grid>
-        </Grid>
+          <NoCanaries selector={value.selector} clusters={value.clusters} />
+        </Box>
       ) : (
-        <Grid container spacing={3} direction="column">
+        <Box className={classes.stack}>
+          {value.items.length > MATRIX_THRESHOLD && (
+            <ReleaseMatrix canaries={value.items} clusters={groups.map(group => group.name)} />
+          )}
           {groups.map((group, index) => (
-            <Grid item key={group.name}>
-              <ClusterSection
-                name={group.name}
-                cluster={clusterByName.get(group.name)}
-                canaries={group.canaries}
-                entityRef={entityRef}
-                lastMessage={state.lastMessage}
-                expandFirst={index === 0 && value.items.length === 1}
-              />
-            </Grid>
+            <ClusterSection
+              key={group.name}
+              name={group.name}
+              cluster={clusterByName.get(group.name)}
+              canaries={group.canaries}
+              entityRef={entityRef}
+              lastMessage={state.lastMessage}
+              expandFirst={index === 0 && value.items.length === 1}
+            />
           ))}
-        </Grid>
+        </Box>
       )}
     </Box>
   );

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import {
+  canaryKey,
   AnalysisMetric,
   CanaryRef,
   CanarySummary,
@@ -160,4 +161,60 @@ export function splitImageDifference(
     from: from.slice(cut),
     to: to.slice(cut),
   };
+}
+
+/**
+ * The short form of an image reference people recognise: the last path segment with its tag
+ * ("podinfo:6.7.1" for "ghcr.io/stefanprodan/podinfo:6.7.1"), a digest cut to 12 hex digits.
+ */
+export function shortImage(reference: string): string {
+  const [withoutDigest, digest] = reference.split('@');
+  const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
+  if (!digest) {
+    return lastSegment;
+  }
+  const [algorithm, hex = ''] = digest.split(':');
+  return `${lastSegment}@${hex ? `${algorithm}:${hex.slice(0, 12)}` : algorithm}`;
+}
+
+/** The state of a release in two or three words, for the compact overview's cells. */
+export function shortStateLabel(summary: CanarySummary): string {
+  const weight = summary.traffic.canaryWeight;
+  switch (summary.state.kind) {
+    case 'initializing':
+      return 'Initializing';
+    case 'idle':
+      return 'No release running';
+    case 'waiting-rollout-approval':
+      return 'Waits to start';
+    case 'progressing':
+      return summary.traffic.mode === 'weight' && weight !== undefined
+        ? `Progressing, ${weight}%`
+        : `Progressing, ${summary.traffic.currentStep} of ${summary.traffic.totalSteps ?? '?'}`;
+    case 'waiting-traffic-approval':
+      return weight !== undefined ? `Paused at ${weight}%` : 'Paused';
+    case 'waiting-promotion-approval':
+      return 'Waits for promotion';
+    case 'promoting':
+      return 'Promoting';
+    case 'finalising':
+      return 'Finalising';
+    case 'succeeded':
+      return 'Promoted';
+    case 'failed':
+      return 'Rolled back';
+    case 'terminating':
+      return 'Terminating';
+    case 'terminated':
+      return 'Terminated';
+    case 'suspended':
+      return 'Suspended';
+    default:
+      return summary.phase ?? 'Unknown';
+  }
+}
+
+/** An id for a canary's row that is safe in a URL fragment and an HTML id. */
+export function canaryRowId(ref: CanaryRef): string {
+  return `pd-row-${canaryKey(ref).replace(/[^a-zA-Z0-9-]/g, '-')}`;
 }

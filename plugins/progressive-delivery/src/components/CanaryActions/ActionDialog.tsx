@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import {
   Box,
   Button,
@@ -57,6 +57,7 @@ export function ActionDialog(props: {
   const [comment, setComment] = useState('');
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<Error>();
+  const paper = useRef<HTMLDivElement>(null);
   const label = ACTION_LABELS[action];
   const titleId = `pd-action-title-${action}`;
   const descriptionId = `pd-action-description-${action}`;
@@ -92,6 +93,9 @@ export function ActionDialog(props: {
       aria-describedby={descriptionId}
       maxWidth="sm"
       fullWidth
+      // Focus the dialog itself (not MUI's backdrop container), so its name and question are read first.
+      PaperProps={{ ref: paper, tabIndex: -1 }}
+      TransitionProps={{ onEntered: () => paper.current?.focus() }}
     >
       <DialogTitle id={titleId}>
         {label} {target} in {summary.ref.cluster}?

@@ -11,7 +11,9 @@ import {
 import { progressiveDeliveryApiRef } from '../../api';
 import {
   availabilityFor,
+  createBlueGreenSummary,
   createCanarySummary,
+  createFailedSummary,
   createSucceededSummary,
   createWaitingPromotionSummary,
   FakeProgressiveDeliveryApi,
@@ -129,13 +131,15 @@ describe('CanaryActions', () => {
     const { rerender } = await rendered;
     await userEvent.click(await screen.findByRole('button', { name: 'Promote' }));
     await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Promote' }));
-    expect(await screen.findByText('Promote recorded. Waiting for Flagger…')).toBeInTheDocument();
-    // While waiting, the other buttons say why they are held.
-    expect(screen.getByRole('button', { name: 'Roll back' })).toHaveAccessibleDescription(
-      'Waiting for Flagger to apply the previous decision.',
-    );
+    const status = await screen.findByText('Promote recorded. Waiting for Flagger…', { exact: false });
+    // The keyboard focus follows the news, since the dialog's button is gone.
+    expect(status).toHaveFocus();
+    // While waiting, the other buttons say why they are held: the line above.
+    const rollback = screen.getByRole('button', { name: 'Roll back' });
+    expect(rollback).toHaveAttribute('aria-disabled', 'true');
+    expect(rollback).toHaveAccessibleDescription(/^Promote recorded. Waiting for Flagger…/);
     rerender(wrap({ ...before, pendingDecision: { action: 'promote', revision: '7c9f5d6b84', decidedBy: 'user:default/guest', decidedAt: new Date().toISOString() } }));
-    expect(screen.getByText('Promote recorded. Waiting for Flagger…')).toBeInTheDocument();
+    expect(screen.getByText(/Promote recorded. Waiting for Flagger…/)).toBeInTheDocument();
     const promoting = createWaitingPromotionSummary({
       phase: 'Promoting',
       rawPhase: 'Promoting',
@@ -172,38 +176,220 @@ describe('CanaryActions', () => {
     expect(await within(dialog).findByRole('alert')).toHaveTextContent('You are not allowed to do this');
   });
 
-  it('disables an action without permission, with the reason for screen readers, and opens no dialog', async () => {
+  it('says a missing permission once for the row, and holds the buttons it concerns', async () => {
     // usePermission caches answers per permission and resource across renders, so use an entity of its own.
     renderActions(waitingPromotion(), {
-      deny: ['progressive-delivery.canary.promote'],
+      deny: ['progressive-delivery.canary.promote', 'progressive-delivery.canary.rollback'],
       entityRef: 'component:default/denied-service',
     });
-    const promote = await screen.findByRole('button', { name: 'Promote' });
-    await waitFor(() => expect(promote).toHaveAccessibleDescription(/You do not have permission to promote this canary/));
-    expect(promote).toHaveAttribute('aria-disabled', 'true');
-    await userEvent.click(promote);
+    const sentence =
+      'You do not have permission to promote or roll back this release (progressive-delivery.canary.promote, progressive-delivery.canary.rollback); its owners can.';
+    expect(await screen.findByText(sentence)).toBeInTheDocument();
+    expect(screen.getAllByText(/You do not have permission/)).toHaveLength(1);
+    for (const name of ['Promote', 'Roll back']) {
+      const button = screen.getByRole('button', { name });
+      expect(button).toHaveAttribute('aria-disabled', 'true');
+      expect(button).toHaveAccessibleDescription(sentence);
+      await userEvent.click(button);
+    }
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
-    // Roll back is allowed and possible.
-    expect(screen.getByRole('button', { name: 'Roll back' })).toHaveAttribute('aria-disabled', 'false');
   });
 
-  it('disables actions the phase does not allow, with the reason from the backend', async () => {
+  it('says "steer" when no action is allowed', async () => {
+    renderActions(createSucceededSummary(), {
+      deny: [
+        'progressive-delivery.canary.promote',
+        'progressive-delivery.canary.rollback',
+        'progressive-delivery.canary.pause',
+        'progressive-delivery.canary.approve-rollout',
+      ],
+      entityRef: 'component:default/another-team',
+    });
+    expect(
+      await screen.findByText(/^You do not have permission to steer this release \(progressive-delivery.canary.approve-rollout, /),
+    ).toBeInTheDocument();
+  });
+
+  it('offers no buttons for a finished release, and explains every action in one menu', async () => {
     renderActions(createSucceededSummary());
-    const rollback = await screen.findByRole('button', { name: 'Roll back' });
-    await waitFor(() =>
-      expect(rollback).toHaveAccessibleDescription(
-        'Only possible while the analysis runs (Progressing or WaitingPromotion); the canary is Succeeded.',
-      ),
-    );
-    expect(rollback).toHaveAttribute('aria-disabled', 'true');
-    await userEvent.hover(rollback.parentElement!);
-    expect(await screen.findByRole('tooltip')).toHaveTextContent(/the canary is Succeeded/);
+    expect(await screen.findByText('Nothing to decide now.')).toBeInTheDocument();
+    const group = screen.getByRole('group', { name: 'Actions for hello-contour in prod' });
+    expect(within(group).getAllByRole('button')).toHaveLength(1);
+    const more = within(group).getByRole('button', { name: 'Other actions for hello-contour in prod, not possible now' });
+    await userEvent.click(more);
+    const menu = await screen.findByRole('menu');
+    const items = within(menu).getAllByRole('menuitem');
+    expect(items.map(item => item.textContent)).toEqual([
+      'Approve rollout: not possible nowOnly possible while a new revision waits for approval to start (Waiting); the canary is Succeeded.',
+      'Promote: not possible nowOnly possible while the analysis runs (Progressing or WaitingPromotion); the canary is Succeeded.',
+      'Pause: not possible nowOnly possible while the analysis runs (Progressing or WaitingPromotion); the canary is Succeeded.',
+      'Roll back: not possible nowOnly possible while the analysis runs (Progressing or WaitingPromotion); the canary is Succeeded.',
+    ]);
+    items.forEach(item => expect(item).toHaveAttribute('aria-disabled', 'true'));
+    // Selecting an explanation starts nothing.
+    await userEvent.click(items[1]);
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    await userEvent.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByRole('menu')).not.toBeInTheDocument());
+    expect(more).toHaveFocus();
   });
 
-  it('shows Resume instead of Pause while paused, and Approve rollout only while a rollout waits', async () => {
+  it('makes buttons of what applies now and puts the rest in the menu', async () => {
+    renderActions(waitingPromotion());
+    const group = await screen.findByRole('group', { name: 'Actions for hello-gated in dev' });
+    expect(within(group).getAllByRole('button').map(b => b.textContent || b.getAttribute('aria-label'))).toEqual([
+      'Promote',
+      'Roll back',
+      'Other actions for hello-gated in dev, not possible now',
+    ]);
+    await userEvent.click(within(group).getByRole('button', { name: /Other actions/ }));
+    const items = within(await screen.findByRole('menu')).getAllByRole('menuitem');
+    expect(items.map(item => item.textContent)).toEqual([
+      expect.stringMatching(/^Approve rollout: not possible now/),
+      expect.stringMatching(/^Pause: not possible nowEvery traffic step is done/),
+    ]);
+  });
+
+  it('leaves Pause and Resume out for blue-green, where they never apply', async () => {
+    renderActions(createBlueGreenSummary());
+    const group = await screen.findByRole('group', { name: 'Actions for hello-bluegreen in dev' });
+    expect(within(group).getByRole('button', { name: 'Promote' })).toBeInTheDocument();
+    expect(within(group).getByRole('button', { name: 'Roll back' })).toBeInTheDocument();
+    await userEvent.click(within(group).getByRole('button', { name: /Other actions/ }));
+    const items = within(await screen.findByRole('menu')).getAllByRole('menuitem');
+    expect(items.map(item => item.textContent)).toEqual([expect.stringMatching(/^Approve rollout/)]);
+  });
+
+  it('shows Resume instead of Pause while paused, and Approve rollout only in the menu', async () => {
     renderActions(paused());
     expect(await screen.findByRole('button', { name: 'Resume' })).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Pause' })).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Approve rollout' })).not.toBeInTheDocument();
+  });
+
+  it('can be used with the keyboard alone: Tab, Enter, Escape, and the dialog keeps the focus', async () => {
+    const user = userEvent.setup({ delay: null });
+    const { api } = renderActions(waitingPromotion());
+    await screen.findByRole('button', { name: 'Promote' });
+    await user.tab();
+    expect(screen.getByRole('button', { name: 'Promote' })).toHaveFocus();
+    await user.keyboard('{Enter}');
+    const dialog = await screen.findByRole('dialog');
+    await waitFor(() => expect(dialog.contains(document.activeElement)).toBe(true));
+    // Escape closes it and gives the focus back.
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(screen.getByRole('button', { name: 'Promote' })).toHaveFocus();
+
+    await user.tab();
+    expect(screen.getByRole('button', { name: 'Roll back' })).toHaveFocus();
+    await user.keyboard('{Enter}');
+    const rollback = await screen.findByRole('dialog');
+    await waitFor(() => expect(rollback.contains(document.activeElement)).toBe(true));
+    // Tab cycles within the dialog (MUI's trap passes its own container on the way round).
+    const modal = rollback.closest('.MuiDialog-root')!;
+    const visited = new Set<Element | null>();
+    for (let i = 0; i < 8; i++) {
+      await user.tab();
+      expect(modal.contains(document.activeElement)).toBe(true);
+      visited.add(document.activeElement);
+    }
+    expect(visited).toContain(within(rollback).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(within(rollback).getByLabelText(/Comment/)).toBeInTheDocument());
+    within(rollback).getByLabelText(/Comment/).focus();
+    await user.keyboard('Bad numbers');
+    await user.tab();
+    expect(within(rollback).getByRole('button', { name: 'Cancel' })).toHaveFocus();
+    await user.tab();
+    expect(within(rollback).getByRole('button', { name: 'Roll back' })).toHaveFocus();
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(api.calls.act).toEqual([
+      { ref: waitingPromotion().ref, action: 'rollback', options: { entityRef: ENTITY, comment: 'Bad numbers' } },
+    ]);
+  });
+});
+
+describe('the confirmation line', () => {
+  const promoting = () =>
+    createWaitingPromotionSummary({
+      phase: 'Promoting',
+      rawPhase: 'Promoting',
+      state: { kind: 'promoting', tone: 'progress', headline: 'Promoting: copying the canary spec to the primary' },
+    });
+
+  async function promoteThen(...states: CanarySummary[]) {
+    const { wrap, rendered } = renderActions(waitingPromotion());
+    const { rerender } = await rendered;
+    await userEvent.click(await screen.findByRole('button', { name: 'Promote' }));
+    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Promote' }));
+    await screen.findByText(/Promote recorded/);
+    for (const state of states) {
+      rerender(wrap(state));
+    }
+    return { rerender: (summary: CanarySummary) => rerender(wrap(summary)) };
+  }
+
+  it('disappears once the release moved past it, and the row says what happened', async () => {
+    const { rerender } = await promoteThen(promoting());
+    expect(screen.getByText('Promote: Flagger applied it. Promoting: copying the canary spec to the primary.')).toBeInTheDocument();
+    rerender(createSucceededSummary({ ref: waitingPromotion().ref }));
+    expect(screen.queryByText(/Flagger applied it/)).not.toBeInTheDocument();
+    expect(
+      screen.getByText('You promoted this release just now; Flagger promoted it and all traffic is on the new version.'),
+    ).toHaveAttribute('role', 'status');
+  });
+
+  it('gives way entirely to the next revision', async () => {
+    const { rerender } = await promoteThen(promoting(), createSucceededSummary({ ref: waitingPromotion().ref }));
+    expect(screen.getByText(/You promoted this release/)).toBeInTheDocument();
+    rerender(
+      createCanarySummary({ ref: waitingPromotion().ref, revision: '9e1d2c3b4a' }),
+    );
+    expect(screen.queryByText(/You promoted this release/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/Flagger applied it/)).not.toBeInTheDocument();
+  });
+
+  it('gives way once a new rollout waits to start, before Flagger writes its revision', async () => {
+    const { rerender } = await promoteThen(promoting(), createSucceededSummary({ ref: waitingPromotion().ref }));
+    expect(screen.getByText(/You promoted this release/)).toBeInTheDocument();
+    rerender(
+      createCanarySummary({
+        ref: waitingPromotion().ref,
+        phase: 'Waiting',
+        rawPhase: 'Waiting',
+        state: { kind: 'waiting-rollout-approval', tone: 'waiting', headline: 'Waiting for approval to start the rollout' },
+      }),
+    );
+    expect(screen.queryByText(/You promoted this release/)).not.toBeInTheDocument();
+  });
+
+  it('does not outlive an approved start once the release waits for promotion', async () => {
+    const { wrap, rendered } = renderActions(waitingRollout());
+    const { rerender } = await rendered;
+    await userEvent.click(await screen.findByRole('button', { name: 'Approve rollout' }));
+    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Approve rollout' }));
+    await screen.findByText(/Approve rollout recorded/);
+    // Flagger starts the rollout: a new phase and (written only now) the new revision.
+    rerender(wrap(createCanarySummary({ ref: waitingRollout().ref, revision: 'b2c3d4e5f6' })));
+    expect(screen.getByText('Approve rollout: Flagger applied it. Progressing: 30% of traffic on the canary.')).toBeInTheDocument();
+    rerender(wrap(createWaitingPromotionSummary({ ref: waitingRollout().ref, revision: 'b2c3d4e5f6' })));
+    expect(screen.queryByText(/Flagger applied it/)).not.toBeInTheDocument();
+    expect(
+      screen.getByText('You approved this rollout just now. Since then: Waiting for promotion approval.'),
+    ).toBeInTheDocument();
+  });
+
+  it('says when Flagger rolled back a release after its promotion was approved', async () => {
+    await promoteThen(
+      createWaitingPromotionSummary({ phase: 'Progressing', rawPhase: 'Progressing' }),
+      createFailedSummary({ ref: waitingPromotion().ref }),
+    );
+    expect(screen.queryByText(/Flagger applied it/)).not.toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'You promoted this release just now; Flagger then rolled it back: Rolled back: request-success-rate 91.20% < 99%.',
+      ),
+    ).toBeInTheDocument();
   });
 });

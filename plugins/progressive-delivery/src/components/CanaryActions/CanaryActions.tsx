@@ -1,20 +1,35 @@
-import { useEffect, useState } from 'react';
-import { Box, Button, CircularProgress, Tooltip, Typography, makeStyles } from '@material-ui/core';
+import { Ref, useEffect, useRef, useState } from 'react';
+import {
+  Box,
+  Button,
+  CircularProgress,
+  IconButton,
+  ListItemText,
+  Menu,
+  MenuItem,
+  Tooltip,
+  Typography,
+  makeStyles,
+} from '@material-ui/core';
+import MoreVert from '@material-ui/icons/MoreVert';
 import { useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   ACTION_LABELS,
   ActionAvailability,
-  CANARY_ACTIONS,
   CanaryAction,
   CanarySummary,
   permissionForAction,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { progressiveDeliveryApiRef } from '../../api';
-import { humanDuration } from '../../utils/format';
-import { VisuallyHidden } from '../shared/VisuallyHidden';
+import { canaryRowId, humanDuration, relativeTime } from '../../utils/format';
 import { ActionDialog } from './ActionDialog';
+import { planActions } from './actionPlan';
 import {
+  AppliedAction,
+  appliedFrom,
+  describeOutcome,
+  hasMovedPast,
   isActionSeen,
   patienceMs,
   PendingAction,
@@ -22,85 +37,124 @@ import {
 } from './actionFeedback';
 
 const useStyles = makeStyles(theme => ({
-  buttons: { display: 'flex', flexWrap: 'wrap', gap: theme.spacing(1) },
-  feedback: {
+  bar: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: theme.spacing(1) },
+  disabled: { opacity: 0.6, cursor: 'not-allowed' },
+  line: {
     display: 'flex',
     alignItems: 'center',
     gap: theme.spacing(1),
     marginTop: theme.spacing(1),
+    '&:focus': { outline: `2px solid ${theme.palette.primary.main}`, outlineOffset: 2 },
   },
+  menuItem: { whiteSpace: 'normal', maxWidth: 420, alignItems: 'flex-start' },
+  menuReason: { color: theme.palette.text.secondary },
 }));
 
-/**
- * The actions worth showing: Pause and Resume replace each other, and Approve rollout only
- * appears while a rollout could wait for it.
- */
-export function visibleActions(summary: CanarySummary): CanaryAction[] {
-  const byAction = new Map(summary.actions.map(a => [a.action, a]));
-  return CANARY_ACTIONS.filter(action => {
-    const availability = byAction.get(action);
-    switch (action) {
-      case 'approve-rollout':
-        return Boolean(availability?.applicable) || summary.phase === 'Waiting';
-      case 'resume':
-        return Boolean(availability?.applicable);
-      case 'pause':
-        return !byAction.get('resume')?.applicable;
-      default:
-        return true;
-    }
-  });
+interface PermissionState {
+  loading: boolean;
+  allowed: boolean;
+}
+
+/** One answer per action; pause and resume share their permission. */
+function useActionPermissions(entityRef: string): Record<CanaryAction, PermissionState> {
+  const promote = usePermission({ permission: permissionForAction.promote, resourceRef: entityRef });
+  const rollback = usePermission({ permission: permissionForAction.rollback, resourceRef: entityRef });
+  const pause = usePermission({ permission: permissionForAction.pause, resourceRef: entityRef });
+  const approve = usePermission({ permission: permissionForAction['approve-rollout'], resourceRef: entityRef });
+  return { promote, rollback, pause, resume: pause, 'approve-rollout': approve };
+}
+
+function joinWords(words: string[]): string {
+  return words.length <= 1
+    ? words.join('')
+    : `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+}
+
+/** The row's one sentence on permissions, or undefined when every offered action is allowed. */
+export function permissionSentence(
+  offered: CanaryAction[],
+  permissions: Record<CanaryAction, PermissionState>,
+): string | undefined {
+  const denied = offered.filter(action => !permissions[action].loading && !permissions[action].allowed);
+  if (denied.length === 0) {
+    return undefined;
+  }
+  const names = Array.from(new Set(denied.map(action => permissionForAction[action].name)));
+  const words = joinWords(denied.map(action => ACTION_LABELS[action].toLowerCase()));
+  return `You do not have permission to ${denied.length === offered.length ? 'steer' : words} this release (${names.join(', ')}); its owners can.`;
 }
 
 function ActionButton(props: {
-  action: CanaryAction;
-  summary: CanarySummary;
-  entityRef: string;
-  availability?: ActionAvailability;
-  busy: boolean;
+  availability: ActionAvailability;
+  /** Why the button does nothing now; undefined when it can be used. */
+  heldBy?: { text: string; id: string };
   onClick: () => void;
 }) {
-  const { action, summary, availability } = props;
-  const permission = usePermission({
-    permission: permissionForAction[action],
-    resourceRef: props.entityRef,
-  });
-  let reason: string | undefined;
-  if (permission.loading) {
-    reason = 'Checking your permissions…';
-  } else if (!permission.allowed) {
-    reason = `You do not have permission to ${ACTION_LABELS[action].toLowerCase()} this canary (${permissionForAction[action].name}).`;
-  } else if (!availability) {
-    reason = 'The backend did not report whether this action is possible.';
-  } else if (!availability.applicable) {
-    reason = availability.reason ?? 'Not possible in the current state.';
-  } else if (props.busy) {
-    reason = 'Waiting for Flagger to apply the previous decision.';
-  }
-  const disabled = reason !== undefined;
-  const reasonId = `pd-reason-${summary.ref.cluster}-${summary.ref.namespace}-${summary.ref.name}-${action}`;
-  // aria-disabled keeps the button focusable, so keyboard users reach the tooltip.
+  const classes = useStyles();
+  const { action, effect } = props.availability;
+  const held = props.heldBy !== undefined;
+  // aria-disabled keeps a held button focusable, so keyboard users reach its reason.
   return (
-    <Tooltip title={reason ?? availability?.effect ?? ''}>
-      <span>
-        <Button
-          size="small"
-          variant={action === 'promote' && !disabled ? 'contained' : 'outlined'}
-          color={action === 'rollback' ? 'secondary' : 'primary'}
-          aria-disabled={disabled}
-          aria-describedby={disabled ? reasonId : undefined}
-          onClick={disabled ? undefined : props.onClick}
-          style={disabled ? { opacity: 0.55, cursor: 'not-allowed' } : undefined}
-        >
-          {ACTION_LABELS[action]}
-        </Button>
-        {disabled && <VisuallyHidden id={reasonId}>{reason}</VisuallyHidden>}
-      </span>
+    <Tooltip title={props.heldBy?.text ?? effect ?? ''}>
+      <Button
+        size="small"
+        variant={action === 'promote' && !held ? 'contained' : 'outlined'}
+        color={action === 'rollback' ? 'secondary' : 'primary'}
+        aria-disabled={held}
+        aria-describedby={props.heldBy?.id}
+        onClick={held ? undefined : props.onClick}
+        className={held ? classes.disabled : undefined}
+      >
+        {ACTION_LABELS[action]}
+      </Button>
     </Tooltip>
   );
 }
 
-function ActionFeedback(props: { pending: PendingAction; summary: CanarySummary; onDismiss: () => void }) {
+/** The actions that do not apply now, each with its reason; nothing in it can be started. */
+function NotNowMenu(props: { summary: CanarySummary; items: ActionAvailability[] }) {
+  const classes = useStyles();
+  const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+  const { ref } = props.summary;
+  const menuId = `${canaryRowId(ref)}-more-actions`;
+  const label = `Other actions for ${ref.name} in ${ref.cluster}, not possible now`;
+  return (
+    <>
+      <Tooltip title="Actions not possible now, and why">
+        <IconButton
+          size="small"
+          aria-label={label}
+          aria-haspopup="true"
+          aria-controls={anchor ? menuId : undefined}
+          aria-expanded={anchor ? 'true' : undefined}
+          onClick={event => setAnchor(event.currentTarget)}
+        >
+          <MoreVert />
+        </IconButton>
+      </Tooltip>
+      <Menu id={menuId} anchorEl={anchor} keepMounted={false} open={Boolean(anchor)} onClose={() => setAnchor(null)}>
+        {props.items.map(item => (
+          // Focusable but inert: the item is there to say why the action is not possible now.
+          <MenuItem key={item.action} aria-disabled="true" className={classes.menuItem}>
+            <ListItemText
+              primary={`${ACTION_LABELS[item.action]}: not possible now`}
+              secondary={item.reason ?? 'Not possible in the current state.'}
+              secondaryTypographyProps={{ className: classes.menuReason }}
+            />
+          </MenuItem>
+        ))}
+      </Menu>
+    </>
+  );
+}
+
+function PendingLine(props: {
+  pending: PendingAction;
+  summary: CanarySummary;
+  id: string;
+  lineRef: Ref<HTMLElement>;
+  onDismiss: () => void;
+}) {
   const classes = useStyles();
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -110,9 +164,9 @@ function ActionFeedback(props: { pending: PendingAction; summary: CanarySummary;
   const waitedMs = now - props.pending.requestedAt;
   const slow = waitedMs > patienceMs(props.summary);
   return (
-    <Box className={classes.feedback} role="status">
+    <Box className={classes.line}>
       <CircularProgress size={16} aria-hidden />
-      <Typography variant="body2">
+      <Typography variant="body2" role="status" id={props.id} ref={props.lineRef} tabIndex={-1}>
         {ACTION_LABELS[props.pending.action]} recorded. Waiting for Flagger…{' '}
         <Typography component="span" variant="body2" color="textSecondary">
           {slow
@@ -127,51 +181,111 @@ function ActionFeedback(props: { pending: PendingAction; summary: CanarySummary;
   );
 }
 
-/** Promote, roll back, pause/resume and approve, each behind a confirmation dialog. */
+/**
+ * Promote, roll back, pause/resume and approve, each behind a confirmation dialog. Only the
+ * actions that apply now are buttons; the others are explained in one menu. A missing
+ * permission is said once for the row.
+ */
 export function CanaryActions(props: { summary: CanarySummary; entityRef: string }) {
   const { summary, entityRef } = props;
   const classes = useStyles();
   const api = useApi(progressiveDeliveryApiRef);
+  const permissions = useActionPermissions(entityRef);
   const [open, setOpen] = useState<CanaryAction>();
   const [pending, setPending] = useState<PendingAction>();
-  const [seen, setSeen] = useState<string>();
+  const [applied, setApplied] = useState<AppliedAction>();
+  const pendingLine = useRef<HTMLElement>(null);
+  const focusPendingLine = useRef(false);
 
   useEffect(() => {
     if (pending && isActionSeen(pending, summary)) {
-      setSeen(`${ACTION_LABELS[pending.action]}: Flagger applied it. ${summary.state.headline}.`);
+      setApplied(appliedFrom(pending, summary));
       setPending(undefined);
     }
   }, [pending, summary]);
 
-  const availability = new Map(summary.actions.map(a => [a.action, a]));
+  useEffect(() => {
+    // After a confirmation the dialog's button is gone: keep keyboard users where the news is.
+    if (pending && focusPendingLine.current) {
+      focusPendingLine.current = false;
+      pendingLine.current?.focus();
+    }
+  }, [pending]);
+
+  const plan = planActions(summary);
+  const offered = [...plan.buttons, ...plan.menu].map(a => a.action);
+  const rowId = canaryRowId(summary.ref);
+  const permissionId = `${rowId}-permission`;
+  const pendingId = `${rowId}-pending`;
+  const noPermission = permissionSentence(offered, permissions);
+
+  const heldBy = (action: CanaryAction) => {
+    const permission = permissions[action];
+    if (permission.loading) {
+      return { text: 'Checking your permissions…', id: permissionId };
+    }
+    if (!permission.allowed) {
+      return { text: noPermission ?? 'You do not have permission.', id: permissionId };
+    }
+    if (pending) {
+      return { text: 'Waiting for Flagger to apply the previous decision.', id: pendingId };
+    }
+    return undefined;
+  };
+
   const confirm = async (action: CanaryAction, comment: string) => {
     const response = await api.act(summary.ref, action, { entityRef, comment });
+    focusPendingLine.current = true;
     setOpen(undefined);
-    setSeen(undefined);
+    setApplied(undefined);
     setPending(pendingFrom(action, response, summary));
   };
 
+  const checking = offered.some(action => permissions[action].loading);
+  const outcome =
+    applied && !pending && hasMovedPast(applied, summary)
+      ? describeOutcome(applied, summary, relativeTime(new Date(applied.requestedAt).toISOString()))
+      : undefined;
   return (
-    <Box>
-      <Box className={classes.buttons} role="group" aria-label={`Actions for ${summary.ref.name} in ${summary.ref.cluster}`}>
-        {visibleActions(summary).map(action => (
+    <Box minWidth={0}>
+      <Box className={classes.bar} role="group" aria-label={`Actions for ${summary.ref.name} in ${summary.ref.cluster}`}>
+        {plan.buttons.map(availability => (
           <ActionButton
-            key={action}
-            action={action}
-            summary={summary}
-            entityRef={entityRef}
-            availability={availability.get(action)}
-            busy={pending !== undefined}
-            onClick={() => setOpen(action)}
+            key={availability.action}
+            availability={availability}
+            heldBy={heldBy(availability.action)}
+            onClick={() => setOpen(availability.action)}
           />
         ))}
+        {plan.buttons.length === 0 && (
+          <Typography variant="body2" color="textSecondary">
+            Nothing to decide now.
+          </Typography>
+        )}
+        {plan.menu.length > 0 && <NotNowMenu summary={summary} items={plan.menu} />}
       </Box>
-      {pending && (
-        <ActionFeedback pending={pending} summary={summary} onDismiss={() => setPending(undefined)} />
+      {(noPermission || checking) && (
+        <Typography variant="body2" color="textSecondary" id={permissionId} className={classes.line}>
+          {noPermission ?? 'Checking your permissions…'}
+        </Typography>
       )}
-      {!pending && seen && (
-        <Typography variant="body2" role="status" className={classes.feedback}>
-          {seen}
+      {pending && (
+        <PendingLine
+          pending={pending}
+          summary={summary}
+          id={pendingId}
+          lineRef={pendingLine}
+          onDismiss={() => setPending(undefined)}
+        />
+      )}
+      {!pending && applied && !hasMovedPast(applied, summary) && (
+        <Typography variant="body2" role="status" className={classes.line}>
+          {ACTION_LABELS[applied.action]}: Flagger applied it. {summary.state.headline}.
+        </Typography>
+      )}
+      {outcome && (
+        <Typography variant="body2" role="status" color="textSecondary" className={classes.line}>
+          {outcome}
         </Typography>
       )}
       {open && (
@@ -179,7 +293,7 @@ export function CanaryActions(props: { summary: CanarySummary; entityRef: string
           open
           action={open}
           summary={summary}
-          availability={availability.get(open)}
+          availability={summary.actions.find(a => a.action === open)}
           onCancel={() => setOpen(undefined)}
           onConfirm={comment => confirm(open, comment)}
         />

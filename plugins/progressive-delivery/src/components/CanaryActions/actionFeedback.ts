@@ -62,6 +62,78 @@ export function isActionSeen(pending: PendingAction, summary: CanarySummary): bo
   }
 }
 
+/** A decision Flagger acted on, and the release as it was at that moment. */
+export interface AppliedAction {
+  action: CanaryAction;
+  requestedAt: number;
+  phase: CanarySummary['phase'];
+  revision: CanarySummary['revision'];
+}
+
+export function appliedFrom(pending: PendingAction, summary: CanarySummary): AppliedAction {
+  return {
+    action: pending.action,
+    requestedAt: pending.requestedAt,
+    phase: summary.phase,
+    revision: summary.revision,
+  };
+}
+
+/**
+ * Whether the release has moved past the moment Flagger applied the decision: another
+ * phase or another revision (and for a pause, traffic no longer held), so the line
+ * "Flagger applied it" no longer describes it.
+ */
+export function hasMovedPast(applied: AppliedAction, summary: CanarySummary): boolean {
+  if (summary.phase !== applied.phase || summary.revision !== applied.revision) {
+    return true;
+  }
+  return applied.action === 'pause' && summary.state.kind !== 'waiting-traffic-approval';
+}
+
+const DONE: Record<CanaryAction, string> = {
+  promote: 'You promoted this release',
+  rollback: 'You rolled this release back',
+  pause: 'You paused the traffic increases',
+  resume: 'You resumed the traffic increases',
+  'approve-rollout': 'You approved this rollout',
+};
+
+/**
+ * What became of a decision, in words of the release's state now; undefined once a new
+ * revision is under release, because then the decision is history.
+ */
+export function describeOutcome(
+  applied: AppliedAction,
+  summary: CanarySummary,
+  when: string | undefined,
+): string | undefined {
+  if (summary.revision !== applied.revision) {
+    return undefined;
+  }
+  const kind = summary.state.kind;
+  // A new rollout is on its way (Flagger writes its revision only when it starts): the decision is history.
+  const terminalDecision = applied.action === 'promote' || applied.action === 'rollback';
+  if (
+    kind === 'waiting-rollout-approval' ||
+    kind === 'initializing' ||
+    (terminalDecision && !['promoting', 'finalising', 'succeeded', 'failed'].includes(kind))
+  ) {
+    return undefined;
+  }
+  const done = `${DONE[applied.action]}${when ? ` ${when}` : ''}`;
+  if (kind === 'succeeded' && applied.action !== 'rollback') {
+    return `${done}; Flagger promoted it and all traffic is on the new version.`;
+  }
+  if (kind === 'failed' && applied.action === 'rollback') {
+    return `${done}; Flagger rolled it back and all traffic is on the primary.`;
+  }
+  if (kind === 'failed') {
+    return `${done}; Flagger then rolled it back: ${summary.state.headline}.`;
+  }
+  return `${done}. Since then: ${summary.state.headline}.`;
+}
+
 /** How long to wait before saying that Flagger seems slow: three analysis ticks, at least a minute. */
 export function patienceMs(summary: CanarySummary): number {
   return Math.max(60, summary.intervalSeconds * 3) * 1000;

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Box, Tab, Tabs, Typography, makeStyles } from '@material-ui/core';
-import { CodeSnippet, Link, Progress } from '@backstage/core-components';
+import { Link, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
@@ -11,6 +11,7 @@ import {
 import { progressiveDeliveryApiRef } from '../../api';
 import { canaryKey, sameRef } from '../../utils/format';
 import { stringify as toYaml } from 'yaml';
+import { CopyButton } from '../shared/CopyButton';
 import { Notice } from '../shared/Notice';
 import { EventsTimeline } from './EventsTimeline';
 import { MetricsPanel } from './MetricsPanel';
@@ -20,6 +21,25 @@ const useStyles = makeStyles(theme => ({
   tabs: { borderBottom: `1px solid ${theme.palette.divider}` },
   panel: { padding: theme.spacing(2, 0) },
   links: { display: 'flex', gap: theme.spacing(2), flexWrap: 'wrap', marginTop: theme.spacing(1) },
+  manifest: {
+    display: 'flex',
+    alignItems: 'flex-start',
+    gap: theme.spacing(0.5),
+    background: theme.palette.background.default,
+    border: `1px solid ${theme.palette.divider}`,
+    borderRadius: theme.shape.borderRadius,
+    padding: theme.spacing(1, 1.5),
+  },
+  manifestText: {
+    flex: 1,
+    minWidth: 0,
+    margin: 0,
+    color: theme.palette.text.primary,
+    fontFamily: 'monospace',
+    fontSize: '0.8125rem',
+    whiteSpace: 'pre-wrap',
+    overflowWrap: 'anywhere',
+  },
   gates: { margin: theme.spacing(1, 0, 0), paddingLeft: theme.spacing(2.5) },
 }));
 
@@ -64,6 +84,17 @@ function Gates(props: { summary: CanarySummary }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** The Canary as YAML in the theme's own text colour (a syntax theme's colours fail contrast on either background). */
+function Manifest(props: { yaml: string; name: string }) {
+  const classes = useStyles();
+  return (
+    <Box className={classes.manifest}>
+      <pre className={classes.manifestText}>{props.yaml}</pre>
+      <CopyButton text={props.yaml} label={`Copy the YAML of ${props.name}`} />
+    </Box>
   );
 }
 
@@ -138,12 +169,7 @@ export function CanaryDetails(props: {
         )}
         {tab === 'history' && details.value && <RolloutHistory records={details.value.history} />}
         {tab === 'manifest' && details.value && (
-          <CodeSnippet
-            text={toYaml(details.value.manifest)}
-            language="yaml"
-            showCopyCodeButton
-            showLineNumbers
-          />
+          <Manifest yaml={toYaml(details.value.manifest)} name={summary.ref.name} />
         )}
       </Box>
       <Box className={classes.links}>

@@ -20,22 +20,42 @@ import {
   MetricVerdict,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { progressiveDeliveryApiRef } from '../../api';
-import { formatMetricValue, formatThreshold, relativeTime } from '../../utils/format';
+import { canaryKey, formatMetricValue, formatThreshold, relativeTime } from '../../utils/format';
 import { Notice } from '../shared/Notice';
+import { CopyButton } from '../shared/CopyButton';
 import { ToneStatus } from '../shared/StateStatus';
 import { MetricChart } from './MetricChart';
 
 const useStyles = makeStyles(theme => ({
   metric: { padding: theme.spacing(2, 0) },
   query: {
+    margin: theme.spacing(1, 0, 0),
+    '& > summary': {
+      cursor: 'pointer',
+      ...theme.typography.body2,
+      color: theme.palette.text.secondary,
+      '&:focus-visible': { outline: `2px solid ${theme.palette.primary.main}`, outlineOffset: 2 },
+    },
+  },
+  queryBody: {
+    display: 'flex',
+    alignItems: 'flex-start',
+    gap: theme.spacing(0.5),
+    marginTop: theme.spacing(0.5),
+    background: theme.palette.background.default,
+    color: theme.palette.text.primary,
+    border: `1px solid ${theme.palette.divider}`,
+    borderRadius: theme.shape.borderRadius,
+    padding: theme.spacing(1),
+  },
+  queryText: {
+    flex: 1,
+    minWidth: 0,
+    margin: 0,
     fontFamily: 'monospace',
     fontSize: '0.75rem',
     whiteSpace: 'pre-wrap',
-    wordBreak: 'break-all',
-    background: theme.palette.background.default,
-    padding: theme.spacing(1),
-    borderRadius: 4,
-    margin: theme.spacing(1, 0, 0),
+    overflowWrap: 'anywhere',
   },
   facts: {
     display: 'grid',
@@ -59,6 +79,23 @@ function sourceText(metric: AnalysisMetric): string {
     return `MetricTemplate ${metric.templateRef.namespace}/${metric.templateRef.name}`;
   }
   return metric.source === 'builtin' ? 'Flagger built-in metric' : 'Inline query';
+}
+
+/** The PromQL Flagger runs, folded away until asked for, with a copy button. */
+function QueryBlock(props: { metric: AnalysisMetric }) {
+  const classes = useStyles();
+  const { metric } = props;
+  return (
+    <details className={classes.query}>
+      <summary>PromQL query</summary>
+      <Box className={classes.queryBody}>
+        <pre className={classes.queryText}>
+          {metric.query}
+        </pre>
+        <CopyButton text={metric.query ?? ''} label={`Copy the PromQL query of ${metric.name}`} />
+      </Box>
+    </details>
+  );
 }
 
 function MetricFacts(props: { metric: AnalysisMetric }) {
@@ -113,6 +150,7 @@ export function MetricsPanel(props: {
   const api = useApi(progressiveDeliveryApiRef);
   const [minutes, setMinutes] = useState(30);
   const prometheusDown = cluster?.prometheus.status === 'error';
+  const windowId = `pd-window-${canaryKey(summary.ref).replace(/[^a-zA-Z0-9-]/g, '-')}`;
   const metrics = useAsyncRetry(
     () => api.getMetrics(summary.ref, entityRef, minutes),
     [api, entityRef, minutes, summary.ref.cluster, summary.ref.namespace, summary.ref.name],
@@ -141,9 +179,11 @@ export function MetricsPanel(props: {
           Failed checks: <strong>{summary.checks.failedChecks} of {summary.checks.threshold}</strong> allowed before rollback
         </Typography>
         <FormControl variant="outlined" size="small">
-          <InputLabel id="pd-window-label">Window</InputLabel>
+          <InputLabel id={`${windowId}-label`}>Window</InputLabel>
           <Select
-            labelId="pd-window-label"
+            labelId={`${windowId}-label`}
+            // With its own id the select is named "Window, Last 30 minutes", what it shows.
+            SelectDisplayProps={{ id: windowId }}
             label="Window"
             value={minutes}
             onChange={event => setMinutes(Number(event.target.value))}
@@ -167,7 +207,7 @@ export function MetricsPanel(props: {
                   {metric.name}
                 </Typography>
                 <MetricFacts metric={metric} />
-                {metric.query && <pre className={classes.query}>{metric.query}</pre>}
+                {metric.query && <QueryBlock metric={metric} />}
                 {metric.prometheusUrl && (
                   <Link to={metric.prometheusUrl} target="_blank" rel="noopener noreferrer">
                     Open {metric.name} in Prometheus

@@ -1,4 +1,5 @@
 import {
+  Box,
   Table,
   TableBody,
   TableCell,
@@ -7,6 +8,10 @@ import {
   Typography,
   makeStyles,
 } from '@material-ui/core';
+import CheckCircle from '@material-ui/icons/CheckCircle';
+import HourglassEmpty from '@material-ui/icons/HourglassEmpty';
+import SkipNext from '@material-ui/icons/SkipNext';
+import Undo from '@material-ui/icons/Undo';
 import {
   ACTION_LABELS,
   GateDecision,
@@ -20,37 +25,59 @@ import {
   personName,
   relativeTime,
 } from '../../utils/format';
-import { ToneStatus } from '../shared/StateStatus';
+import { ImageReference } from '../shared/ImageReference';
+import { VisuallyHidden } from '../shared/VisuallyHidden';
 
 const useStyles = makeStyles(theme => ({
-  mono: {
-    fontFamily: 'monospace',
-    fontSize: '0.8125rem',
-    wordBreak: 'break-all',
-  },
+  scroller: { overflowX: 'auto' },
+  table: { tableLayout: 'auto' },
+  nowrap: { whiteSpace: 'nowrap', verticalAlign: 'top' },
+  top: { verticalAlign: 'top' },
+  outcome: { display: 'inline-flex', alignItems: 'center', gap: theme.spacing(0.75), whiteSpace: 'nowrap' },
+  ok: { color: theme.palette.success.main },
+  error: { color: theme.palette.error.main },
+  progress: { color: theme.palette.info.main },
+  neutral: { color: theme.palette.text.secondary },
+  images: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start' },
+  // Words wrap between words; only an unbroken token (a long comment word) may break.
+  reason: { overflowWrap: 'anywhere', verticalAlign: 'top', minWidth: 200 },
   decision: { display: 'block', marginBottom: theme.spacing(0.5) },
 }));
 
-const OUTCOMES: Record<
+type OutcomeTone = 'ok' | 'error' | 'progress' | 'neutral';
+
+export const OUTCOMES: Record<
   RolloutOutcome,
-  { tone: 'ok' | 'error' | 'progress' | 'neutral'; words: string }
+  { tone: OutcomeTone; words: string; more?: string; Icon: typeof CheckCircle }
 > = {
-  'in-progress': { tone: 'progress', words: 'In progress' },
-  succeeded: { tone: 'ok', words: 'Promoted' },
-  failed: { tone: 'error', words: 'Rolled back' },
-  superseded: { tone: 'neutral', words: 'Superseded by a newer revision' },
+  'in-progress': { tone: 'progress', words: 'In progress', Icon: HourglassEmpty },
+  succeeded: { tone: 'ok', words: 'Promoted', Icon: CheckCircle },
+  failed: { tone: 'error', words: 'Rolled back', Icon: Undo },
+  superseded: { tone: 'neutral', words: 'Superseded', more: ' by a newer revision', Icon: SkipNext },
 };
+
+function Outcome(props: { outcome: RolloutOutcome }) {
+  const classes = useStyles();
+  const outcome = OUTCOMES[props.outcome] ?? OUTCOMES.superseded;
+  const { Icon } = outcome;
+  return (
+    <span className={classes.outcome} title={`${outcome.words}${outcome.more ?? ''}`}>
+      <Icon fontSize="small" className={classes[outcome.tone]} aria-hidden />
+      <Typography variant="body2" component="span">
+        {outcome.words}
+        {outcome.more && <VisuallyHidden>{outcome.more}</VisuallyHidden>}
+      </Typography>
+    </span>
+  );
+}
 
 function Decision(props: { decision: GateDecision }) {
   const classes = useStyles();
   const { decision } = props;
   return (
     <span className={classes.decision}>
-      <strong>{ACTION_LABELS[decision.action]}</strong> by{' '}
-      {personName(decision.decidedBy)}{' '}
-      <span title={absoluteTime(decision.decidedAt)}>
-        {relativeTime(decision.decidedAt)}
-      </span>
+      <strong>{ACTION_LABELS[decision.action]}</strong> by {personName(decision.decidedBy)}{' '}
+      <span title={absoluteTime(decision.decidedAt)}>{relativeTime(decision.decidedAt)}</span>
       {decision.comment ? `: “${decision.comment}”` : ''}
       {decision.appliedAt ? '' : ' (not applied by Flagger)'}
     </span>
@@ -58,84 +85,75 @@ function Decision(props: { decision: GateDecision }) {
 }
 
 /** Past rollouts kept by the backend, newest first. */
-export function RolloutHistory(props: {
-  records: RolloutRecord[];
-  showCanary?: boolean;
-}) {
+export function RolloutHistory(props: { records: RolloutRecord[]; showCanary?: boolean }) {
   const classes = useStyles();
-  const records = [...props.records].sort(
-    (a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt),
-  );
+  const records = [...props.records].sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
   if (records.length === 0) {
     return (
       <Typography variant="body2" color="textSecondary">
-        No rollouts recorded yet. The portal records each rollout from the
-        moment it runs.
+        No rollouts recorded yet. The portal records each rollout from the moment it runs.
       </Typography>
     );
   }
   return (
-    <Table size="small" aria-label="Rollout history, newest first">
-      <TableHead>
-        <TableRow>
-          <TableCell>Outcome</TableCell>
-          {props.showCanary && <TableCell>Canary</TableCell>}
-          <TableCell>Images</TableCell>
-          <TableCell>Started</TableCell>
-          <TableCell>Reason and decisions</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {records.map(record => {
-          const outcome = OUTCOMES[record.outcome] ?? OUTCOMES.superseded;
-          const duration =
-            record.endedAt &&
-            humanDuration(
-              (Date.parse(record.endedAt) - Date.parse(record.startedAt)) /
-                1000,
-            );
-          return (
-            <TableRow key={`${canaryKey(record.ref)}/${record.revision}`}>
-              <TableCell>
-                <ToneStatus tone={outcome.tone}>{outcome.words}</ToneStatus>
-              </TableCell>
-              {props.showCanary && (
-                <TableCell>
-                  {record.ref.cluster}/{record.ref.namespace}/{record.ref.name}
+    <Box className={classes.scroller}>
+      <Table size="small" aria-label="Rollout history, newest first" className={classes.table}>
+        <TableHead>
+          <TableRow>
+            <TableCell className={classes.nowrap}>Outcome</TableCell>
+            {props.showCanary && <TableCell className={classes.nowrap}>Canary</TableCell>}
+            <TableCell className={classes.nowrap}>Images</TableCell>
+            <TableCell className={classes.nowrap}>Started</TableCell>
+            <TableCell>Reason and decisions</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {records.map(record => {
+            const duration =
+              record.endedAt &&
+              humanDuration((Date.parse(record.endedAt) - Date.parse(record.startedAt)) / 1000);
+            return (
+              <TableRow key={`${canaryKey(record.ref)}/${record.revision}`}>
+                <TableCell className={classes.nowrap}>
+                  <Outcome outcome={record.outcome} />
                 </TableCell>
-              )}
-              <TableCell className={classes.mono}>
-                {record.images.join(', ') || '–'}
-              </TableCell>
-              <TableCell>
-                <span title={absoluteTime(record.startedAt)}>
-                  {relativeTime(record.startedAt)}
-                </span>
-                {duration ? ` · took ${duration}` : ''}
-              </TableCell>
-              <TableCell>
-                {record.failureReason && (
-                  <Typography
-                    variant="body2"
-                    color="error"
-                    component="span"
-                    className={classes.decision}
-                  >
-                    {record.failureReason}
-                  </Typography>
+                {props.showCanary && (
+                  <TableCell className={classes.top}>
+                    {record.ref.cluster}/{record.ref.namespace}/{record.ref.name}
+                  </TableCell>
                 )}
-                {record.decisions.map(decision => (
-                  <Decision
-                    key={`${decision.action}-${decision.decidedAt}`}
-                    decision={decision}
-                  />
-                ))}
-                {!record.failureReason && record.decisions.length === 0 && '–'}
-              </TableCell>
-            </TableRow>
-          );
-        })}
-      </TableBody>
-    </Table>
+                <TableCell className={classes.nowrap}>
+                  <span className={classes.images}>
+                    {record.images.length === 0 && '–'}
+                    {record.images.map(image => (
+                      <ImageReference key={image} image={image} />
+                    ))}
+                  </span>
+                </TableCell>
+                <TableCell className={classes.nowrap}>
+                  <span title={absoluteTime(record.startedAt)}>{relativeTime(record.startedAt)}</span>
+                  {duration && (
+                    <Typography variant="body2" color="textSecondary" component="span" style={{ display: 'block' }}>
+                      took {duration}
+                    </Typography>
+                  )}
+                </TableCell>
+                <TableCell className={classes.reason}>
+                  {record.failureReason && (
+                    <Typography variant="body2" color="error" component="span" className={classes.decision}>
+                      {record.failureReason}
+                    </Typography>
+                  )}
+                  {record.decisions.map(decision => (
+                    <Decision key={`${decision.action}-${decision.decidedAt}`} decision={decision} />
+                  ))}
+                  {!record.failureReason && record.decisions.length === 0 && '–'}
+                </TableCell>
+              </TableRow>
+            );
+          })}
+        </TableBody>
+      </Table>
+    </Box>
   );
 }

@@ -11,7 +11,7 @@ import {
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import {
   absoluteTime,
-  canaryKey,
+  canaryRowId,
   humanDuration,
   personName,
   relativeTime,
@@ -26,7 +26,14 @@ import { ImageComparison } from './ImageComparison';
 import { TrafficProgress } from './TrafficProgress';
 
 const useStyles = makeStyles(theme => ({
-  root: { padding: theme.spacing(2), '& + &': { marginTop: theme.spacing(2) } },
+  root: {
+    padding: theme.spacing(2),
+    minWidth: 0,
+    '& + &': { marginTop: theme.spacing(2) },
+    // The compact overview links here; leave room above and show where the link landed.
+    scrollMarginTop: theme.spacing(10),
+    '&:focus': { outline: `2px solid ${theme.palette.primary.main}`, outlineOffset: 2 },
+  },
   header: {
     display: 'flex',
     alignItems: 'center',
@@ -86,12 +93,20 @@ export function CanaryRow(props: {
   const classes = useStyles();
   const [expanded, setExpanded] = useState(props.defaultExpanded ?? false);
   const waiting = waitingForText(summary);
-  const detailsId = `pd-row-${canaryKey(summary.ref).replace(/[^a-zA-Z0-9-]/g, '-')}`;
+  const rowId = canaryRowId(summary.ref);
+  const detailsId = `${rowId}-details`;
   const failedChecks = summary.checks.failedChecks;
   const phase = summary.phase ?? summary.rawPhase;
   const decision = summary.pendingDecision;
   return (
-    <Paper variant="outlined" className={classes.root} component="section" aria-label={`${summary.ref.name} in ${summary.ref.cluster}`}>
+    <Paper
+      variant="outlined"
+      className={classes.root}
+      component="section"
+      id={rowId}
+      tabIndex={-1}
+      aria-label={`${summary.ref.name} in ${summary.ref.cluster}`}
+    >
       <Box className={classes.header}>
         <Typography variant="h6" component="h3" className={classes.name}>
           {summary.ref.name}

@@ -1,24 +1,23 @@
 import { Box, Typography, makeStyles } from '@material-ui/core';
+import { fade } from '@material-ui/core/styles';
 import { WorkloadSide } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { splitImageDifference } from '../../utils/format';
+import { shortImage, splitImageDifference } from '../../utils/format';
+import { ImageReference } from '../shared/ImageReference';
 
 const useStyles = makeStyles(theme => ({
   row: {
-    fontFamily: theme.typography.fontFamily,
     display: 'grid',
-    gridTemplateColumns: 'max-content 1fr',
+    gridTemplateColumns: 'max-content minmax(0, 1fr)',
     columnGap: theme.spacing(1),
-    alignItems: 'baseline',
-  },
-  image: {
-    fontFamily: 'monospace',
-    fontSize: '0.8125rem',
-    wordBreak: 'break-all',
+    alignItems: 'center',
   },
   changed: {
     fontWeight: 700,
-    backgroundColor:
-      theme.palette.type === 'dark' ? 'rgba(255, 213, 79, 0.25)' : 'rgba(255, 213, 79, 0.55)',
+    // A tint of the theme's warning colour reads on light and dark backgrounds alike.
+    backgroundColor: fade(
+      theme.palette.warning.main,
+      theme.palette.type === 'dark' ? 0.3 : 0.25,
+    ),
     color: 'inherit',
     borderRadius: 2,
     padding: '0 2px',
@@ -32,17 +31,20 @@ function sideLabel(images: { canary?: string; primary?: string }): string {
   return images.canary ? 'Canary' : 'Primary';
 }
 
-function Image(props: { common: string; rest: string }) {
+function ChangedImage(props: { image: string; common: string; rest: string }) {
   const classes = useStyles();
   return (
-    <span className={classes.image}>
+    <ImageReference image={props.image}>
       {props.common}
       {props.rest && <mark className={classes.changed}>{props.rest}</mark>}
-    </span>
+    </ImageReference>
   );
 }
 
-/** Primary and canary images per container, with what differs highlighted (bold and marked). */
+/**
+ * Primary and canary images per container as `name:tag` (the full reference on hover and
+ * in a copy button), with what differs highlighted (bold and marked).
+ */
 export function ImageComparison(props: { canary?: WorkloadSide; primary?: WorkloadSide }) {
   const classes = useStyles();
   const containers = new Map<string, { canary?: string; primary?: string }>();
@@ -61,7 +63,7 @@ export function ImageComparison(props: { canary?: WorkloadSide; primary?: Worklo
   }
   const multiple = containers.size > 1;
   return (
-    <Box display="flex" flexDirection="column" gridGap={4}>
+    <Box display="flex" flexDirection="column" gridGap={2} minWidth={0}>
       {Array.from(containers.entries()).map(([container, images]) => {
         const prefix = multiple ? `${container} · ` : '';
         if (!images.canary || !images.primary || images.canary === images.primary) {
@@ -72,24 +74,32 @@ export function ImageComparison(props: { canary?: WorkloadSide; primary?: Worklo
                 {prefix}
                 {sideLabel(images)}
               </Typography>
-              <span className={classes.image}>
-                {image}
-                {images.canary && images.primary ? ' (no change)' : ''}
-              </span>
+              <Box display="flex" alignItems="center" minWidth={0}>
+                <ImageReference image={image} />
+                {images.canary && images.primary && (
+                  <Typography variant="body2" color="textSecondary" component="span">
+                    (no change)
+                  </Typography>
+                )}
+              </Box>
             </Box>
           );
         }
-        const diff = splitImageDifference(images.primary, images.canary);
+        // When only the registry or path differs, the short names are equal: compare in full.
+        const sameShortName = shortImage(images.primary) === shortImage(images.canary);
+        const diff = sameShortName
+          ? splitImageDifference(images.primary, images.canary)
+          : splitImageDifference(shortImage(images.primary), shortImage(images.canary));
         return (
           <Box key={container} className={classes.row} aria-label={`${prefix}image changes`} role="group">
             <Typography variant="body2" color="textSecondary">
               {prefix}Primary
             </Typography>
-            <Image common={diff.common} rest={diff.from} />
+            <ChangedImage image={images.primary} common={diff.common} rest={diff.from} />
             <Typography variant="body2" color="textSecondary">
               {prefix}Canary
             </Typography>
-            <Image common={diff.common} rest={diff.to} />
+            <ChangedImage image={images.canary} common={diff.common} rest={diff.to} />
           </Box>
         );
       })}

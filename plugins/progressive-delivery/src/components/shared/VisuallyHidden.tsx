@@ -13,9 +13,13 @@ const style: CSSProperties = {
 };
 
 /** Text for screen readers only. */
-export function VisuallyHidden(props: { id?: string; children: ReactNode }) {
+export function VisuallyHidden(props: {
+  id?: string;
+  role?: 'status';
+  children: ReactNode;
+}) {
   return (
-    <span id={props.id} style={style}>
+    <span id={props.id} role={props.role} style={style}>
       {props.children}
     </span>
   );
