@@ -195,7 +195,9 @@ function build() {
     return;
   }
   log('backstage-cli package build in packages/app');
-  run(hostNode, [backstageCli, 'package', 'build'], {
+  // The app reads its configuration at runtime from the backend that serves it (app-backend
+  // injects it); the build needs only the host's own file.
+  run(hostNode, [backstageCli, 'package', 'build', '--config', join(hostDir, 'app-config.yaml')], {
     cwd: join(hostDir, 'packages', 'app'),
     env: hostEnv({
       NODE_ENV: 'production',
