@@ -5,14 +5,14 @@ import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import {
   AlertDisplay,
   OAuthRequestDialog,
-  SignInPage,
+  ProxiedSignInPage,
 } from '@backstage/core-components';
 import {
   CatalogEntityPage,
   CatalogIndexPage,
   catalogPlugin,
 } from '@backstage/plugin-catalog';
-import { apis, guestAuthApiRef } from './apis';
+import { apis } from './apis';
 import { Root } from './components/Root';
 import { entityPage } from './components/catalog/EntityPage';
 
@@ -22,18 +22,9 @@ const app = createApp({
     bind(catalogPlugin.externalRoutes, {});
   },
   components: {
-    SignInPage: props => (
-      <SignInPage
-        {...props}
-        auto
-        provider={{
-          id: 'guest-auth-provider',
-          title: 'Guest',
-          message: 'Enter as the guest user',
-          apiRef: guestAuthApiRef,
-        }}
-      />
-    ),
+    // Backstage 1.20's 'guest' sign-in is client-side and carries no token; the host's backend
+    // serves a guest provider built as a proxy provider (see packages/backend/src/plugins/auth.js).
+    SignInPage: props => <ProxiedSignInPage {...props} provider="guest" />,
   },
 });
 
