@@ -204,28 +204,41 @@ export async function promoteAGatedRelease(ctx: JourneyContext) {
   await shot('2-gated-history');
 }
 
-/** Journey 6: another team's release: steering disabled with the reason, the API answers 403. */
+/**
+ * Journey 6: another team's release: steering is off, said once for the row (the canary does not
+ * name this entity, and the guest may not steer it); no button steers it; the API answers 403.
+ */
 export async function anotherTeamsReleaseIsReadOnly(ctx: JourneyContext) {
   const { openTab, section, api, shot } = journeySteps(ctx);
   await openTab('payments-gated');
   const row = section('hello-gated', 'prod');
   await row.waitFor({ timeout: 60_000 });
+  const steering = await eventually(
+    'the row says why steering is off',
+    async () => {
+      const text = await row.innerText();
+      return /Steering through component:default\/payments-gated is off/.test(text)
+        ? text
+        : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+  expect(steering).toMatch(/backstage\.io\/kubernetes-id: payments-gated/);
+  // The permission reason appears once the permission check answered ("Checking your permissions…" before).
+  const permission = await eventually(
+    'the row says the guest may not steer',
+    async () => {
+      const text = await row.innerText();
+      return /You do not have permission/.test(text) ? text : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+  expect(permission).toMatch(/progressive-delivery\.canary\./);
   for (const action of ['Promote', 'Roll back']) {
-    const button = row.getByRole('button', { name: action, exact: true });
-    await expect(button.getAttribute('aria-disabled')).resolves.toBe('true');
-    // The reason appears once the permission check answered ("Checking your permissions…" before).
-    const reason = await eventually(
-      `the reason ${action} is disabled`,
-      async () => {
-        const describedBy = await button.getAttribute('aria-describedby');
-        const text = describedBy
-          ? await ctx.page.locator(`[id="${describedBy}"]`).innerText()
-          : '';
-        return /You do not have permission/.test(text) ? text : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
-    expect(reason).toMatch(/progressive-delivery\.canary\./);
+    const buttons = row.getByRole('button', { name: action, exact: true });
+    for (const button of await buttons.all()) {
+      await expect(button.getAttribute('aria-disabled')).resolves.toBe('true');
+    }
   }
   await shot('6-no-permission');
 

@@ -234,6 +234,20 @@ describe('CanaryActions', () => {
     expect(more).toHaveFocus();
   });
 
+  it('says once for the row why steering is off when the canary does not name the entity', async () => {
+    const reason =
+      'Steering through component:default/payments-gated is off: canary tap-apps/hello-gated in cluster prod does not name this entity. Add the label backstage.io/kubernetes-id: payments-gated to the Canary or its Deployment hello-gated.';
+    const summary = createWaitingPromotionSummary();
+    renderActions({
+      ...summary,
+      actions: summary.actions.map(a => ({ ...a, applicable: false, reason, steeringOff: 'binding' as const })),
+    });
+    expect(await screen.findAllByText(reason)).toHaveLength(1);
+    expect(screen.queryByText('Nothing to decide now.')).not.toBeInTheDocument();
+    const group = screen.getByRole('group', { name: /^Actions for / });
+    expect(within(group).queryByRole('button', { name: 'Promote' })).not.toBeInTheDocument();
+  });
+
   it('makes buttons of what applies now and puts the rest in the menu', async () => {
     renderActions(waitingPromotion());
     const group = await screen.findByRole('group', { name: 'Actions for hello-gated in dev' });

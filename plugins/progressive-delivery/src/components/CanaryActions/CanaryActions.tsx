@@ -218,6 +218,9 @@ export function CanaryActions(props: { summary: CanarySummary; entityRef: string
   const permissionId = `${rowId}-permission`;
   const pendingId = `${rowId}-pending`;
   const noPermission = permissionSentence(offered, permissions);
+  // When the canary side does not name this entity, every action carries the same refusal:
+  // say it once for the row instead of "Nothing to decide now".
+  const steeringOff = summary.actions.find(a => a.steeringOff)?.reason;
 
   const heldBy = (action: CanaryAction) => {
     const permission = permissions[action];
@@ -257,9 +260,14 @@ export function CanaryActions(props: { summary: CanarySummary; entityRef: string
             onClick={() => setOpen(availability.action)}
           />
         ))}
-        {plan.buttons.length === 0 && (
+        {plan.buttons.length === 0 && !steeringOff && (
           <Typography variant="body2" color="textSecondary">
             Nothing to decide now.
+          </Typography>
+        )}
+        {steeringOff && (
+          <Typography variant="body2" color="textSecondary" id={`${rowId}-steering`}>
+            {steeringOff}
           </Typography>
         )}
         {plan.menu.length > 0 && <NotNowMenu summary={summary} items={plan.menu} />}
