@@ -66,7 +66,9 @@ async function customReading(
       templateModel(canary, metric.interval || '1m', metric.templateVariables),
     );
     promql = custom.promql;
-    const samples = await query(custom.url, promql);
+    if ('error' in custom.server)
+      return { query: promql, error: custom.server.error, at };
+    const samples = await query(custom.server.url, promql);
     // Like Flagger: the last series wins; NaN or nothing is "no values".
     const value = samples[samples.length - 1]?.value;
     return {

@@ -50,6 +50,8 @@ export interface SummarizeContext {
   prometheusConfigured?: boolean;
   /** Flagger's `-mesh-provider` in the canary's cluster, for canaries without `spec.provider`. */
   meshProvider?: string;
+  /** The query of a template or inline-query metric, rendered without any Prometheus. */
+  customQuery?: (metric: Obj) => string | undefined;
 }
 
 function isKnownPhase(phase: unknown): phase is CanaryPhase {
@@ -197,6 +199,7 @@ function metrics(
   return (Array.isArray(list) ? list : []).map((metric: Obj) => {
     const thresholdRange = thresholdRangeOf(metric);
     const reading = context.metricReadings?.get(metric.name);
+    const query = reading?.query ?? context.customQuery?.(metric);
     const result: AnalysisMetric = {
       name: metric.name,
       source: metricSource(metric),
@@ -210,10 +213,12 @@ function metrics(
       interval: metric.interval || '1m',
       thresholdRange,
       unit: metricUnit(metric),
-      query: reading?.query,
+      query,
       primaryQuery: reading?.primaryQuery,
+      // Only a query this backend ran links to the cluster's Prometheus: an unread one may be
+      // meant for another server.
       prometheusUrl:
-        reading?.query && context.prometheusUrl
+        reading?.query && !reading.error && context.prometheusUrl
           ? prometheusGraphUrl(context.prometheusUrl, reading.query)
           : undefined,
     };
