@@ -27,6 +27,7 @@ import {
 } from '../flagger/metrics';
 import { MetricReading } from '../prometheus/MetricsCache';
 import { DecisionState, WatchedCanary } from '../types';
+import { blockerOf } from './blockers';
 import { toCanaryEvents } from './events';
 import { releaseState } from './releaseState';
 import { sanitizeCanary } from './sanitize';
@@ -323,6 +324,14 @@ export function summarizeCanary(
       events,
       checks,
       context.decisions,
+      blockerOf({
+        canary,
+        phase,
+        events,
+        target: watched.target,
+        primary: watched.primary,
+        now: context.now,
+      }),
     ),
     suspended: Boolean(canary.spec?.suspend),
     skipAnalysis: Boolean(canary.spec?.skipAnalysis),
