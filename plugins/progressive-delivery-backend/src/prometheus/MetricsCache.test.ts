@@ -293,6 +293,7 @@ describe('MetricsCache', () => {
     const readings = metrics.readings('dev', 'tap-apps', 'hello')!;
     expect(readings.get('errors')).toMatchObject({
       query: rendered,
+      serverUnknown: true,
       error: expect.stringMatching(
         /^MetricTemplate tap-apps\/team-errors queries http:\/\/nowhere:9090, a server this backend has no URL for/,
       ),

@@ -216,10 +216,10 @@ function metrics(
       unit: metricUnit(metric),
       query,
       primaryQuery: reading?.primaryQuery,
-      // Only a query this backend ran links to the cluster's Prometheus: an unread one may be
-      // meant for another server.
+      // A query meant for a server this backend has no URL for, or not read at all, does not
+      // link to the cluster's own Prometheus.
       prometheusUrl:
-        reading?.query && !reading.error && context.prometheusUrl
+        reading?.query && !reading.serverUnknown && context.prometheusUrl
           ? prometheusGraphUrl(context.prometheusUrl, reading.query)
           : undefined,
     };
