@@ -1,4 +1,5 @@
 import capture from '../__fixtures__/sandbox-capture.json';
+import stuckCapture from '../__fixtures__/stuck-capture.json';
 import { revisionKey } from '../flagger/revision';
 import { WatchedCanary } from '../types';
 import { summarizeCanary } from './summarizeCanary';
@@ -445,5 +446,81 @@ describe('summarizeCanary names what a canary is stuck on', () => {
       waitingFor: 'confirm-rollout',
     });
     expect(waiting.state.blockedBy).toBeUndefined();
+  });
+});
+
+describe('summarizeCanary on canaries captured stuck in the sandbox', () => {
+  // src/__fixtures__/stuck-capture.json: a Deployment and Canary in a new namespace of the
+  // sandbox without a controller manager, and a release held by a pre-rollout webhook nobody
+  // answers; see its `source`.
+  const stuck = stuckCapture as any;
+  const now = new Date(stuck.capturedAt);
+  function capturedWatched(name: string): WatchedCanary {
+    const canary = stuck.canaries.find(
+      (c: any) => c.object.metadata.name === name,
+    ).object;
+    const { namespace } = canary.metadata;
+    const deploymentNamed = (n: string) =>
+      stuck.deployments.find((d: any) => d.object.metadata.name === n)?.object;
+    return {
+      ref: { cluster: 'dev', namespace, name },
+      object: canary,
+      target: deploymentNamed(name),
+      primary: deploymentNamed(`${name}-primary`),
+      events: stuck.events
+        .filter((e: any) => e.object.involvedObject.name === name)
+        .map((e: any) => e.object),
+      revision: revisionKey(canary),
+    };
+  }
+  const context = {
+    decisions: { paused: false },
+    now,
+    clusterFresh: true,
+    prometheusConfigured: true,
+  };
+
+  it('names the primary Flagger waits for in a new namespace', () => {
+    const summary = summarizeCanary(capturedWatched('podinfo'), context);
+    expect(summary.state).toMatchObject({
+      kind: 'initializing',
+      tone: 'waiting',
+      headline:
+        'Initializing: primary podinfo-primary not ready (0 of 2 pods ready)',
+      detail:
+        'Flagger: "podinfo-primary.stuck-demo not ready: waiting for rollout to finish: observed deployment generation less than desired generation". The progress deadline (progressDeadlineSeconds 60 in this phase) is 2026-12-01 10:30:45 UTC; Flagger enforces it once the Deployment reports Available=False.',
+      blockedBy: {
+        kind: 'primary-not-ready',
+        workload: {
+          name: 'podinfo-primary',
+          readyReplicas: 0,
+          desiredReplicas: 2,
+        },
+        progressDeadline: { seconds: 60, passed: false, enforced: false },
+      },
+    });
+  });
+
+  it('names the failing pre-rollout webhook and the error Flagger got', () => {
+    const summary = summarizeCanary(
+      capturedWatched('hello-bluegreen'),
+      context,
+    );
+    expect(summary.state).toMatchObject({
+      kind: 'progressing',
+      tone: 'waiting',
+      headline: 'Held: pre-rollout check acceptance-test failing',
+      detail:
+        'Flagger: "Halt hello-bluegreen.tap-apps advancement pre-rollout check acceptance-test failed POST http://127.0.0.1:9/ giving up after 1 attempt(s): Post "http://127.0.0.1:9/": dial tcp 127.0.0.1:9: connect: connection refused". 2 of 50 failed checks; reaching 50 rolls the release back.',
+      blockedBy: {
+        kind: 'webhook-failed',
+        webhook: {
+          name: 'acceptance-test',
+          type: 'pre-rollout',
+          error:
+            'POST http://127.0.0.1:9/ giving up after 1 attempt(s): Post "http://127.0.0.1:9/": dial tcp 127.0.0.1:9: connect: connection refused',
+        },
+      },
+    });
   });
 });
