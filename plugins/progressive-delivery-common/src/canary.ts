@@ -97,6 +97,45 @@ export interface ReleaseState {
   detail?: string;
   /** Set when a person (or an external gate) is expected to act. */
   waitingFor?: GateKind;
+  /** Set when Flagger reports, tick after tick, what keeps the release from moving on. */
+  blockedBy?: ReleaseBlocker;
+}
+
+/**
+ * What a canary is stuck on, as Flagger's newest event of the current run says it: a workload
+ * that is not ready (Flagger waits for it, up to the progress deadline), or a pre-rollout or
+ * rollout webhook that fails (each failure is a failed check).
+ *
+ * @public
+ */
+export interface ReleaseBlocker {
+  kind: 'primary-not-ready' | 'canary-not-ready' | 'webhook-failed';
+  /** Flagger's event message, word for word. */
+  message: string;
+  /** When Flagger first said so in the current run. */
+  since: string;
+  /** The Deployment Flagger waits for, with its pods as its status reports them. */
+  workload?: {
+    name: string;
+    readyReplicas: number;
+    desiredReplicas: number;
+    /** The Deployment's own reason, e.g. a ReplicaFailure condition's message. */
+    condition?: string;
+  };
+  /** The failing webhook: its name in `spec.analysis.webhooks`, type, and the error Flagger got. */
+  webhook?: { name: string; type: 'pre-rollout' | 'rollout'; error: string };
+  /**
+   * `spec.progressDeadlineSeconds` (default 600) for a workload that is not ready. `enforced`
+   * tells whether Flagger's own clock runs: it counts from the Deployment's Available condition
+   * and rolls back when it passes; otherwise `at` is counted from the start of the phase and
+   * Flagger keeps waiting.
+   */
+  progressDeadline?: {
+    seconds: number;
+    at: string;
+    passed: boolean;
+    enforced: boolean;
+  };
 }
 
 /**

@@ -260,6 +260,77 @@ describe('MetricsCache', () => {
     expect(asked.some(line => line.startsWith('nowhere'))).toBe(false);
   });
 
+  it('shows a template query with its variables substituted when its server cannot be read', async () => {
+    const prometheus = fakePrometheus(() => [{ metric: {}, value: '1' }]);
+    const canary = watched('hello', 'contour', [
+      {
+        name: 'errors',
+        templateRef: { name: 'team-errors' },
+        templateVariables: { route: 'checkout' },
+        interval: '2m',
+      },
+      { name: 'no-address', templateRef: { name: 'no-address' } },
+    ]);
+    const templates = {
+      'tap-apps/team-errors': {
+        spec: {
+          provider: { type: 'prometheus', address: 'http://nowhere:9090' },
+          query:
+            'sum(rate(errors{ns="{{ namespace }}",svc="{{ target }}",route="{{ variables.route }}"}[{{ interval }}]))',
+        },
+      },
+      'tap-apps/no-address': {
+        spec: {
+          provider: { type: 'prometheus' },
+          query: 'sum(up{ns="{{ namespace }}"})',
+        },
+      },
+    };
+    const rendered =
+      'sum(rate(errors{ns="tap-apps",svc="hello",route="checkout"}[2m]))';
+    const metrics = cache([canary], prometheus.fetchImpl, templates);
+    await metrics.refresh('dev');
+    const readings = metrics.readings('dev', 'tap-apps', 'hello')!;
+    expect(readings.get('errors')).toMatchObject({
+      query: rendered,
+      serverUnknown: true,
+      error: expect.stringMatching(
+        /^MetricTemplate tap-apps\/team-errors queries http:\/\/nowhere:9090, a server this backend has no URL for/,
+      ),
+    });
+    expect(readings.get('no-address')).toMatchObject({
+      query: 'sum(up{ns="tap-apps"})',
+      error:
+        'MetricTemplate tap-apps/no-address has no spec.provider.address (Flagger fails this check too)',
+    });
+    expect(prometheus.queries).toEqual([]);
+
+    // Without any Prometheus for the cluster the query is still rendered from the template.
+    const unconfigured = new MetricsCache({
+      clusters: [],
+      timeoutMs: 1000,
+      refreshIntervalMs: 10_000,
+      logger: mockServices.logger.mock(),
+      canariesOf: () => [canary],
+      templateOf: (_cluster, namespace, name) =>
+        (templates as Record<string, Obj>)[`${namespace}/${name}`],
+    });
+    const [errors, noAddress] = canary.object.spec.analysis.metrics;
+    expect(unconfigured.customQuery(canary, errors)).toBe(rendered);
+    expect(unconfigured.customQuery(canary, noAddress)).toBe(
+      'sum(up{ns="tap-apps"})',
+    );
+    expect(
+      unconfigured.customQuery(canary, { name: 'request-success-rate' }),
+    ).toBeUndefined();
+    expect(
+      unconfigured.customQuery(canary, {
+        name: 'x',
+        templateRef: { name: 'gone' },
+      }),
+    ).toBeUndefined();
+  });
+
   it('takes the builtin queries of canaries without spec.provider from the mesh provider', async () => {
     const prometheus = fakePrometheus(query =>
       query.includes('response_total') || query.includes('response_latency')

@@ -29,7 +29,7 @@ import {
   readCanaries,
   runLimited,
 } from './readings';
-import { ClusterServers } from './servers';
+import { ClusterServers, customQuery } from './servers';
 
 type Obj = Record<string, any>;
 
@@ -162,6 +162,32 @@ export class MetricsCache {
 
   lastQueryCount(cluster: string): number {
     return this.#clusters.get(cluster)?.lastQueryCount ?? 0;
+  }
+
+  /**
+   * The query of a template or inline-query metric as Flagger sends it, rendered from the
+   * watched MetricTemplate; it needs no Prometheus, so it is known also for a cluster without
+   * one or a server this backend cannot reach. Undefined for builtin metrics and when no query
+   * can be rendered (the reading says why).
+   */
+  customQuery(watched: WatchedCanary, metric: Obj): string | undefined {
+    if (isBuiltinMetric(metric)) return undefined;
+    try {
+      return customQuery(
+        watched.ref.cluster,
+        watched.object,
+        metric,
+        templateModel(
+          watched.object,
+          metric.interval || '1m',
+          metric.templateVariables,
+        ),
+        (namespace, name) =>
+          this.#templateOf(watched.ref.cluster, namespace, name),
+      ).promql;
+    } catch {
+      return undefined;
+    }
   }
 
   readings(
@@ -300,8 +326,9 @@ export class MetricsCache {
             };
           }
           const custom = cluster.servers.custom(watched.object, metric, model);
+          if ('error' in custom.server) throw new Error(custom.server.error);
           const series = await cluster.clients
-            .get(custom.url)!
+            .get(custom.server.url)!
             .queryRange(custom.promql, start, end, step);
           return {
             ...base,

@@ -32,6 +32,8 @@ export interface MetricReading {
   query?: string;
   primaryQuery?: string;
   error?: string;
+  /** The metric's server is one this backend has no URL for, so the query was not sent. */
+  serverUnknown?: boolean;
   at: string;
 }
 
@@ -66,7 +68,14 @@ async function customReading(
       templateModel(canary, metric.interval || '1m', metric.templateVariables),
     );
     promql = custom.promql;
-    const samples = await query(custom.url, promql);
+    if ('error' in custom.server)
+      return {
+        query: promql,
+        error: custom.server.error,
+        serverUnknown: true,
+        at,
+      };
+    const samples = await query(custom.server.url, promql);
     // Like Flagger: the last series wins; NaN or nothing is "no values".
     const value = samples[samples.length - 1]?.value;
     return {
@@ -210,6 +219,7 @@ export async function readCanaries(
         const batch = batchOf(provider);
         if ('error' in server) {
           reading.error = server.error;
+          reading.serverUnknown = true;
         } else if (batch) {
           const answer = answers.get(
             `${server.url}|${provider}|${interval}|${name}`,

@@ -58,47 +58,73 @@ export class ClusterServers {
 
   /**
    * The server and the query of a template or inline-query metric, as Flagger would send it.
+   * The query is rendered whether or not this backend can reach the server it goes to.
    *
-   * @throws Error saying why Flagger could not query it either
+   * @throws Error saying why no query can be rendered (Flagger could not query it either)
    */
   custom(
     canary: Obj,
     metric: Obj,
     model: TemplateModel,
-  ): { url: string; promql: string } {
-    if (metric.templateRef) {
-      const namespace =
-        metric.templateRef.namespace || canary.metadata?.namespace;
-      const ref = `MetricTemplate ${namespace}/${metric.templateRef.name}`;
-      const template = this.templateOf(namespace, metric.templateRef.name);
-      if (!template)
-        throw new Error(`${ref} does not exist in cluster ${this.cluster}`);
-      const type = template.spec?.provider?.type ?? 'prometheus';
-      if (type !== 'prometheus') {
-        throw new Error(
-          `${ref} queries ${type}; this plugin reads only Prometheus`,
-        );
-      }
-      const address = template.spec?.provider?.address;
-      if (typeof address !== 'string' || address === '') {
-        throw new Error(
-          `${ref} has no spec.provider.address (Flagger fails this check too)`,
-        );
-      }
-      const server = this.at(address, `${ref} queries ${address}`);
-      if ('error' in server) throw new Error(server.error);
+  ): { promql: string; server: ServerAnswer } {
+    const query = customQuery(
+      this.cluster,
+      canary,
+      metric,
+      model,
+      this.templateOf,
+    );
+    if (!query.template)
+      return { promql: query.promql, server: this.builtin(canary) };
+    const { ref, address } = query.template;
+    if (typeof address !== 'string' || address === '') {
       return {
-        url: server.url,
-        promql: renderQuery(template.spec?.query ?? '', model),
+        promql: query.promql,
+        server: {
+          error: `${ref} has no spec.provider.address (Flagger fails this check too)`,
+        },
       };
     }
-    if (metric.query) {
-      const server = this.builtin(canary);
-      if ('error' in server) throw new Error(server.error);
-      return { url: server.url, promql: renderQuery(metric.query, model) };
-    }
-    throw new Error(
-      'no usable metric template or query is configured (Flagger fails this check too)',
-    );
+    return {
+      promql: query.promql,
+      server: this.at(address, `${ref} queries ${address}`),
+    };
   }
+}
+
+/**
+ * The PromQL Flagger sends for a template or inline-query metric, with its variables
+ * substituted; it needs no server. For a template, also which one and the server it names.
+ *
+ * @throws Error saying why no query can be rendered (Flagger could not query it either)
+ */
+export function customQuery(
+  cluster: string,
+  canary: Obj,
+  metric: Obj,
+  model: TemplateModel,
+  templateOf: (namespace: string, name: string) => Obj | undefined,
+): { promql: string; template?: { ref: string; address: unknown } } {
+  if (metric.templateRef) {
+    const namespace =
+      metric.templateRef.namespace || canary.metadata?.namespace;
+    const ref = `MetricTemplate ${namespace}/${metric.templateRef.name}`;
+    const template = templateOf(namespace, metric.templateRef.name);
+    if (!template)
+      throw new Error(`${ref} does not exist in cluster ${cluster}`);
+    const type = template.spec?.provider?.type ?? 'prometheus';
+    if (type !== 'prometheus') {
+      throw new Error(
+        `${ref} queries ${type}; this plugin reads only Prometheus`,
+      );
+    }
+    return {
+      promql: renderQuery(template.spec?.query ?? '', model),
+      template: { ref, address: template.spec?.provider?.address },
+    };
+  }
+  if (metric.query) return { promql: renderQuery(metric.query, model) };
+  throw new Error(
+    'no usable metric template or query is configured (Flagger fails this check too)',
+  );
 }

@@ -45,6 +45,7 @@ export class DefaultCanarySummarizer implements CanarySummarizer {
           prometheusUrl: metrics.externalUrl(watched.ref.cluster),
           prometheusConfigured: metrics.isConfigured(watched.ref.cluster),
           meshProvider: this.options.meshProviders?.[watched.ref.cluster],
+          customQuery: metric => metrics.customQuery(watched, metric),
         }),
       ),
     );

@@ -98,3 +98,9 @@ export function toCanaryEvents(events: Obj[]): CanaryEvent[] {
       .map(({ order: _order, ...event }) => event)
   );
 }
+
+/** The events of the current run (newest first): those since the newest "New revision detected". */
+export function currentRun(events: CanaryEvent[]): CanaryEvent[] {
+  const start = events.findIndex(event => event.category === 'new-revision');
+  return start === -1 ? events : events.slice(0, start + 1);
+}

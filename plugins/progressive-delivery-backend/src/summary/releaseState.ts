@@ -1,9 +1,11 @@
 import {
   CanaryEvent,
   CanaryPhase,
+  ReleaseBlocker,
   ReleaseState,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { DecisionState } from '../types';
+import { currentRun } from './events';
 
 /**
  * The release-state machine: what a canary's phase, its events, its failed checks and the
@@ -18,12 +20,6 @@ function haltReason(message: string): string {
     .replace(/^Halt (?:\S+ )?advancement /, '')
     .replace(/^success rate /, 'request-success-rate ')
     .replace(/^request duration /, 'request-duration ');
-}
-
-/** The events of the current run: those since the newest "New revision detected". */
-function currentRun(events: CanaryEvent[]): CanaryEvent[] {
-  const start = events.findIndex(event => event.category === 'new-revision');
-  return start === -1 ? events : events.slice(0, start + 1);
 }
 
 /** Why the current run rolled back, in Flagger's words, most specific first. */
@@ -66,7 +62,96 @@ function latestProgressEvent(events: CanaryEvent[]): CanaryEvent | undefined {
   );
 }
 
+/** "2026-11-23 03:10:00 UTC" */
+function utc(iso: string): string {
+  return iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
+}
+
+function deadlineSentence(
+  deadline: NonNullable<ReleaseBlocker['progressDeadline']>,
+): string {
+  const { seconds, at, passed, enforced } = deadline;
+  if (enforced) {
+    return passed
+      ? `The progress deadline (progressDeadlineSeconds ${seconds}) has passed: Flagger rolls the release back at its next check.`
+      : `Flagger rolls the release back if it is still not ready at ${utc(
+          at,
+        )} (progressDeadlineSeconds ${seconds}).`;
+  }
+  return passed
+    ? `It has been in this phase past its progress deadline (progressDeadlineSeconds ${seconds}, ${utc(
+        at,
+      )}), but Flagger counts the deadline only from the Deployment's Available=False condition, which the Deployment does not report: Flagger keeps waiting.`
+    : `The progress deadline (progressDeadlineSeconds ${seconds} in this phase) is ${utc(
+        at,
+      )}; Flagger enforces it once the Deployment reports Available=False.`;
+}
+
+const PHASE_PREFIX: Partial<Record<CanaryPhase, string>> = {
+  Initializing: 'Initializing',
+  Promoting: 'Promoting',
+  Finalising: 'Finalising',
+};
+
+/** The phase's state, told as what holds it, in Flagger's words. */
+function blockedState(
+  base: ReleaseState,
+  phase: CanaryPhase | undefined,
+  blocker: ReleaseBlocker,
+  checks: { failedChecks: number; threshold: number },
+): ReleaseState {
+  const quote = `Flagger: "${blocker.message}".`;
+  if (blocker.webhook) {
+    return {
+      ...base,
+      tone: 'waiting',
+      headline: `Held: ${blocker.webhook.type} check ${blocker.webhook.name} failing`,
+      detail: `${quote} ${checks.failedChecks} of ${checks.threshold} failed checks; reaching ${checks.threshold} rolls the release back.`,
+      blockedBy: blocker,
+    };
+  }
+  const workload = blocker.workload!;
+  const deadline = blocker.progressDeadline!;
+  const side = blocker.kind === 'primary-not-ready' ? 'primary' : 'canary';
+  const prefix =
+    (phase && PHASE_PREFIX[phase]) ?? (phase ? 'Held' : 'Initializing');
+  return {
+    ...base,
+    tone: deadline.passed ? 'error' : 'waiting',
+    headline: `${prefix}: ${side} ${workload.name} not ready (${workload.readyReplicas} of ${workload.desiredReplicas} pods ready)`,
+    detail: [
+      quote,
+      workload.condition ? `The Deployment: "${workload.condition}".` : '',
+      deadlineSentence(deadline),
+    ]
+      .filter(Boolean)
+      .join(' '),
+    blockedBy: blocker,
+  };
+}
+
 export function releaseState(
+  canary: Obj,
+  phase: CanaryPhase | undefined,
+  rawPhase: string | undefined,
+  events: CanaryEvent[],
+  checks: { failedChecks: number; threshold: number },
+  decisions: DecisionState,
+  blocker?: ReleaseBlocker,
+): ReleaseState {
+  const state = phaseState(canary, phase, rawPhase, events, checks, decisions);
+  const gated = state.waitingFor !== undefined;
+  if (
+    !blocker ||
+    gated ||
+    state.kind === 'suspended' ||
+    state.kind === 'unknown'
+  )
+    return state;
+  return blockedState(state, phase, blocker, checks);
+}
+
+function phaseState(
   canary: Obj,
   phase: CanaryPhase | undefined,
   rawPhase: string | undefined,

@@ -27,6 +27,7 @@ import {
 } from '../flagger/metrics';
 import { MetricReading } from '../prometheus/MetricsCache';
 import { DecisionState, WatchedCanary } from '../types';
+import { blockerOf } from './blockers';
 import { toCanaryEvents } from './events';
 import { releaseState } from './releaseState';
 import { sanitizeCanary } from './sanitize';
@@ -50,6 +51,8 @@ export interface SummarizeContext {
   prometheusConfigured?: boolean;
   /** Flagger's `-mesh-provider` in the canary's cluster, for canaries without `spec.provider`. */
   meshProvider?: string;
+  /** The query of a template or inline-query metric, rendered without any Prometheus. */
+  customQuery?: (metric: Obj) => string | undefined;
 }
 
 function isKnownPhase(phase: unknown): phase is CanaryPhase {
@@ -197,6 +200,7 @@ function metrics(
   return (Array.isArray(list) ? list : []).map((metric: Obj) => {
     const thresholdRange = thresholdRangeOf(metric);
     const reading = context.metricReadings?.get(metric.name);
+    const query = reading?.query ?? context.customQuery?.(metric);
     const result: AnalysisMetric = {
       name: metric.name,
       source: metricSource(metric),
@@ -210,10 +214,12 @@ function metrics(
       interval: metric.interval || '1m',
       thresholdRange,
       unit: metricUnit(metric),
-      query: reading?.query,
+      query,
       primaryQuery: reading?.primaryQuery,
+      // A query meant for a server this backend has no URL for, or not read at all, does not
+      // link to the cluster's own Prometheus.
       prometheusUrl:
-        reading?.query && context.prometheusUrl
+        reading?.query && !reading.serverUnknown && context.prometheusUrl
           ? prometheusGraphUrl(context.prometheusUrl, reading.query)
           : undefined,
     };
@@ -318,6 +324,14 @@ export function summarizeCanary(
       events,
       checks,
       context.decisions,
+      blockerOf({
+        canary,
+        phase,
+        events,
+        target: watched.target,
+        primary: watched.primary,
+        now: context.now,
+      }),
     ),
     suspended: Boolean(canary.spec?.suspend),
     skipAnalysis: Boolean(canary.spec?.skipAnalysis),

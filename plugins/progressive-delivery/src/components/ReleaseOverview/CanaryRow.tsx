@@ -130,6 +130,12 @@ export function CanaryRow(props: {
           {summary.state.detail}
         </Typography>
       )}
+      {summary.state.blockedBy && (
+        <Typography variant="body2" color="textSecondary">
+          Flagger has reported this since{' '}
+          <span title={absoluteTime(summary.state.blockedBy.since)}>{relativeTime(summary.state.blockedBy.since)}</span>.
+        </Typography>
+      )}
       {waiting && (
         <Box className={classes.waiting}>
           <PanTool fontSize="small" aria-hidden />
