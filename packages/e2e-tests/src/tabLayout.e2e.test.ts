@@ -329,6 +329,18 @@ async function decideByKeyboard(
   const dialog = page.getByRole('dialog');
   await dialog.waitFor();
   await eventually('the focus in the dialog', async () => (await focusInDialog()) || undefined, { timeoutMs: 5000, intervalMs: 100 });
+  // axe reads colours as drawn: wait until the dialog's fade-in has ended (every ancestor opaque).
+  await eventually(
+    'the dialog fully faded in',
+    async () =>
+      (await dialog.evaluate(element => {
+        for (let node: Element | null = element; node; node = node.parentElement) {
+          if (getComputedStyle(node).opacity !== '1') return false;
+        }
+        return true;
+      })) || undefined,
+    { timeoutMs: 5000, intervalMs: 50 },
+  );
   serious[`dialog: ${action}`] = await axe(`dialog-${action}`, dialogModal());
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });

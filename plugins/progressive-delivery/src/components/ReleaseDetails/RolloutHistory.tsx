@@ -40,7 +40,7 @@ const useStyles = makeStyles(theme => ({
   neutral: { color: theme.palette.text.secondary },
   images: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start' },
   // Words wrap between words; only an unbroken token (a long comment word) may break.
-  reason: { overflowWrap: 'anywhere', verticalAlign: 'top', minWidth: 200 },
+  reason: { overflowWrap: 'anywhere', verticalAlign: 'top', minWidth: 160 },
   decision: { display: 'block', marginBottom: theme.spacing(0.5) },
 }));
 
@@ -140,7 +140,7 @@ export function RolloutHistory(props: { records: RolloutRecord[]; showCanary?: b
                 </TableCell>
                 <TableCell className={classes.reason}>
                   {record.failureReason && (
-                    <Typography variant="body2" color="error" component="span" className={classes.decision}>
+                    <Typography variant="body2" color="textPrimary" component="span" className={classes.decision}>
                       {record.failureReason}
                     </Typography>
                   )}
