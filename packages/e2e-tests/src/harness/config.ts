@@ -10,6 +10,8 @@ export interface FaultConfigOptions {
   prometheusTimeout?: string;
   prometheusRefreshInterval?: string;
   maxBackoff?: string;
+  /** `progressiveDelivery.limits.streamsPerPrincipal`; default the backend's (20). */
+  streamsPerPrincipal?: number;
 }
 
 /**
@@ -60,6 +62,9 @@ export function faultConfig(
     `    refreshInterval: ${options.prometheusRefreshInterval ?? '2s'}`,
     '  watch:',
     `    maxBackoff: ${options.maxBackoff ?? '2s'}`,
+    ...(options.streamsPerPrincipal
+      ? ['  limits:', `    streamsPerPrincipal: ${options.streamsPerPrincipal}`]
+      : []),
     '  clusters:',
   );
   for (const cluster of clusters) {
