@@ -1,5 +1,6 @@
 import { screen } from '@testing-library/react';
 import { Entity } from '@backstage/catalog-model';
+import { ResponseError } from '@backstage/errors';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { progressiveDeliveryApiRef } from '../api';
@@ -51,5 +52,33 @@ describe('ProgressiveDeliveryCard', () => {
     expect(
       screen.getByRole('link', { name: /Open releases/ }),
     ).toBeInTheDocument();
+  });
+
+  it('explains a malformed annotation in the backend\'s words, not as a failed request', async () => {
+    const api = new FakeProgressiveDeliveryApi();
+    const message =
+      'Annotation progressive-delivery/canaries has "hello-gated"; expected [<cluster>/]<namespace>/<name>[,...], for example "prod/payments/checkout"';
+    api.list = await ResponseError.fromResponse(
+      new Response(
+        JSON.stringify({
+          error: { name: 'InputError', message },
+          request: { method: 'GET', url: '/canaries' },
+          response: { statusCode: 400 },
+        }),
+        { status: 400, headers: { 'Content-Type': 'application/json' } },
+      ) as any,
+    );
+    await renderInTestApp(
+      <TestApiProvider apis={[[progressiveDeliveryApiRef, api]]}>
+        <EntityProvider entity={entity}>
+          <ProgressiveDeliveryCard />
+        </EntityProvider>
+      </TestApiProvider>,
+    );
+    expect(
+      await screen.findByText("The entity's progressive-delivery annotations need fixing"),
+    ).toBeInTheDocument();
+    expect(screen.getByText(message)).toBeInTheDocument();
+    expect(screen.queryByText('Could not load the canaries')).not.toBeInTheDocument();
   });
 });

@@ -9,7 +9,12 @@ import { useEntity } from '@backstage/plugin-catalog-react';
 import { isProgressiveDeliveryAvailable } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { useCanaries } from '../hooks/useCanaries';
 import { canaryKey, waitingForText } from '../utils/format';
-import { MissingAnnotations } from './EmptyStates/EmptyStates';
+import {
+  annotationErrorMessage,
+  isAnnotationError,
+  MissingAnnotations,
+} from './EmptyStates/EmptyStates';
+import { Notice } from './shared/Notice';
 import { describeTraffic } from './ReleaseOverview/TrafficProgress';
 import { ToneStatus } from './shared/StateStatus';
 
@@ -24,6 +29,13 @@ export interface ProgressiveDeliveryCardProps {
 function CardBody(props: { entityRef: string; maxItems: number }) {
   const { value, error } = useCanaries(props.entityRef);
   if (error) {
+    if (isAnnotationError(error)) {
+      return (
+        <Notice severity="warning" title="The entity's progressive-delivery annotations need fixing">
+          {annotationErrorMessage(error)}
+        </Notice>
+      );
+    }
     return (
       <ResponseErrorPanel error={error} title="Could not load the canaries" />
     );

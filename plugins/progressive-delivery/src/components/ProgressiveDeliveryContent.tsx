@@ -3,7 +3,6 @@ import Refresh from '@material-ui/icons/Refresh';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { ResponseError } from '@backstage/errors';
 import {
   CanarySummary,
   isProgressiveDeliveryAvailable,
@@ -12,6 +11,8 @@ import { useCanaries, UseCanariesOptions } from '../hooks/useCanaries';
 import { relativeTime } from '../utils/format';
 import {
   AnnotationProblem,
+  annotationErrorMessage,
+  isAnnotationError,
   MissingAnnotations,
   NoCanaries,
 } from './EmptyStates/EmptyStates';
@@ -59,10 +60,6 @@ export function groupByCluster(
   }));
 }
 
-function isAnnotationError(error: Error): error is ResponseError {
-  return (error as ResponseError).response?.status === 400;
-}
-
 /** @public */
 export interface ProgressiveDeliveryContentProps {
   /** Tuning of the live updates; the defaults suit production. */
@@ -80,7 +77,7 @@ function Releases(props: { entity: Entity } & ProgressiveDeliveryContentProps) {
       return (
         <AnnotationProblem
           entity={props.entity}
-          message={error.body?.error?.message ?? error.message}
+          message={annotationErrorMessage(error)}
         />
       );
     }

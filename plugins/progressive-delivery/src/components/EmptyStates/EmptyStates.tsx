@@ -1,3 +1,4 @@
+import { ResponseError } from '@backstage/errors';
 import { Box, Typography } from '@material-ui/core';
 import { CodeSnippet, EmptyState, InfoCard } from '@backstage/core-components';
 import { Entity } from '@backstage/catalog-model';
@@ -41,6 +42,16 @@ export function MissingAnnotations(props: { entity?: Entity }) {
       }
     />
   );
+}
+
+/** Whether the backend refused the entity's annotations as malformed (400). */
+export function isAnnotationError(error: Error): error is ResponseError {
+  return (error as ResponseError).response?.status === 400;
+}
+
+/** The backend's words for a malformed annotation. */
+export function annotationErrorMessage(error: ResponseError): string {
+  return error.body?.error?.message ?? error.message;
 }
 
 /** The backend said the annotations are malformed (400). */
