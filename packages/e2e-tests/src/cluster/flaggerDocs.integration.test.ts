@@ -293,6 +293,27 @@ describe("canaries in the forms of Flagger's docs, in a new namespace", () => {
     expect(halted.status.canaryWeight ?? 0).toBe(0);
     const held = await summaryShows(CHECKED, 'Progressing');
     expect(held.checks.failedChecks).toBeGreaterThan(0);
+    // The state names what holds the release, in Flagger's words (before the next tick rolls it back).
+    const blocked = await eventually(
+      `the summary of ${CHECKED} to name its failing acceptance test`,
+      async () => {
+        const summary = await summaryOf(CHECKED);
+        return summary?.state.blockedBy?.kind === 'webhook-failed'
+          ? summary
+          : undefined;
+      },
+      { timeoutMs: 15 * SECOND, intervalMs: 250 },
+    );
+    expect(blocked.state.headline).toBe(
+      'Held: pre-rollout check acceptance-test failing',
+    );
+    expect(blocked.state.blockedBy?.webhook).toMatchObject({
+      name: 'acceptance-test',
+      type: 'pre-rollout',
+    });
+    expect(blocked.state.detail).toContain(
+      `pre-rollout check acceptance-test failed POST ${LOADTESTER_URL}/ giving up after 1 attempt(s)`,
+    );
     const target = `${CHECKED}\\.${NS}`;
     // Flagger's words: for a non-2xx answer its HTTP client reports only that it gave up, not
     // the loadtester's body, so the command's failure is in the loadtester's log.
