@@ -39,7 +39,17 @@ test('packages/hosts has at least one host with a host.json', () => {
   expect(hosts.map(host => host.name)).not.toHaveLength(0);
 });
 
-describe.each(hosts.map(host => [host.name, host] as [string, Host]))(
+// A host known not to work is reported as skipped, with its error, rather than left out unseen.
+for (const host of hosts.filter(h => h.knownBroken)) {
+  // eslint-disable-next-line jest/no-disabled-tests, jest/expect-expect
+  test.skip(`host ${host.name}: known broken: ${host.knownBroken}`, () => undefined);
+}
+
+describe.each(
+  hosts
+    .filter(host => !host.knownBroken)
+    .map(host => [host.name, host] as [string, Host]),
+)(
   'host %s',
   (name, host) => {
     const ctx = { artifactsDir: join(runDir, name) } as JourneyContext;

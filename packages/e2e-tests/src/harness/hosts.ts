@@ -23,6 +23,11 @@ export interface HostDescription {
   frontendSystem: 'legacy' | 'new';
   backendSystem: 'legacy' | 'new';
   node: string;
+  /**
+   * Set while the host is known not to work, with the exact error: its journeys are then
+   * reported as skipped under that reason instead of run.
+   */
+  knownBroken?: string;
 }
 
 export interface Host extends HostDescription {
