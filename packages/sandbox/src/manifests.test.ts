@@ -5,6 +5,7 @@ import { findRepoRoot } from './config';
 import {
   baseObjects,
   canaryFor,
+  portalWebhooks,
   deploymentFor,
   extractCrds,
   portalRbac,
@@ -131,6 +132,21 @@ describe('sample apps', () => {
     expect(byDefault.spec.analysis.webhooks[0].url).toBe(
       'http://127.0.0.1:7007/api/progressive-delivery/webhooks/dev/gates/confirm-rollout',
     );
+  });
+
+  it("carries the cluster's webhook secret in every portal webhook's metadata when one is set", () => {
+    const env = { PD_SANDBOX_PROD_WEBHOOK_SECRET: 'prod-secret' };
+    const prod: any = canaryFor(app('hello-gated'), 'prod', env);
+    expect(prod.spec.analysis.webhooks.map((w: any) => w.metadata)).toEqual(
+      Array(5).fill({ secret: 'prod-secret' }),
+    );
+    // Each cluster its own: dev's Canary does not get prod's secret.
+    const dev: any = canaryFor(app('hello-gated'), 'dev', env);
+    expect(dev.spec.analysis.webhooks.every((w: any) => w.metadata === undefined)).toBe(true);
+    expect(portalWebhooks('dev', env, 'dev-secret')[0]).toMatchObject({
+      url: 'http://127.0.0.1:7007/api/progressive-delivery/webhooks/dev/gates/confirm-rollout',
+      metadata: { secret: 'dev-secret' },
+    });
   });
 
   it('names the entity each app may be steered through on Workload, Deployment and Canary', () => {

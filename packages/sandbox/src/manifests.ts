@@ -432,6 +432,35 @@ export const GATE_KINDS = [
   'rollback',
 ] as const;
 
+/** The variable naming the secret a cluster's gated Canaries carry, e.g. PD_SANDBOX_DEV_WEBHOOK_SECRET. */
+export function webhookSecretVariable(cluster: ClusterName): string {
+  return `PD_SANDBOX_${cluster.toUpperCase()}_WEBHOOK_SECRET`;
+}
+
+/**
+ * A gated app's webhooks to the portal in `cluster`. With a secret, each carries it as
+ * `metadata.secret`, where the portal looks for the cluster's
+ * `progressiveDelivery.clusters.<name>.webhooks.secret`.
+ */
+export function portalWebhooks(
+  cluster: ClusterName,
+  env: NodeJS.ProcessEnv = process.env,
+  secret: string | undefined = env[webhookSecretVariable(cluster)] || undefined,
+): Array<Record<string, unknown>> {
+  const base = `${webhookBaseUrl(env)}/${cluster}`;
+  const metadata = secret ? { metadata: { secret } } : {};
+  return [
+    ...GATE_KINDS.map(kind => ({
+      name: kind,
+      type: kind,
+      url: `${base}/gates/${kind}`,
+      timeout: '5s',
+      ...metadata,
+    })),
+    { name: 'event', type: 'event', url: `${base}/event`, timeout: '5s', ...metadata },
+  ];
+}
+
 export function canaryFor(
   app: SampleApp,
   cluster: ClusterName,
@@ -445,18 +474,7 @@ export function canaryFor(
     },
     { name: 'request-duration', thresholdRange: { max: 500 }, interval: '30s' },
   ];
-  const base = `${webhookBaseUrl(env)}/${cluster}`;
-  const webhooks = app.gated
-    ? [
-        ...GATE_KINDS.map(kind => ({
-          name: kind,
-          type: kind,
-          url: `${base}/gates/${kind}`,
-          timeout: '5s',
-        })),
-        { name: 'event', type: 'event', url: `${base}/event`, timeout: '5s' },
-      ]
-    : undefined;
+  const webhooks = app.gated ? portalWebhooks(cluster, env) : undefined;
   const analysis: Record<string, unknown> =
     app.strategy === 'blue-green'
       ? { interval: '10s', threshold: 3, iterations: 4, metrics }

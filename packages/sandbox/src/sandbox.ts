@@ -44,6 +44,7 @@ import {
   imageFor,
   loadCrds,
   portalRbac,
+  portalWebhooks,
   SAMPLE_APPS,
   SampleApp,
   sampleAppObjects,
@@ -806,6 +807,26 @@ export async function release(
     },
   });
   return { cluster, namespace, app, revision, image, errorRate, latencyMs };
+}
+
+/**
+ * Makes the gated sample Canaries of `cluster` carry `secret` in their portal webhooks'
+ * metadata (none when undefined), as an operator sets the cluster's secret on its Canaries.
+ * Changes only the webhooks: Flagger starts no rollout for it.
+ */
+export async function setWebhookSecret(
+  cluster: ClusterName,
+  secret: string | undefined,
+  options: { paths?: SandboxPaths; env?: NodeJS.ProcessEnv } = {},
+): Promise<void> {
+  const client = adminClient(cluster, options.paths);
+  for (const app of SAMPLE_APPS.filter(a => a.gated)) {
+    await client.mergePatch(
+      `/apis/flagger.app/v1beta1/namespaces/${app.namespace}/canaries/${app.canary}`,
+      // A merge patch replaces the list whole: no webhook keeps an older secret.
+      { spec: { analysis: { webhooks: portalWebhooks(cluster, options.env, secret ?? '') } } },
+    );
+  }
 }
 
 /** For scripts that want to shell out to the CLI (e.g. from another package's tests). */

@@ -1,6 +1,8 @@
 import { ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { readProgressiveDeliveryConfig } from './config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_LIMITS, LimitsConfig, readProgressiveDeliveryConfig } from './config';
 
 const kubernetes = (clusters: object[], extraMethods: object[] = []) => ({
   kubernetes: {
@@ -221,5 +223,52 @@ describe('readProgressiveDeliveryConfig', () => {
     ).toThrow(
       /progressiveDelivery\.webhooks\.baseUrl is "backstage\/webhooks", which is not a URL/,
     );
+  });
+
+  describe('limits and retention', () => {
+    /** Each bound: its key under progressiveDelivery, a value to set, and what it reads as. */
+    const keys: Array<[string, unknown, keyof LimitsConfig, number]> = [
+      ['limits.streamsPerPrincipal', 3, 'streamsPerPrincipal', 3],
+      ['limits.streams', 40, 'streams', 40],
+      ['limits.streamBufferBytes', 65536, 'streamBufferBytes', 65536],
+      ['limits.streamLifetime', '10m', 'streamLifetimeMs', 600_000],
+      ['limits.actionsPerMinute', 5, 'actionsPerMinute', 5],
+      ['limits.webhooksPerMinute', 60, 'webhooksPerMinute', 60],
+      ['retention.events', { days: 7 }, 'eventRetentionMs', 7 * 86_400_000],
+      ['retention.attempts', '30d', 'attemptRetentionMs', 30 * 86_400_000],
+    ];
+    const withKey = (path: string, value: unknown) => {
+      const [group, key] = path.split('.');
+      return read({ ...kubernetes([dev]), progressiveDelivery: { [group]: { [key]: value } } });
+    };
+    const schema = readFileSync(join(__dirname, '..', 'config.d.ts'), 'utf8');
+    /** The text of `group?: { ... }` in config.d.ts (its members are indented by 6). */
+    const block = (group: string) => {
+      const start = schema.indexOf(`    ${group}?: {\n`);
+      return start < 0 ? '' : schema.slice(start, schema.indexOf('\n    };', start));
+    };
+
+    it('reads every bound, each declared in config.d.ts with its default', () => {
+      for (const [path, value, field, expected] of keys) {
+        const [group, key] = path.split('.');
+        expect({ path, read: withKey(path, value).limits[field] }).toEqual({ path, read: expected });
+        const declared = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*${key}\\?:`).exec(block(group));
+        expect({ path, declared: Boolean(declared) }).toEqual({ path, declared: true });
+        expect({ path, documentsDefault: /Default /.test(declared?.[1] ?? '') }).toEqual({
+          path,
+          documentsDefault: true,
+        });
+      }
+      // And nothing else: every bound the backend holds has a key above.
+      expect(keys.map(([, , field]) => field).sort()).toEqual(Object.keys(DEFAULT_LIMITS).sort());
+      expect(read(kubernetes([dev])).limits).toEqual(DEFAULT_LIMITS);
+    });
+
+    it('refuses a bound below 1 or not a number, naming the key', () => {
+      expect(() => withKey('limits.streams', 0)).toThrow(
+        'progressiveDelivery.limits.streams is 0; it must be a number of at least 1 (default 2000).',
+      );
+      expect(() => withKey('limits.streamBufferBytes', 'lots')).toThrow(/limits\.streamBufferBytes/);
+    });
   });
 });

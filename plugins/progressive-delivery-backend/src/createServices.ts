@@ -226,8 +226,14 @@ export async function createServices(
     history,
     limits,
     budgets: {
-      actions: new RequestBudget(limits.actionsPerMinute),
-      webhooks: new RequestBudget(limits.webhooksPerMinute),
+      actions: new RequestBudget(
+        limits.actionsPerMinute,
+        'progressiveDelivery.limits.actionsPerMinute',
+      ),
+      webhooks: new RequestBudget(
+        limits.webhooksPerMinute,
+        'progressiveDelivery.limits.webhooksPerMinute',
+      ),
     },
     prune,
     async start() {

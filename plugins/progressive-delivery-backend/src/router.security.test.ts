@@ -530,14 +530,22 @@ describe('router: bounds', () => {
     expect((await act()).status).toBe(200);
     const limited = await act();
     expect(limited.status).toBe(429);
-    expect(limited.body.error.message).toMatch(/at most 2 a minute/);
+    expect(limited.body.error.message).toMatch(
+      /at most 2 a minute \(progressiveDelivery\.limits\.actionsPerMinute\)/,
+    );
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     const gate = () =>
       request(app)
         .post('/webhooks/dev/gates/confirm-promotion')
         .send({ name: 'hello-gated', namespace: 'tap-apps' });
     expect((await gate()).status).toBe(200);
     expect((await gate()).status).toBe(200);
-    expect((await gate()).status).toBe(429);
+    const gateLimited = await gate();
+    expect(gateLimited.status).toBe(429);
+    expect(gateLimited.body.error.message).toMatch(
+      /progressiveDelivery\.limits\.webhooksPerMinute/,
+    );
+    expect(Number(gateLimited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 
   it('records no attempt about a canary that does not exist', async () => {

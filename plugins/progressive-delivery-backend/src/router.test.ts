@@ -126,6 +126,38 @@ describe('router', () => {
     expect(served.sort()).toEqual(documented.sort());
   });
 
+  it('documents the 429 and Retry-After of every route with a limit in src/schema/openapi.yaml', () => {
+    const spec = readFileSync(join(__dirname, 'schema/openapi.yaml'), 'utf8');
+    /** The text of one path's operation, up to the next path. */
+    const operation = (path: string) => {
+      const start = spec.indexOf(`\n  ${path}:\n`);
+      const end = spec.indexOf('\n  /', start + 1);
+      return spec.slice(start, end < 0 ? spec.indexOf('\ncomponents:') : end);
+    };
+    const limited = {
+      '/canaries/{cluster}/{namespace}/{name}/actions/{action}': ['actionsPerMinute'],
+      '/stream': ['streamsPerPrincipal', 'streams', 'streamBufferBytes', 'streamLifetime'],
+      '/webhooks/{cluster}/gates/{gate}': ['webhooksPerMinute'],
+      '/webhooks/{cluster}/event': [],
+    };
+    for (const [path, keys] of Object.entries(limited)) {
+      const text = operation(path);
+      expect({ path, has429: text.includes("'429': { $ref: '#/components/responses/TooManyRequests' }") }).toEqual({
+        path,
+        has429: true,
+      });
+      for (const key of keys) {
+        expect({ path, key, documented: text.includes(`\`${key}\``) || text.includes(`limits.${key}\``) }).toEqual({
+          path,
+          key,
+          documented: true,
+        });
+      }
+    }
+    const tooMany = spec.slice(spec.indexOf('    TooManyRequests:'));
+    expect(tooMany).toMatch(/^ {4}TooManyRequests:\n(?: {6}.*\n)*? {6}headers:\n {8}Retry-After:/);
+  });
+
   it('answers health without anything else', async () => {
     expect((await request(app).get('/health')).body).toEqual({ status: 'ok' });
   });

@@ -4,7 +4,10 @@
  * - the backend dies between an approval and Flagger's next check: after a restart on the same
  *   database the approval applies, and only to that release;
  * - two people promote and roll back at the same moment: one wins, the other gets a conflict
- *   that says why, and the database keeps both attempts.
+ *   that says why, and the database keeps both attempts;
+ * - anyone who reaches the webhooks (no secret is set here) forges gate and event calls with a
+ *   made-up phase and a "Promotion completed!": no decision changes, the history keeps only the
+ *   person's decisions, and Flagger still starts and promotes the release through the portal.
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -287,4 +290,68 @@ test('promote and roll back at the same moment: one wins, the other gets a clear
   process.stderr.write(
     `[faults] race: ${JSON.stringify(answers)}; ${winner} won\n`,
   );
+});
+
+/** A webhook call as anyone can make it (no secret is configured), about hello-gated in dev. */
+const forge = (path: string, body: Record<string, unknown>) =>
+  fetch(`${backend.url}/api/progressive-delivery/webhooks/dev/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: APP, namespace: NS, ...body }),
+  });
+
+test('forged gate and event calls change no decision; Flagger still starts and promotes through the portal', async () => {
+  await settleGated();
+  await release(APP, { cluster: 'dev' });
+  await phaseReached('Waiting', 2 * MINUTE);
+  await actOrThrow('approve-rollout', 'fault tests: a person approves the start');
+  // Before Flagger's next check: a made-up phase (which once used up the approval) and a
+  // made-up end of the rollout (which once closed the open decisions).
+  const forgedStart = await forge('gates/confirm-rollout', { phase: 'Progressing' });
+  const forgedEnd = await forge('event', {
+    phase: 'Succeeded',
+    eventType: 'Normal',
+    eventMessage: 'Promotion completed! Scaling down hello-gated.tap-apps',
+    timestamp: String(Date.parse('2020-01-01T00:00:00Z')),
+  });
+  // Answered from the watched canary (a yes, since a person approved), never a 5xx.
+  expect(forgedStart.status).toBeLessThan(500);
+  expect(forgedEnd.status).toBe(202);
+  // The person's approval still stands for Flagger's own call.
+  await phaseReached('Progressing', 2 * MINUTE);
+
+  await phaseReached('WaitingPromotion', 3 * MINUTE);
+  // A forged rollback and promotion ask: no person decided either, so both are a no.
+  const forgedRollback = await forge('gates/rollback', { phase: 'Progressing' });
+  const forgedPromotion = await forge('gates/confirm-promotion', { phase: 'WaitingPromotion' });
+  expect([forgedRollback.status, forgedPromotion.status]).toEqual([403, 403]);
+  // No name in an answer to a caller who proved nothing.
+  expect(await forgedPromotion.text()).not.toMatch(/user:default/);
+  await sleep(2 * TICK_MS);
+  expect(await phase()).toBe('WaitingPromotion');
+
+  await actOrThrow('promote', 'fault tests: a person promotes');
+  await phaseReached('Succeeded', 2 * MINUTE);
+  const record = await eventually(
+    'the promoted rollout in the history',
+    async () =>
+      ((await api.history(APP)).items ?? []).find(
+        (r: any) =>
+          r.ref.cluster === 'dev' &&
+          r.outcome === 'succeeded' &&
+          r.decisions.some((d: any) => d.comment === 'fault tests: a person promotes'),
+      ),
+    { timeoutMs: 30 * SECOND },
+  );
+  // The rollout's decisions are the person's, each applied by Flagger's own call.
+  expect(
+    record.decisions
+      .map((d: any) => [d.action, d.decidedBy, d.comment, Boolean(d.appliedAt)])
+      .sort(),
+  ).toEqual([
+    ['approve-rollout', 'user:default/guest', 'fault tests: a person approves the start', true],
+    ['promote', 'user:default/guest', 'fault tests: a person promotes', true],
+  ]);
+  // The forged end is kept as what Flagger's webhook said on arrival, never as when the rollout ended.
+  expect(Date.parse(record.startedAt)).toBeGreaterThan(Date.parse('2021-01-01T00:00:00Z'));
 });

@@ -12,6 +12,8 @@ export interface FaultConfigOptions {
   maxBackoff?: string;
   /** `progressiveDelivery.limits.streamsPerPrincipal`; default the backend's (20). */
   streamsPerPrincipal?: number;
+  /** `progressiveDelivery.clusters.<name>.webhooks.secret` per cluster; default none. */
+  webhookSecrets?: Partial<Record<ClusterName, string>>;
 }
 
 /**
@@ -75,6 +77,10 @@ export function faultConfig(
         options.prometheusUrls?.[cluster.name] ?? cluster.prometheusUrl
       }`,
     );
+    const secret = options.webhookSecrets?.[cluster.name];
+    if (secret) {
+      lines.push('      webhooks:', `        secret: ${JSON.stringify(secret)}`);
+    }
   }
   return lines.join('\n');
 }

@@ -23,6 +23,8 @@ export class RequestBudget {
 
   constructor(
     private readonly perMinute: number,
+    /** The config key of `perMinute`, named in the refusal. */
+    private readonly configKey: string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -43,7 +45,7 @@ export class RequestBudget {
       this.#buckets.set(key, bucket);
       const seconds = Math.ceil((1 - bucket.tokens) / ratePerMs / 1000);
       throw new LimitExceededError(
-        `Too many ${what}: at most ${this.perMinute} a minute; try again in ${seconds}s.`,
+        `Too many ${what}: at most ${this.perMinute} a minute (${this.configKey}); try again in ${seconds}s.`,
         seconds,
       );
     }

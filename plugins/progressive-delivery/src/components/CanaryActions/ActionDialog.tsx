@@ -93,9 +93,15 @@ export function ActionDialog(props: {
       aria-describedby={descriptionId}
       maxWidth="sm"
       fullWidth
-      // Focus the dialog itself (not MUI's backdrop container), so its name and question are read first.
+      // Focus the dialog itself (not MUI's backdrop container), so its name and question are read
+      // first; but once its fade-in ends, not if the person already moved into it (a fast keyboard
+      // user would otherwise lose their place, and an Enter meant for the button would do nothing).
       PaperProps={{ ref: paper, tabIndex: -1 }}
-      TransitionProps={{ onEntered: () => paper.current?.focus() }}
+      TransitionProps={{
+        onEntered: () => {
+          if (!paper.current?.contains(document.activeElement)) paper.current?.focus();
+        },
+      }}
     >
       <DialogTitle id={titleId}>
         {label} {target} in {summary.ref.cluster}?

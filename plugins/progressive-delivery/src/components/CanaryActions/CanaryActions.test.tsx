@@ -1,5 +1,5 @@
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
@@ -321,6 +321,36 @@ describe('CanaryActions', () => {
     expect(api.calls.act).toEqual([
       { ref: waitingPromotion().ref, action: 'rollback', options: { entityRef: ENTITY, comment: 'Bad numbers' } },
     ]);
+  });
+
+  it('keeps the focus where a fast keyboard user moved it when the dialog finishes opening', async () => {
+    const { api } = renderActions(waitingPromotion());
+    const promote = await screen.findByRole('button', { name: 'Promote' });
+    await waitFor(() => expect(promote).not.toHaveAttribute('aria-disabled', 'true'));
+    // From here the test decides when the dialog's fade-in ends.
+    jest.useFakeTimers();
+    try {
+      const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+      promote.focus();
+      await user.keyboard('{Enter}');
+      const dialog = await screen.findByRole('dialog');
+      // Into the comment and on to the button before the fade-in (225 ms) has ended.
+      within(dialog).getByLabelText(/Comment/).focus();
+      await user.keyboard('Go');
+      const confirm = within(dialog).getByRole('button', { name: 'Promote' });
+      confirm.focus();
+      act(() => {
+        jest.advanceTimersByTime(1000);
+      });
+      expect(confirm).toHaveFocus();
+      await user.keyboard('{Enter}');
+      await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+      expect(api.calls.act).toEqual([
+        { ref: waitingPromotion().ref, action: 'promote', options: { entityRef: ENTITY, comment: 'Go' } },
+      ]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
