@@ -18,7 +18,9 @@ const ownedByMock = {
     ...helloGatedEntity.metadata,
     // Same name, so the canary's backstage.io/kubernetes-id binds it too; another namespace.
     namespace: 'mine',
-    annotations: { 'progressive-delivery/canaries': 'dev/tap-apps/hello-gated' },
+    annotations: {
+      'progressive-delivery/canaries': 'dev/tap-apps/hello-gated',
+    },
   },
   spec: { owner: MOCK_USER },
   relations: [{ type: 'ownedBy', targetRef: MOCK_USER }],
@@ -65,14 +67,10 @@ describe('GET /waiting', () => {
     expect(response.status).toBe(200);
     expect(response.body.ownershipRefs).toBeUndefined();
     expect(
-      [
-        ...response.body.waiting,
-        ...response.body.inProgress,
-      ].map((row: any) => row.entity.ref).sort(),
-    ).toEqual([
-      'component:default/hello-gated',
-      'component:mine/hello-gated',
-    ]);
+      [...response.body.waiting, ...response.body.inProgress]
+        .map((row: any) => row.entity.ref)
+        .sort(),
+    ).toEqual(['component:default/hello-gated', 'component:mine/hello-gated']);
   });
 
   it('answers 400 with the accepted values for an unknown scope', async () => {

@@ -198,11 +198,9 @@ describe('WaitingReleases', () => {
     const answer = await list();
 
     expect(answer.entityCount).toBe(1);
-    expect([
-      ...answer.waiting,
-      ...answer.failed,
-      ...answer.inProgress,
-    ]).toEqual([]);
+    expect([...answer.waiting, ...answer.failed, ...answer.inProgress]).toEqual(
+      [],
+    );
   });
 
   it('puts a gated release the user may not decide under in progress, saying which permission is missing', async () => {
@@ -218,7 +216,7 @@ describe('WaitingReleases', () => {
     expect(answer.inProgress[0].actions).not.toContain('promote');
     expect(answer.inProgress[0].actions).toContain('rollback');
     expect(answer.inProgress[0].cannotAct).toBe(
-      'You may not promote releases of component:default/checkout (progressive-delivery.canary.promote).',
+      'You may not decide this gate: Promote on component:default/checkout needs progressive-delivery.canary.promote.',
     );
   });
 

@@ -81,7 +81,9 @@ export function parseWaitingScope(value: unknown): WaitingScope {
   throw new InputError(
     `Invalid query: scope must be one of ${WAITING_SCOPES.join(
       ', ',
-    )} (got ${JSON.stringify(value)}); leave it out for the releases of the entities you own.`,
+    )} (got ${JSON.stringify(
+      value,
+    )}); leave it out for the releases of the entities you own.`,
   );
 }
 
@@ -187,9 +189,7 @@ export class WaitingReleases {
     userEntityRef: string,
   ): Promise<string[]> {
     const info = await this.options.userInfo?.getUserInfo(credentials);
-    return [
-      ...new Set([userEntityRef, ...(info?.ownershipEntityRefs ?? [])]),
-    ];
+    return [...new Set([userEntityRef, ...(info?.ownershipEntityRefs ?? [])])];
   }
 
   /** One catalog query: the entities with either opt-in annotation (and owned by the caller). */
@@ -365,7 +365,11 @@ export class WaitingReleases {
   ): string | undefined {
     const gate = summary.state.waitingFor;
     const pending = summary.pendingDecision;
-    if (pending && !pending.appliedAt && GATE_FOR_ACTION[pending.action] === gate) {
+    if (
+      pending &&
+      !pending.appliedAt &&
+      GATE_FOR_ACTION[pending.action] === gate
+    ) {
       return `Already decided: ${ACTION_LABELS[pending.action]} by ${
         pending.decidedBy
       }; Flagger applies it at its next check.`;
@@ -382,11 +386,15 @@ export class WaitingReleases {
     }
     const applicable = deciding.filter(availability => availability.applicable);
     if (applicable.length > 0) {
-      return `You may not ${applicable
-        .map(availability => ACTION_LABELS[availability.action].toLowerCase())
-        .join(' or ')} releases of ${candidate.ref} (${applicable
-        .map(availability => permissionForAction[availability.action].name)
-        .join(', ')}).`;
+      return `You may not decide this gate: ${applicable
+        .map(availability => ACTION_LABELS[availability.action])
+        .join(' or ')} on ${candidate.ref} needs ${[
+        ...new Set(
+          applicable.map(
+            availability => permissionForAction[availability.action].name,
+          ),
+        ),
+      ].join(' or ')}.`;
     }
     return (
       deciding.find(availability => availability.reason)?.reason ??

@@ -74,8 +74,7 @@ const SECTIONS: Array<{
     text: {
       id: 'failed-today',
       title: 'Failed in the last 24 hours',
-      empty: () =>
-        'No release failed or was rolled back in the last 24 hours.',
+      empty: () => 'No release failed or was rolled back in the last 24 hours.',
     },
   },
   {
@@ -96,7 +95,12 @@ function EntityLink(props: { row: WaitingRelease; tabPath: string }) {
   const { entity } = props.row;
   const to = `${entityRoute(entityRouteParams(entity.ref))}${props.tabPath}`;
   return (
-    <Link to={to} aria-label={`${entity.title ?? entity.name} (${entity.ref}): open its Progressive Delivery tab`}>
+    <Link
+      to={to}
+      aria-label={`${entity.title ?? entity.name} (${
+        entity.ref
+      }): open its Progressive Delivery tab`}
+    >
       {entity.title ?? entity.name}
     </Link>
   );
@@ -159,7 +163,9 @@ function ReleaseTable(props: {
               {row.canary.namespace}/{row.canary.name}
             </TableCell>
             <TableCell>
-              <ToneStatus tone={row.state.tone}>{row.state.headline}</ToneStatus>
+              <ToneStatus tone={row.state.tone}>
+                {row.state.headline}
+              </ToneStatus>
               {!row.fresh && (
                 <Typography variant="caption" display="block">
                   Cluster unreachable: last known state
@@ -194,7 +200,7 @@ function Sections(props: { value: WaitingResponse; tabPath: string }) {
       >
         {value.scope === 'owned'
           ? 'Turn on "Show everything I may read" to see the releases of every entity, or ask for the entities of your team to carry progressive-delivery/workload-name (or progressive-delivery/canaries) and spec.owner set to you or your team.'
-          : 'Add progressive-delivery/workload-name or progressive-delivery/canaries to an entity\'s catalog-info.yaml to connect it to its Flagger canaries.'}
+          : "Add progressive-delivery/workload-name or progressive-delivery/canaries to an entity's catalog-info.yaml to connect it to its Flagger canaries."}
       </Notice>
     );
   }
@@ -203,14 +209,24 @@ function Sections(props: { value: WaitingResponse; tabPath: string }) {
       {SECTIONS.map(({ key, text }) => {
         const rows = value[key];
         return (
-          <section key={key} className={classes.section} aria-labelledby={text.id}>
+          <section
+            key={key}
+            className={classes.section}
+            aria-labelledby={text.id}
+          >
             <Typography variant="h5" component="h3" id={text.id}>
               {text.title} ({rows.length})
             </Typography>
             {rows.length > 0 ? (
-              <ReleaseTable rows={rows} labelledBy={text.id} tabPath={tabPath} />
+              <ReleaseTable
+                rows={rows}
+                labelledBy={text.id}
+                tabPath={tabPath}
+              />
             ) : (
-              <Typography className={classes.empty}>{text.empty(value.scope)}</Typography>
+              <Typography className={classes.empty}>
+                {text.empty(value.scope)}
+              </Typography>
             )}
           </section>
         );
@@ -242,12 +258,22 @@ function UnreachableClusters(props: { value: WaitingResponse }) {
  * {@link WaitingPage}.
  */
 export function WaitingPageContent(props: WaitingPageProps) {
-  const { tabPath = '/progressive-delivery', refreshMs = WAITING_REFRESH_MS } = props;
+  const { tabPath = '/progressive-delivery', refreshMs = WAITING_REFRESH_MS } =
+    props;
   const [scope, setScope] = useState<WaitingScope>('owned');
-  const { value, error, refreshError, loading, updatedAt } = useWaiting(scope, refreshMs);
+  const { value, error, refreshError, loading, updatedAt } = useWaiting(
+    scope,
+    refreshMs,
+  );
 
   let body: ReactNode;
-  if (error) body = <ResponseErrorPanel error={error} title="Could not load what waits for you" />;
+  if (error)
+    body = (
+      <ResponseErrorPanel
+        error={error}
+        title="Could not load what waits for you"
+      />
+    );
   else if (!value) body = <Progress />;
   else
     body = (
@@ -257,8 +283,8 @@ export function WaitingPageContent(props: WaitingPageProps) {
           <Box mb={2}>
             <Notice severity="warning" title="Could not refresh">
               {refreshError.message} The list below is from{' '}
-              {updatedAt ? updatedAt.toLocaleTimeString() : 'earlier'}; the page tries again
-              every {Math.round(refreshMs / 1000)} seconds.
+              {updatedAt ? updatedAt.toLocaleTimeString() : 'earlier'}; the page
+              tries again every {Math.round(refreshMs / 1000)} seconds.
             </Notice>
           </Box>
         )}
@@ -269,16 +295,24 @@ export function WaitingPageContent(props: WaitingPageProps) {
   return (
     <Content>
       <ContentHeader
-        title={scope === 'owned' ? 'Releases of the entities you own' : 'Releases of every entity you may read'}
+        title={
+          scope === 'owned'
+            ? 'Releases of the entities you own'
+            : 'Releases of every entity you may read'
+        }
       >
         <Typography variant="body2" color="textSecondary" aria-live="polite">
-          {loading && value ? 'Refreshing…' : `Refreshes every ${Math.round(refreshMs / 1000)} seconds`}
+          {loading && value
+            ? 'Refreshing…'
+            : `Refreshes every ${Math.round(refreshMs / 1000)} seconds`}
         </Typography>
         <FormControlLabel
           control={
             <Switch
               checked={scope === 'readable'}
-              onChange={(_, checked) => setScope(checked ? 'readable' : 'owned')}
+              onChange={(_, checked) =>
+                setScope(checked ? 'readable' : 'owned')
+              }
               color="primary"
             />
           }
