@@ -59,6 +59,17 @@ const IN_PROGRESS_KINDS: ReleaseStateKind[] = [
   'finalising',
 ];
 
+/**
+ * Phases whose releases the page never lists; most canaries are in one of them most of the time,
+ * so they are not summarized at all.
+ */
+const AT_REST_PHASES: unknown[] = [
+  'Initialized',
+  'Succeeded',
+  'Terminating',
+  'Terminated',
+];
+
 /** What of an entity the page needs: enough to select its canaries, bind steering and name it. */
 const ENTITY_FIELDS = [
   'kind',
@@ -142,6 +153,9 @@ export class WaitingReleases {
     const pairs = readable.flatMap(candidate =>
       this.options.store
         .findCanaries(candidate.selector)
+        .filter(
+          watched => !AT_REST_PHASES.includes(watched.object.status?.phase),
+        )
         .map(watched => ({ candidate, watched })),
     );
     const summaries = await this.#summaries(pairs.map(p => p.watched));
