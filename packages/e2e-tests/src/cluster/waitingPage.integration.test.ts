@@ -211,7 +211,7 @@ it('does not list it among the entities another user owns, and lists it as reada
   expect(row.state.kind).toBe('waiting-rollout-approval');
   expect(row.actions).toEqual([]);
   expect(row.cannotAct).toBe(
-    `You may not approve rollout releases of ${ENTITY_REF} (progressive-delivery.canary.approve-rollout).`,
+    `You may not decide this gate: Approve rollout on ${ENTITY_REF} needs progressive-delivery.canary.approve-rollout.`,
   );
 
   const owned = await waiting(outsider);
