@@ -4,6 +4,7 @@ import {
   LoggerService,
   PermissionsService,
   SchedulerService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { Knex } from 'knex';
@@ -28,6 +29,7 @@ import { ReleaseQueries } from './service/ReleaseQueries';
 import { ReplicaRelay } from './service/ReplicaRelay';
 import { RequestBudget } from './service/RequestBudget';
 import { SteeringPolicy } from './service/SteeringPolicy';
+import { EntityQuery, WaitingReleases } from './service/WaitingReleases';
 import { DefaultCanarySummarizer } from './summary/CanarySummarizer';
 import { ClusterSide } from './types';
 
@@ -44,6 +46,7 @@ export interface ProgressiveDeliveryServices {
   actions: ActionService;
   gates: GateKeeper;
   entities: EntityCanaries;
+  waiting: WaitingReleases;
   streams: EntityStream;
   feed: ChangeFeed;
   decisions: DecisionStore;
@@ -65,9 +68,15 @@ export interface CreateServicesOptions {
   logger: LoggerService;
   /** The plugin's database; migrations run here. */
   database: Knex;
-  catalog: EntityLookup;
+  /** Reads one entity (the tab) and queries the opted-in ones (the waiting page). */
+  catalog: EntityLookup & EntityQuery;
   permissions: Pick<PermissionsService, 'authorize'>;
   auditor: AuditorService;
+  /**
+   * Resolves a user's groups, for "the entities I own"; without it (the legacy backend) only
+   * entities owned by the user entity itself count.
+   */
+  userInfo?: Pick<UserInfoService, 'getUserInfo'>;
   /** Short-lived answers of the permission backend and the catalog (see EntityCanaries). */
   cache?: CacheService;
   /** The cluster side; built from config when absent (tests pass fakes). */
@@ -212,6 +221,15 @@ export async function createServices(
         config.sharedSecret,
     }),
     entities,
+    waiting: new WaitingReleases({
+      store,
+      summarizer,
+      decisions,
+      catalog: options.catalog,
+      permissions: options.permissions,
+      steering,
+      userInfo: options.userInfo,
+    }),
     streams: new EntityStream({
       entities,
       feed,

@@ -41,6 +41,7 @@ export const progressiveDeliveryPlugin = createBackendPlugin({
           catalog: deps.catalog,
           permissions: deps.permissions,
           auditor: deps.auditor,
+          userInfo: deps.userInfo,
           cache: deps.cache,
           scheduler: deps.scheduler,
         });

@@ -19,6 +19,7 @@ import { MAX_COMMENT_LENGTH } from './service/ActionService';
 import { ProgressiveDeliveryServices } from './createServices';
 import { STREAM_HEADERS } from './service/EntityStream';
 import { LimitExceededError } from './service/RequestBudget';
+import { parseWaitingScope } from './service/WaitingReleases';
 
 export interface RouterOptions {
   services: ProgressiveDeliveryServices;
@@ -120,7 +121,8 @@ function parse<T>(
  */
 export function buildRouter(options: RouterOptions): express.Router {
   const { services, httpAuth, userInfo } = options;
-  const { queries, actions, gates, streams, limits, budgets } = services;
+  const { queries, actions, gates, streams, waiting, limits, budgets } =
+    services;
   const reader = (req: express.Request) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
   const router = Router();
@@ -155,6 +157,12 @@ export function buildRouter(options: RouterOptions): express.Router {
   router.get('/history', async (req, res) => {
     const { entityRef } = parse(entityQuery, req.query, 'query');
     res.json(await queries.history(entityRef, await reader(req)));
+  });
+
+  router.get('/waiting', async (req, res) => {
+    const scope = parseWaitingScope(req.query.scope);
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    res.json(await waiting.forUser(credentials, scope));
   });
 
   router.post(

@@ -9,3 +9,4 @@ export * from './annotations';
 export * from './permissions';
 export * from './actions';
 export * from './api';
+export * from './waiting';

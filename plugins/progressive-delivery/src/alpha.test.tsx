@@ -10,4 +10,10 @@ describe('new frontend system plugin', () => {
     ).toBeDefined();
     expect(plugin.getExtension('entity-card:progressive-delivery/progressive-delivery')).toBeDefined();
   });
+
+  it('provides the waiting page, which the navigation lists by its title and icon', () => {
+    const page = plugin.getExtension('page:progressive-delivery/waiting') as any;
+    expect(page).toBeDefined();
+    expect(page.kind).toBe('page');
+  });
 });

@@ -3,14 +3,16 @@ import {
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
+  PageBlueprint,
 } from '@backstage/frontend-plugin-api';
+import NotificationsActiveOutlined from '@material-ui/icons/NotificationsActiveOutlined';
 import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { isProgressiveDeliveryAvailable } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { progressiveDeliveryApiRef, ProgressiveDeliveryClient } from './api';
-import { rootRouteRef } from './routes';
+import { rootRouteRef, waitingRouteRef } from './routes';
 
 /** @alpha */
 export const progressiveDeliveryApi = ApiBlueprint.make({
@@ -49,11 +51,34 @@ export const progressiveDeliveryEntityCard = EntityCardBlueprint.make({
 });
 
 /**
+ * The "Waiting for you" page at `/progressive-delivery`; its title and icon make the app's
+ * navigation list it (NavItemBlueprint is gone since frontend-plugin-api 0.17).
+ *
+ * @alpha
+ */
+export const progressiveDeliveryWaitingPage = PageBlueprint.make({
+  name: 'waiting',
+  params: {
+    path: '/progressive-delivery',
+    title: 'Waiting for you',
+    icon: <NotificationsActiveOutlined />,
+    routeRef: waitingRouteRef,
+    loader: () =>
+      import('./components/WaitingPage/WaitingPage').then(m => <m.WaitingPageContent />),
+  },
+});
+
+/**
  * The Progressive Delivery plugin for the new frontend system.
  * @alpha
  */
 export default createFrontendPlugin({
   pluginId: 'progressive-delivery',
-  routes: { root: rootRouteRef },
-  extensions: [progressiveDeliveryApi, progressiveDeliveryEntityContent, progressiveDeliveryEntityCard],
+  routes: { root: rootRouteRef, waiting: waitingRouteRef },
+  extensions: [
+    progressiveDeliveryApi,
+    progressiveDeliveryEntityContent,
+    progressiveDeliveryEntityCard,
+    progressiveDeliveryWaitingPage,
+  ],
 });

@@ -8,6 +8,7 @@ export {
   progressiveDeliveryPlugin,
   EntityProgressiveDeliveryContent,
   EntityProgressiveDeliveryCard,
+  ProgressiveDeliveryWaitingPage,
 } from './plugin';
 export {
   progressiveDeliveryApiRef,
@@ -23,4 +24,5 @@ export type {
 export type { ProgressiveDeliveryContentProps } from './components/ProgressiveDeliveryContent';
 export type { UseCanariesOptions } from './hooks/useCanaries';
 export type { ProgressiveDeliveryCardProps } from './components/ProgressiveDeliveryCard';
+export type { WaitingPageProps } from './components/WaitingPage/WaitingPage';
 export { isProgressiveDeliveryAvailable } from '@progressive-delivery/plugin-progressive-delivery-common';

@@ -1,5 +1,6 @@
 import type { ProgressiveDeliveryCardProps } from './components/ProgressiveDeliveryCard';
 import type { ProgressiveDeliveryContentProps } from './components/ProgressiveDeliveryContent';
+import type { WaitingPageProps } from './components/WaitingPage/WaitingPage';
 import {
   createApiFactory,
   createComponentExtension,
@@ -9,7 +10,7 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { progressiveDeliveryApiRef, ProgressiveDeliveryClient } from './api';
-import { rootRouteRef } from './routes';
+import { rootRouteRef, waitingRouteRef } from './routes';
 
 /**
  * The Progressive Delivery frontend plugin (legacy frontend system).
@@ -26,7 +27,7 @@ export const progressiveDeliveryPlugin = createPlugin({
         new ProgressiveDeliveryClient({ discoveryApi, fetchApi }),
     }),
   ],
-  routes: { root: rootRouteRef },
+  routes: { root: rootRouteRef, waiting: waitingRouteRef },
 });
 
 /**
@@ -63,5 +64,23 @@ export const EntityProgressiveDeliveryCard: (
           m => m.ProgressiveDeliveryCard,
         ),
     },
+  }),
+);
+
+/**
+ * The "Waiting for you" page: across the catalog, the releases waiting for the signed-in user's
+ * decision, those failed in the last day and those in progress. Mount it on a route of the app,
+ * e.g. `<Route path="/progressive-delivery" element={<ProgressiveDeliveryWaitingPage />} />`.
+ *
+ * @public
+ */
+export const ProgressiveDeliveryWaitingPage: (
+  props: WaitingPageProps,
+) => JSX.Element = progressiveDeliveryPlugin.provide(
+  createRoutableExtension({
+    name: 'ProgressiveDeliveryWaitingPage',
+    component: () =>
+      import('./components/WaitingPage/WaitingPage').then(m => m.WaitingPage),
+    mountPoint: waitingRouteRef,
   }),
 );

@@ -114,6 +114,7 @@ export async function startTestServices(options: {
         })),
     }),
     auditor,
+    userInfo: mockServices.userInfo(),
     clusterSide: side,
     heartbeatMs: options.heartbeatMs,
   });

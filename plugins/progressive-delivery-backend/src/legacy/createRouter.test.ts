@@ -157,4 +157,54 @@ describe('legacy createRouter', () => {
       server.close();
     }
   });
+
+  it('queries the catalog once over its REST API for the waiting page', async () => {
+    const seen: Array<{ filter: unknown; fields: unknown; auth?: string }> = [];
+    const owned = {
+      ...entity,
+      relations: [{ type: 'ownedBy', targetRef: 'user:default/ana' }],
+    };
+    const catalog = express().get('/api/catalog/entities', (req, res) => {
+      seen.push({
+        filter: req.query.filter,
+        fields: req.query.fields,
+        auth: req.headers.authorization,
+      });
+      res.json([owned]);
+    });
+    const server = catalog.listen(0);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const { app } = await mount({
+        catalogApi: undefined,
+        discovery: {
+          getBaseUrl: async () => `http://127.0.0.1:${port}/api/catalog`,
+        },
+      });
+      const response = await request(app)
+        .get('/waiting')
+        .set('authorization', 'Bearer user:default/ana');
+      expect(response.status).toBe(200);
+      expect(response.body.ownershipRefs).toEqual(['user:default/ana']);
+      expect(response.body.waiting).toMatchObject([
+        {
+          entity: { ref: 'component:default/hello-gated' },
+          canary: { cluster: 'dev', name: 'hello-gated' },
+        },
+      ]);
+      expect(seen).toEqual([
+        {
+          filter: [
+            'metadata.annotations.progressive-delivery/workload-name,relations.ownedBy=user:default/ana',
+            'metadata.annotations.progressive-delivery/canaries,relations.ownedBy=user:default/ana',
+          ],
+          fields:
+            'kind,metadata.name,metadata.namespace,metadata.title,metadata.annotations,spec.owner',
+          auth: 'Bearer user:default/ana',
+        },
+      ]);
+    } finally {
+      server.close();
+    }
+  });
 });

@@ -24,6 +24,7 @@ import { buildRouter } from '../router';
 import { ClusterSide } from '../types';
 import { createServices } from '../createServices';
 import { EntityLookup } from '../service/EntityCanaries';
+import { EntityQuery } from '../service/WaitingReleases';
 
 /**
  * What the legacy backend system (`@backstage/backend-common`, Tanzu Developer Portal's
@@ -64,6 +65,11 @@ export interface LegacyRouterOptions {
       entityRef: string,
       options?: { token?: string },
     ): Promise<Entity | undefined>;
+    /** For the waiting page's one query; without it the catalog's REST API is called. */
+    getEntities?(
+      request: Parameters<EntityQuery['getEntities']>[0],
+      options?: { token?: string },
+    ): Promise<{ items: Entity[] }>;
   };
   /** Writes audit events; by default they go to the logger, as Backstage's own auditor does. */
   auditor?: AuditorService;
@@ -210,8 +216,35 @@ function legacyPermissions(
 function legacyCatalog(
   options: LegacyRouterOptions,
   tokens: WeakMap<BackstageCredentials, string>,
-): EntityLookup {
+): EntityLookup & EntityQuery {
   return {
+    async getEntities(request, { credentials }) {
+      const token = tokens.get(credentials);
+      if (options.catalogApi?.getEntities)
+        return options.catalogApi.getEntities(request, { token });
+      // The catalog's query syntax: one `filter` per alternative, `key=value` pairs joined by
+      // commas, a bare key for "exists".
+      const params = new URLSearchParams();
+      for (const alternative of request.filter) {
+        params.append(
+          'filter',
+          Object.entries(alternative)
+            .flatMap(([key, value]) =>
+              [value]
+                .flat()
+                .map(v => (typeof v === 'symbol' ? key : `${key}=${v}`)),
+            )
+            .join(','),
+        );
+      }
+      params.append('fields', request.fields.join(','));
+      const base = await options.discovery.getBaseUrl('catalog');
+      const response = await fetch(`${base}/entities?${params}`, {
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+      });
+      if (!response.ok) throw await ResponseError.fromResponse(response as any);
+      return { items: (await response.json()) as Entity[] };
+    },
     async getEntityByRef(entityRef, { credentials }) {
       const token = tokens.get(credentials);
       if (options.catalogApi)

@@ -30,7 +30,8 @@ export interface EntitySelection {
   entity: SteeringEntity;
 }
 
-function steeringEntityOf(entity: Entity, ref: string): SteeringEntity {
+/** The entity as the steering binding sees it: its ref, name and canonical owner. */
+export function steeringEntityOf(entity: Entity, ref: string): SteeringEntity {
   const owner = entity.spec?.owner;
   let ownerRef: string | undefined;
   if (typeof owner === 'string' && owner) {

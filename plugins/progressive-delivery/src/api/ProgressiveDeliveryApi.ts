@@ -8,6 +8,8 @@ import {
   CanaryRef,
   HistoryResponse,
   StreamMessage,
+  WaitingResponse,
+  WaitingScope,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 
 /**
@@ -35,6 +37,8 @@ export interface ProgressiveDeliveryApi {
     minutes: number,
   ): Promise<CanaryMetricsResponse>;
   getHistory(entityRef: string): Promise<HistoryResponse>;
+  /** Across the catalog: what waits for the signed-in user, what failed today, what moves. */
+  getWaiting(scope: WaitingScope): Promise<WaitingResponse>;
   act(
     ref: CanaryRef,
     action: CanaryAction,

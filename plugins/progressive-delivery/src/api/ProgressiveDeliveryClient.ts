@@ -11,6 +11,8 @@ import {
   HistoryResponse,
   PROGRESSIVE_DELIVERY_PLUGIN_ID,
   StreamMessage,
+  WaitingResponse,
+  WaitingScope,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import {
   ActionOptions,
@@ -82,6 +84,10 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
 
   async getHistory(entityRef: string): Promise<HistoryResponse> {
     return this.get(`/history?${query({ entityRef })}`);
+  }
+
+  async getWaiting(scope: WaitingScope): Promise<WaitingResponse> {
+    return this.get(`/waiting?${query({ scope })}`);
   }
 
   async act(

@@ -8,12 +8,15 @@ import {
   canaryKey,
   HistoryResponse,
   StreamMessage,
+  WaitingResponse,
+  WaitingScope,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { ActionOptions, ProgressiveDeliveryApi } from '../api';
 import {
   createDetailsResponse,
   createListResponse,
   createMetricSeries,
+  createWaitingResponse,
   NOW,
 } from './canaries';
 
@@ -46,8 +49,15 @@ export class FakeProgressiveDeliveryApi implements ProgressiveDeliveryApi {
   metrics?: Answer<CanaryMetricsResponse>;
   history: Answer<HistoryResponse> = { items: [] };
   actAnswer?: Answer<ActionResponse>;
+  /** The answer of `getWaiting`; a function gets the scope asked for. */
+  waiting:
+    | WaitingResponse
+    | Error
+    | ((scope: WaitingScope) => WaitingResponse | Promise<WaitingResponse>) =
+    createWaitingResponse();
   readonly calls = {
     getCanaries: [] as string[],
+    getWaiting: [] as WaitingScope[],
     act: [] as Array<{
       ref: CanaryRef;
       action: CanaryAction;
@@ -88,6 +98,12 @@ export class FakeProgressiveDeliveryApi implements ProgressiveDeliveryApi {
     const { summary } = await this.getCanary(ref);
     void entityRef;
     return { series: createMetricSeries(summary) };
+  }
+
+  async getWaiting(scope: WaitingScope): Promise<WaitingResponse> {
+    this.calls.getWaiting.push(scope);
+    const waiting = this.waiting;
+    return typeof waiting === 'function' ? waiting(scope) : answer(waiting);
   }
 
   async getHistory(): Promise<HistoryResponse> {

@@ -10,6 +10,8 @@ import {
   getAllActionAvailability,
   MetricSeries,
   RolloutRecord,
+  WaitingRelease,
+  WaitingResponse,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 
 /**
@@ -423,4 +425,47 @@ export function createMetricSeries(
         : undefined,
     };
   });
+}
+
+/** A row of the waiting page: hello-gated in dev, waiting for promotion, which the user may decide. */
+export function createWaitingRelease(overrides: Partial<WaitingRelease> = {}): WaitingRelease {
+  return {
+    section: 'waiting',
+    entity: {
+      ref: 'component:default/hello-gated',
+      kind: 'Component',
+      namespace: 'default',
+      name: 'hello-gated',
+      title: 'Hello (gated)',
+    },
+    canary: { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' },
+    state: {
+      kind: 'waiting-promotion-approval',
+      tone: 'waiting',
+      headline: 'Waiting for promotion approval',
+      waitingFor: 'confirm-promotion',
+    },
+    since: minutesAgo(12),
+    revision: '7c9f5d6b84',
+    actions: ['promote', 'rollback'],
+    fresh: true,
+    ...overrides,
+  };
+}
+
+/** The answer of `GET /waiting`, empty unless rows are given. */
+export function createWaitingResponse(
+  overrides: Partial<WaitingResponse> = {},
+): WaitingResponse {
+  return {
+    scope: 'owned',
+    waiting: [],
+    failed: [],
+    inProgress: [],
+    entityCount: 3,
+    ownershipRefs: ['user:default/guest', 'group:default/team-delivery'],
+    clusters: [createClusterStatus({ name: 'dev' }), createClusterStatus({ name: 'prod' })],
+    generatedAt: NOW.toISOString(),
+    ...overrides,
+  };
 }
