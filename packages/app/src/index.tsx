@@ -1,4 +1,3 @@
-import '@backstage/theme/MuiClassNameSetup';
 import '@backstage/cli/asset-types';
 import ReactDOM from 'react-dom/client';
 import App from './App';
