@@ -259,7 +259,12 @@ test('every entity page of the sandbox entities renders without an error', async
     await goto(path);
     await page.getByRole('heading', { level: 1 }).first().waitFor({ timeout: 30_000 });
     // The entity's tabs, read on its Overview (a release's details have tabs of their own).
-    await page.getByRole('tab').first().waitFor({ timeout: 30_000 }).catch(() => undefined);
+    await page
+      .getByRole('tab')
+      .or(page.getByRole('navigation', { name: 'Content navigation' }))
+      .first()
+      .waitFor({ timeout: 30_000 })
+      .catch(() => undefined);
     const check = async (tabName: string) => {
       const errorsBefore = pageErrors.length;
       // Let the tab load (its progress bar goes away), then look.
@@ -287,9 +292,9 @@ test('every entity page of the sandbox entities renders without an error', async
       }
       if (errors.length) problems.push(`${where}: ${errors.join(' | ')}`);
     };
-    // Each tab, and each content of a group's tab (the new frontend system groups them).
-    if (await page.getByRole('tab').count()) await visitEntityContents(page, check);
-    else await check('Overview');
+    // Each content: its tab, its link, or its item in a group's menu.
+    const contents = await visitEntityContents(page, check);
+    if (!contents.length) await check('Overview');
   }
   findings['entity pages visited'] = visited;
   findings['entity page errors'] = problems;
