@@ -1,8 +1,8 @@
 import '@backstage/cli/asset-types';
 import ReactDOM from 'react-dom/client';
 import App from './App';
-// Backstage UI's styles, as create-app's templates import them: without them the 1.5x catalog
-// pages lay out one sidebar width wider than the window.
+// Backstage UI's styles, as create-app's template imports them: without them the catalog pages
+// lay out one sidebar width wider than the window.
 import '@backstage/ui/css/styles.css';
 
-ReactDOM.createRoot(document.getElementById('root')!).render(<App />);
+ReactDOM.createRoot(document.getElementById('root')!).render(App.createRoot());

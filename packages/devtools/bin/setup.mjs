@@ -1,9 +1,10 @@
 // Installs what the portal and the tests need on a fresh machine, and nothing twice:
 // npm dependencies (with the native better-sqlite3 build), Debian packages (prometheus,
 // chromium, postgresql) and the sandbox's Go binaries (kube-apiserver, etcd, flagger).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { commandExists, isNewer, log, repoRoot, run } from './lib.mjs';
 
 const [major] = process.versions.node.split('.').map(Number);
@@ -19,13 +20,30 @@ function ensureNodeModules() {
     // unreachable; `npm install` from the lock file installs the same tree.
     run('npm', ['install', '--no-audit', '--no-fund']);
   }
-  const require = createRequire(join(repoRoot, 'packages', 'backend', 'package.json'));
-  try {
-    const Database = require('better-sqlite3');
-    new Database(':memory:').close();
-  } catch {
-    log('building better-sqlite3 from source (about a minute)');
-    run('npm', ['rebuild', 'better-sqlite3']);
+  // The repository's Node (the `node` devDependency, major 24) runs the npm scripts, so the
+  // native module must load there, whichever Node runs this script (a fresh clone's may be 20).
+  const repoNode = join(repoRoot, 'node_modules', '.bin', 'node');
+  const backendDir = join(repoRoot, 'packages', 'backend');
+  const require = createRequire(join(backendDir, 'package.json'));
+  const sqliteLoads = () =>
+    spawnSync(
+      repoNode,
+      ['-e', "new (require('better-sqlite3'))(':memory:').close()"],
+      { cwd: backendDir, stdio: 'ignore' },
+    ).status === 0;
+  if (!existsSync(repoNode)) {
+    throw new Error('npm install did not provide node_modules/.bin/node: run `npm install` again.');
+  }
+  if (!sqliteLoads()) {
+    log('building better-sqlite3 from source for the repository\'s Node (about a minute)');
+    // better-sqlite3 13 ships Node-API binaries, so this is only for a platform it has none for.
+    // Node-API's ABI holds across Node majors: the system Node's headers in /usr serve the
+    // repository's Node too, and node-gyp downloads nothing.
+    run('npm', ['run', 'build-release'], {
+      cwd: dirname(require.resolve('better-sqlite3/package.json')),
+      env: { ...process.env, npm_config_nodedir: '/usr' },
+    });
+    if (!sqliteLoads()) throw new Error('better-sqlite3 does not load in node_modules/.bin/node');
   }
 }
 

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { release, SAMPLE_NAMESPACE } from '@progressive-delivery/sandbox';
 import { launchBrowser, screenshot } from './harness/browser';
+import { visitEntityContents } from './harness/entityPage';
 import { buildAppIfNeeded, repoRoot, RunningPortal, startPortal } from './harness/portal';
 import { eventually, readCanary, requireSandbox, sandboxCredentialsEnv, settled } from './harness/sandbox';
 
@@ -258,13 +259,13 @@ test('every entity page of the sandbox entities renders without an error', async
     await goto(path);
     await page.getByRole('heading', { level: 1 }).first().waitFor({ timeout: 30_000 });
     // The entity's tabs, read on its Overview (a release's details have tabs of their own).
-    await page.getByRole('tab').first().waitFor({ timeout: 30_000 }).catch(() => undefined);
-    // Their text, not innerText: the theme shows tab names in capitals.
-    const tabNames = (await page.getByRole('tab').allTextContents()).map(name => name.trim());
-    for (const tabName of tabNames.length ? tabNames : ['Overview']) {
-      if (tabNames.length) {
-        await page.getByRole('tab', { name: tabName, exact: true }).first().click();
-      }
+    await page
+      .getByRole('tab')
+      .or(page.getByRole('navigation', { name: 'Content navigation' }))
+      .first()
+      .waitFor({ timeout: 30_000 })
+      .catch(() => undefined);
+    const check = async (tabName: string) => {
       const errorsBefore = pageErrors.length;
       // Let the tab load (its progress bar goes away), then look.
       await page.waitForTimeout(500);
@@ -290,7 +291,10 @@ test('every entity page of the sandbox entities renders without an error', async
         if (!explained) errors.push('the malformed annotation is not explained');
       }
       if (errors.length) problems.push(`${where}: ${errors.join(' | ')}`);
-    }
+    };
+    // Each content: its tab, its link, or its item in a group's menu.
+    const contents = await visitEntityContents(page, check);
+    if (!contents.length) await check('Overview');
   }
   findings['entity pages visited'] = visited;
   findings['entity page errors'] = problems;

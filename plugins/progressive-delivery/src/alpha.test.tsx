@@ -3,7 +3,7 @@ import plugin from './alpha';
 describe('new frontend system plugin', () => {
   it('provides the API, the entity tab and the entity card under stable extension ids', () => {
     // App config (app.extensions) refers to these ids to configure or disable them.
-    expect(plugin.id).toBe('progressive-delivery');
+    expect(plugin.pluginId).toBe('progressive-delivery');
     expect(plugin.getExtension('api:progressive-delivery')).toBeDefined();
     expect(
       plugin.getExtension('entity-content:progressive-delivery/progressive-delivery'),

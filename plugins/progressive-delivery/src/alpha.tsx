@@ -1,3 +1,4 @@
+import CallSplitIcon from '@material-ui/icons/CallSplit';
 import {
   ApiBlueprint,
   createFrontendPlugin,
@@ -25,7 +26,11 @@ export const progressiveDeliveryApi = ApiBlueprint.make({
     }),
 });
 
-/** @alpha */
+/**
+ * The entity's Progressive Delivery tab, in the entity page's deployment group (beside the
+ * Kubernetes tab), for the entities the annotation rule opts in.
+ * @alpha
+ */
 export const progressiveDeliveryEntityContent = EntityContentBlueprint.make({
   name: 'progressive-delivery',
   params: {
@@ -40,7 +45,10 @@ export const progressiveDeliveryEntityContent = EntityContentBlueprint.make({
   },
 });
 
-/** @alpha */
+/**
+ * The overview card: a summary of the entity's releases, for the same entities as the tab.
+ * @alpha
+ */
 export const progressiveDeliveryEntityCard = EntityCardBlueprint.make({
   name: 'progressive-delivery',
   params: {
@@ -74,6 +82,9 @@ export const progressiveDeliveryWaitingPage = PageBlueprint.make({
  */
 export default createFrontendPlugin({
   pluginId: 'progressive-delivery',
+  title: 'Progressive Delivery',
+  icon: <CallSplitIcon />,
+  info: { packageJson: () => import('../package.json') },
   routes: { root: rootRouteRef, waiting: waitingRouteRef },
   extensions: [
     progressiveDeliveryApi,

@@ -5,6 +5,7 @@
 import { Locator, Page } from 'playwright-core';
 import { release, SAMPLE_NAMESPACE } from '@progressive-delivery/sandbox';
 import { screenshot } from './browser';
+import { waitForProgressiveDeliveryTab } from './entityPage';
 import {
   eventually,
   firstImage,
@@ -72,7 +73,7 @@ export function journeySteps(ctx: JourneyContext) {
     if (await enter.isVisible({ timeout: 5000 }).catch(() => false)) {
       await enter.click();
     }
-    await page.getByRole('tab', { name: 'Progressive Delivery' }).waitFor();
+    await waitForProgressiveDeliveryTab(page);
   }
 
   const section = (name: string, cluster: string): Locator =>
