@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { progressiveDeliveryPermissions } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { buildRouter } from './router';
 import { createServices } from './createServices';
@@ -31,6 +32,11 @@ export const progressiveDeliveryPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
+        auth: coreServices.auth,
+        instanceMetadata: coreServices.rootInstanceMetadata,
+        // Always resolvable (its default factory calls the notifications backend over HTTP);
+        // whether to use it depends on that backend being there (see createServices).
+        notifications: notificationService,
       },
       async init(deps) {
         deps.permissionsRegistry.addPermissions(progressiveDeliveryPermissions);
@@ -43,6 +49,14 @@ export const progressiveDeliveryPlugin = createBackendPlugin({
           auditor: deps.auditor,
           cache: deps.cache,
           scheduler: deps.scheduler,
+          notifications: {
+            service: deps.notifications,
+            catalog: deps.catalog,
+            credentials: () => deps.auth.getOwnServiceCredentials(),
+            installedHere: (
+              await deps.instanceMetadata.getInstalledPlugins()
+            ).some(plugin => plugin.pluginId === 'notifications'),
+          },
         });
         deps.lifecycle.addStartupHook(() => services.start());
         deps.lifecycle.addShutdownHook(() => services.stop());
