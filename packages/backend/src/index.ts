@@ -1,4 +1,5 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { progressiveDeliveryActionsModule } from '@progressive-delivery/plugin-progressive-delivery-backend';
 import { permissionPolicyModule } from './permissionPolicy';
 
 const backend = createBackend();
@@ -15,5 +16,6 @@ backend.add(permissionPolicyModule);
 backend.add(
   import('@progressive-delivery/plugin-progressive-delivery-backend'),
 );
+backend.add(progressiveDeliveryActionsModule);
 
 backend.start();

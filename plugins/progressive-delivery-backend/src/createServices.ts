@@ -21,6 +21,7 @@ import { DecisionStore, openPluginDatabase } from './database/DecisionStore';
 import { RolloutHistory } from './database/RolloutHistory';
 import { MetricsCache } from './prometheus/MetricsCache';
 import { ActionService } from './service/ActionService';
+import { AwaitingReleases } from './service/AwaitingReleases';
 import { CanaryOwners, EntityLister } from './service/CanaryOwners';
 import { ChangeFeed } from './service/ChangeFeed';
 import { EntityCanaries, EntityLookup } from './service/EntityCanaries';
@@ -45,6 +46,8 @@ import { ClusterSide } from './types';
 /** Everything the router needs, built once by {@link createServices}. */
 export interface ProgressiveDeliveryServices {
   queries: ReleaseQueries;
+  /** What waits for a caller; present when the catalog's entity query was given. */
+  awaiting?: AwaitingReleases;
   actions: ActionService;
   gates: GateKeeper;
   entities: EntityCanaries;
@@ -81,13 +84,17 @@ export interface CreateServicesOptions {
   /** How often `/stream` sends a heartbeat; for tests. */
   heartbeatMs?: number;
   /**
+   * The catalog's entity query (`CatalogService` has it), for the opted-in entities: whom to
+   * notify, and what waits for a caller. Without it neither is offered.
+   */
+  catalogLister?: EntityLister;
+  /**
    * Backstage's notification service, with the catalog query and the plugin's own credentials
    * that find the entities a canary belongs to. Without it (not installed, the legacy
    * backend) nobody is notified and everything else works the same.
    */
   notifications?: {
     service: Pick<NotificationService, 'send'>;
-    catalog: EntityLister;
     credentials: () => Promise<BackstageCredentials>;
     /** Whether the notifications backend runs in this backend (used when config leaves it open). */
     installedHere: boolean;
@@ -183,6 +190,7 @@ export async function createServices(
   const relay = new ReplicaRelay({ attempts, feed, logger });
   const notifier =
     options.notifications &&
+    options.catalogLister &&
     (config.notifications.enabled ?? options.notifications.installedHere)
       ? new ReleaseNotifier({
           store,
@@ -192,7 +200,7 @@ export async function createServices(
           notices,
           owners: new CanaryOwners({
             store,
-            catalog: options.notifications.catalog,
+            catalog: options.catalogLister,
             credentials: options.notifications.credentials,
           }),
           notifications: options.notifications.service,
@@ -219,15 +227,19 @@ export async function createServices(
       );
   };
   let pruneTimer: NodeJS.Timeout | undefined;
+  const queries = new ReleaseQueries({
+    store,
+    summarizer,
+    decisions,
+    rollouts,
+    entities,
+    steering,
+  });
   return {
-    queries: new ReleaseQueries({
-      store,
-      summarizer,
-      decisions,
-      rollouts,
-      entities,
-      steering,
-    }),
+    queries,
+    awaiting: options.catalogLister
+      ? new AwaitingReleases({ queries, catalog: options.catalogLister })
+      : undefined,
     actions: new ActionService({
       store,
       summarizer,

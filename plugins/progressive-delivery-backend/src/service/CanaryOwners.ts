@@ -14,7 +14,10 @@ import { CanaryStore } from '../types';
 /** The catalog query the plugin makes for the opted-in entities; `CatalogService` fits it. */
 export interface EntityLister {
   getEntities(
-    request: { filter: Array<Record<string, symbol>>; fields: string[] },
+    request: {
+      filter: Array<Record<string, symbol | string | string[]>>;
+      fields: string[];
+    },
     options: { credentials: BackstageCredentials },
   ): Promise<{ items: Entity[] }>;
 }
