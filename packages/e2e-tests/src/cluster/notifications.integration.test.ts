@@ -171,4 +171,45 @@ describe('notifications of a release whose gates the portal answers', () => {
     });
     expect(summary.trigger).toMatchObject({ kind: 'image' });
   });
+
+  it('offers the same release to an agent through the MCP actions endpoint', async () => {
+    const rpc = async (method: string, params: object) => {
+      const response = await fetch(`${backend.url}/api/mcp-actions/v1`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${api.token}`,
+          accept: 'application/json, text/event-stream',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+      });
+      const text = await response.text();
+      expect(response.status).toBe(200);
+      const data = text.includes('data:')
+        ? text
+            .split('\n')
+            .filter(line => line.startsWith('data:'))
+            .map(line => line.slice(5))
+            .join('')
+        : text;
+      return JSON.parse(data).result;
+    };
+    const tools = await rpc('tools/list', {});
+    expect(tools.tools.map((t: any) => t.name)).toContain(
+      'progressive-delivery.describe-release',
+    );
+    const described = await rpc('tools/call', {
+      name: 'progressive-delivery.describe-release',
+      arguments: {
+        entityRef: `component:default/${APP}`,
+        cluster: 'dev',
+        namespace: NS,
+        name: APP,
+      },
+    });
+    expect(described.isError).toBeFalsy();
+    const release = JSON.parse(described.content[0].text).release;
+    expect(release).toMatchObject({ name: APP, cluster: 'dev' });
+    expect(release.metrics.length).toBeGreaterThan(0);
+  });
 });
