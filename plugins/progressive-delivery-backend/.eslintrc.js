@@ -19,7 +19,7 @@ const LAYERS = [
   ['./src/clusters', './src/prometheus', './src/database'],
   ['./src/summary'],
   ['./src/service'],
-  ['./src/router.ts', './src/createServices.ts'],
+  ['./src/router.ts', './src/agentActions.ts', './src/createServices.ts'],
   ['./src/plugin.ts', './src/legacy', './src/index.ts'],
 ];
 

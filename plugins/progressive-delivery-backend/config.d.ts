@@ -179,6 +179,31 @@ export interface Config {
        * @visibility backend
        */
       attempts?: string | HumanDuration;
+      /**
+       * Rows of sent notifications; while one is kept, the same canary, revision and state
+       * notify nobody again. Default 90 days.
+       * @visibility backend
+       */
+      notifications?: string | HumanDuration;
+    };
+    /**
+     * Backstage notifications to the owners of the entities a canary belongs to, when its
+     * release waits at a gate this portal answers and when it is rolled back (new backend
+     * system only; the legacy createRouter sends none).
+     */
+    notifications?: {
+      /**
+       * Unset: notify when the notifications backend is installed in this backend. true: also
+       * when it runs in another backend of a split deployment. false: never.
+       * @visibility backend
+       */
+      enabled?: boolean;
+      /**
+       * The path of the plugin's tab below the entity page, for the notification's link.
+       * Default "progressive-delivery".
+       * @visibility backend
+       */
+      entityTabPath?: string;
     };
     watch?: {
       /**

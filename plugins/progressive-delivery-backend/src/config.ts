@@ -68,6 +68,11 @@ export interface LimitsConfig {
   eventRetentionMs: number;
   /** `retention.attempts`: how long action attempts are kept. */
   attemptRetentionMs: number;
+  /**
+   * `retention.notifications`: how long a sent notification's row is kept; until then the same
+   * canary, revision and state notify nobody again.
+   */
+  noticeRetentionMs: number;
 }
 
 export const DEFAULT_LIMITS: LimitsConfig = {
@@ -80,7 +85,19 @@ export const DEFAULT_LIMITS: LimitsConfig = {
   webhooksPerMinute: 120,
   eventRetentionMs: 30 * 24 * 60 * 60_000,
   attemptRetentionMs: 90 * 24 * 60 * 60_000,
+  noticeRetentionMs: 90 * 24 * 60 * 60_000,
 };
+
+/** `progressiveDelivery.notifications`: used only where the notifications service is installed. */
+export interface NotificationsConfig {
+  /**
+   * `notifications.enabled`: true sends through the notification service wherever the
+   * notifications backend runs, false never; unset sends when it is installed in this backend.
+   */
+  enabled?: boolean;
+  /** `notifications.entityTabPath`: the tab's path below the entity page, default "progressive-delivery". */
+  entityTabPath: string;
+}
 
 export interface ProgressiveDeliveryConfig {
   clusters: ClusterConfig[];
@@ -89,6 +106,7 @@ export interface ProgressiveDeliveryConfig {
   webhookBaseUrl?: string;
   sharedSecret?: string;
   steering: SteeringConfig;
+  notifications: NotificationsConfig;
   prometheusTimeoutMs: number;
   metricsRefreshIntervalMs: number;
   maxBackoffMs: number;
@@ -161,6 +179,13 @@ export function readProgressiveDeliveryConfig(
     webhookBaseUrl,
     sharedSecret: own?.getOptionalString('webhooks.sharedSecret') || undefined,
     steering: readSteering(config),
+    notifications: {
+      enabled: own?.getOptionalBoolean('notifications.enabled'),
+      entityTabPath:
+        own
+          ?.getOptionalString('notifications.entityTabPath')
+          ?.replace(/^\/+|\/+$/g, '') || 'progressive-delivery',
+    },
     limits: readLimits(own),
     prometheusTimeoutMs: readMilliseconds(
       own,
@@ -316,6 +341,11 @@ function readLimits(own: Config | undefined): LimitsConfig {
       own,
       'retention.attempts',
       d.attemptRetentionMs,
+    ),
+    noticeRetentionMs: readMilliseconds(
+      own,
+      'retention.notifications',
+      d.noticeRetentionMs,
     ),
   };
 }

@@ -1,5 +1,6 @@
 import {
   AuditorService,
+  BackstageCredentials,
   CacheService,
   LoggerService,
   PermissionsService,
@@ -7,6 +8,7 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
+import { NotificationService } from '@backstage/plugin-notifications-node';
 import { Knex } from 'knex';
 import { KubernetesCanaryStore } from './clusters/KubernetesCanaryStore';
 import {
@@ -20,11 +22,14 @@ import { DecisionStore, openPluginDatabase } from './database/DecisionStore';
 import { RolloutHistory } from './database/RolloutHistory';
 import { MetricsCache } from './prometheus/MetricsCache';
 import { ActionService } from './service/ActionService';
+import { AwaitingReleases } from './service/AwaitingReleases';
+import { CanaryOwners, EntityLister } from './service/CanaryOwners';
 import { ChangeFeed } from './service/ChangeFeed';
 import { EntityCanaries, EntityLookup } from './service/EntityCanaries';
 import { EntityStream } from './service/EntityStream';
 import { GateKeeper } from './service/GateKeeper';
 import { HistoryRecorder } from './service/HistoryRecorder';
+import { ReleaseNotifier } from './service/ReleaseNotifier';
 import { ReleaseQueries } from './service/ReleaseQueries';
 import { ReplicaRelay } from './service/ReplicaRelay';
 import { RequestBudget } from './service/RequestBudget';
@@ -43,6 +48,8 @@ import { ClusterSide } from './types';
 /** Everything the router needs, built once by {@link createServices}. */
 export interface ProgressiveDeliveryServices {
   queries: ReleaseQueries;
+  /** What waits for a caller; present when the catalog's entity query was given. */
+  awaiting?: AwaitingReleases;
   actions: ActionService;
   gates: GateKeeper;
   entities: EntityCanaries;
@@ -53,6 +60,8 @@ export interface ProgressiveDeliveryServices {
   attempts: ActionAttempts;
   rollouts: RolloutHistory;
   history: HistoryRecorder;
+  /** Present when notifications are sent (see {@link CreateServicesOptions.notifications}). */
+  notifier?: ReleaseNotifier;
   limits: LimitsConfig;
   /** Per-user action calls and per-canary webhook calls. */
   budgets: { actions: RequestBudget; webhooks: RequestBudget };
@@ -83,6 +92,22 @@ export interface CreateServicesOptions {
   clusterSide?: ClusterSide;
   /** How often `/stream` sends a heartbeat; for tests. */
   heartbeatMs?: number;
+  /**
+   * The catalog's entity query (`CatalogService` has it), for the opted-in entities: whom to
+   * notify, and what waits for a caller. Without it neither is offered.
+   */
+  catalogLister?: EntityLister;
+  /**
+   * Backstage's notification service, with the catalog query and the plugin's own credentials
+   * that find the entities a canary belongs to. Without it (not installed, the legacy
+   * backend) nobody is notified and everything else works the same.
+   */
+  notifications?: {
+    service: Pick<NotificationService, 'send'>;
+    credentials: () => Promise<BackstageCredentials>;
+    /** Whether the notifications backend runs in this backend (used when config leaves it open). */
+    installedHere: boolean;
+  };
   /**
    * Runs the retention prune as a scheduled task (once across replicas); without it a timer
    * of this process does (the legacy backend).
@@ -153,7 +178,7 @@ export async function createServices(
   const clusterSide =
     options.clusterSide ?? createClusterSide({ config, logger });
   const { store, summarizer } = clusterSide;
-  const { decisions, attempts, rollouts } = await openPluginDatabase(
+  const { decisions, attempts, rollouts, notices } = await openPluginDatabase(
     options.database,
   );
   const feed = new ChangeFeed(store);
@@ -172,6 +197,26 @@ export async function createServices(
     logger,
   });
   const relay = new ReplicaRelay({ attempts, feed, logger });
+  const notifier =
+    options.notifications &&
+    options.catalogLister &&
+    (config.notifications.enabled ?? options.notifications.installedHere)
+      ? new ReleaseNotifier({
+          store,
+          summarizer,
+          decisions,
+          rollouts,
+          notices,
+          owners: new CanaryOwners({
+            store,
+            catalog: options.catalogLister,
+            credentials: options.notifications.credentials,
+          }),
+          notifications: options.notifications.service,
+          logger,
+          tabPath: config.notifications.entityTabPath,
+        })
+      : undefined;
   const steering = new SteeringPolicy(config.steering);
   const { limits } = config;
   const prune = async () => {
@@ -182,21 +227,28 @@ export async function createServices(
     const pruned = await attempts.pruneBefore(
       new Date(now - limits.attemptRetentionMs).toISOString(),
     );
-    if (events + pruned > 0)
+    const sent = await notices.pruneBefore(
+      new Date(now - limits.noticeRetentionMs).toISOString(),
+    );
+    if (events + pruned + sent > 0)
       logger.info(
-        `Deleted ${events} event-webhook rows and ${pruned} action attempts past their retention`,
+        `Deleted ${events} event-webhook rows, ${pruned} action attempts and ${sent} sent-notification rows past their retention`,
       );
   };
   let pruneTimer: NodeJS.Timeout | undefined;
+  const queries = new ReleaseQueries({
+    store,
+    summarizer,
+    decisions,
+    rollouts,
+    entities,
+    steering,
+  });
   return {
-    queries: new ReleaseQueries({
-      store,
-      summarizer,
-      decisions,
-      rollouts,
-      entities,
-      steering,
-    }),
+    queries,
+    awaiting: options.catalogLister
+      ? new AwaitingReleases({ queries, catalog: options.catalogLister })
+      : undefined,
     actions: new ActionService({
       store,
       summarizer,
@@ -242,6 +294,7 @@ export async function createServices(
     attempts,
     rollouts,
     history,
+    notifier,
     limits,
     budgets: {
       actions: new RequestBudget(
@@ -273,15 +326,18 @@ export async function createServices(
         pruneTimer.unref();
       }
       history.start();
+      notifier?.start();
       await relay.start();
       await clusterSide.start();
     },
     async stop() {
       if (pruneTimer) clearInterval(pruneTimer);
       history.stop();
+      notifier?.stop();
       await relay.stop();
       await clusterSide.stop();
       await history.idle();
+      await notifier?.idle();
     },
   };
 }

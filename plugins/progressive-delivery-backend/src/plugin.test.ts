@@ -5,14 +5,21 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { progressiveDeliveryPermissions } from '@progressive-delivery/plugin-progressive-delivery-common';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import request from 'supertest';
-import { progressiveDeliveryPlugin } from './plugin';
+import { actionsRegistryServiceMock } from '@backstage/backend-test-utils/alpha';
+import {
+  progressiveDeliveryActionsModule,
+  progressiveDeliveryPlugin,
+} from './plugin';
 import { helloGatedEntity as entity } from './__testUtils__/harness';
 
 describe('progressiveDeliveryPlugin', () => {
-  async function start() {
+  async function start(extra: any[] = []) {
     return startTestBackend({
       features: [
+        ...extra,
         progressiveDeliveryPlugin,
         catalogServiceMock.factory({ entities: [entity] }),
         mockServices.rootConfig.factory({
@@ -104,6 +111,31 @@ describe('progressiveDeliveryPlugin', () => {
       expect(
         metadata.body.permissions.map((p: { name: string }) => p.name).sort(),
       ).toEqual(progressiveDeliveryPermissions.map(p => p.name).sort());
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('registers its actions through the actions module, where the host has the registry', async () => {
+    const registry = actionsRegistryServiceMock();
+    const registered = jest.spyOn(registry, 'register');
+    const backend = await start([
+      progressiveDeliveryActionsModule,
+      createServiceFactory({
+        service: actionsRegistryServiceRef,
+        deps: {},
+        factory: () => registry,
+      }),
+    ]);
+    try {
+      expect(registered.mock.calls.map(([options]) => options.name)).toEqual(
+        expect.arrayContaining([
+          'list-releases',
+          'describe-release',
+          'promote-release',
+          'rollback-release',
+        ]),
+      );
     } finally {
       await backend.stop();
     }

@@ -37,6 +37,25 @@ export interface DecisionState {
   decision?: GateDecision;
   /** Traffic increases paused for the current revision. */
   paused: boolean;
+  /** What the rollout record of the current revision remembers, when there is one. */
+  rollout?: RolloutProgress;
+}
+
+/**
+ * The furthest a run got, as the status showed it while it ran (Flagger resets it when the
+ * canary fails), and the revision released before it.
+ */
+export interface RolloutProgress {
+  /** Highest `status.canaryWeight` seen. */
+  reachedWeight?: number;
+  /** Highest `status.iterations` seen. */
+  reachedIterations?: number;
+  /** Highest `status.failedChecks` seen. */
+  failedChecks?: number;
+  /** Flagger's last "Halt advancement" reason. */
+  lastHaltReason?: string;
+  /** The revision key of the canary's rollout before this one. */
+  previousRevision?: string;
 }
 
 /** Provided by the cluster side. */

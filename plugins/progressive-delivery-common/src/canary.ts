@@ -363,8 +363,55 @@ export interface CanarySummary {
   actions: ActionAvailability[];
   /** A human decision recorded for the current revision. */
   pendingDecision?: GateDecision;
+  /** Why the current (or last) rollout started; undefined when nothing tells. */
+  trigger?: RolloutTrigger;
+  /** Set when the release was rolled back: how far it got and what ended it. */
+  rollback?: RollbackReport;
   /** False when the data comes from a cache of a cluster that is currently unreachable. */
   fresh: boolean;
+}
+
+/**
+ * Why a rollout started: Flagger starts one when the pod template's hash or a tracked
+ * ConfigMap's or Secret's checksum changes, and also when its own hash of an unchanged
+ * template changes (as after some Flagger upgrades, fluxcd/flagger#1799).
+ *
+ * @public
+ */
+export interface RolloutTrigger {
+  /**
+   * `image`: a container's image changed; `config`: a tracked ConfigMap or Secret changed;
+   * `pod-template`: another part of the pod template changed (environment, arguments, resources);
+   * `restart`: the pod template is the primary's, so Flagger restarted the analysis of the same
+   * workload; `unknown`: nothing the backend sees tells which.
+   */
+  kind: 'image' | 'config' | 'pod-template' | 'restart' | 'unknown';
+  /** The containers whose image changed, from the primary's image to the canary's. */
+  images: Array<{ container: string; from?: string; to: string }>;
+  /** The tracked ConfigMaps and Secrets whose checksum changed. */
+  configs: Array<{ kind: TrackedConfig['kind']; name: string }>;
+  /** One sentence, e.g. "Image of container app changed: podinfo:6.0.0 → podinfo:6.1.0". */
+  description: string;
+}
+
+/**
+ * How far a rolled-back release got and which checks ended it. Flagger resets the weight,
+ * iterations and failed checks of a Failed canary to 0, so these come from the rollout record
+ * and the events of the run.
+ *
+ * @public
+ */
+export interface RollbackReport {
+  /** The furthest step (weight increase or iteration) the run reached, when known. */
+  reachedStep?: number;
+  totalSteps?: number;
+  /** The highest canary weight in percent the run reached (canary strategy), when known. */
+  reachedWeight?: number;
+  /** Failed checks counted when it rolled back, when known. */
+  failedChecks?: number;
+  threshold: number;
+  /** The failed checks of the run as Flagger reported them, newest first. */
+  failures: Array<{ message: string; count: number; lastSeen?: string }>;
 }
 
 /** @public */

@@ -7,6 +7,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { Knex } from 'knex';
 import { createServices, ProgressiveDeliveryServices } from '../createServices';
+import { EntityLister } from '../service/CanaryOwners';
 import { buildRouter } from '../router';
 import { EntityCanaries } from '../service/EntityCanaries';
 import {
@@ -87,6 +88,8 @@ export async function startTestServices(options: {
   /** Which permissions the permission backend allows; asked on every check. Default all. */
   allow?: (permission: string) => boolean;
   heartbeatMs?: number;
+  /** The catalog's entity query, for what waits for a caller; none by default. */
+  catalogLister?: EntityLister;
 }): Promise<TestServices> {
   const side = gatedClusterSide();
   const auditor = mockServices.auditor.mock();
@@ -117,6 +120,7 @@ export async function startTestServices(options: {
     userInfo: mockServices.userInfo(),
     clusterSide: side,
     heartbeatMs: options.heartbeatMs,
+    catalogLister: options.catalogLister,
   });
   await services.start();
   const app = express()

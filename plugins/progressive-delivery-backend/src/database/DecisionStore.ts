@@ -6,6 +6,7 @@ import {
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { Knex } from 'knex';
 import { ActionAttempts } from './ActionAttempts';
+import { NoticeLog } from './NoticeLog';
 import { RolloutHistory } from './RolloutHistory';
 import {
   canaryColumns as canary,
@@ -211,6 +212,7 @@ export interface PluginDatabase {
   decisions: DecisionStore;
   attempts: ActionAttempts;
   rollouts: RolloutHistory;
+  notices: NoticeLog;
 }
 
 /** Runs the migrations and opens the plugin's stores. */
@@ -220,6 +222,7 @@ export async function openPluginDatabase(db: Knex): Promise<PluginDatabase> {
     decisions: new DecisionStore(db),
     attempts: new ActionAttempts(db),
     rollouts: new RolloutHistory(db),
+    notices: new NoticeLog(db),
   };
 }
 

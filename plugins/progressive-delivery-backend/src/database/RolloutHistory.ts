@@ -16,6 +16,7 @@ import {
   ROLLOUTS,
   toDecision,
 } from './tables';
+import { RolloutProgress } from '../types';
 
 /**
  * The rollout history: one record per rollout of a revision, from its start to its outcome,
@@ -187,6 +188,101 @@ export class RolloutHistory {
     await this.db(ROLLOUTS)
       .where({ ...canary(ref), revision, outcome: 'in-progress' })
       .update({ last_halt_reason: reason.slice(0, 1000) });
+  }
+
+  /**
+   * Raises the furthest weight, iterations and failed checks of the running rollout to what the
+   * status shows now; each column only grows, so replicas writing in any order agree.
+   */
+  async noteProgress(
+    ref: CanaryRef,
+    revision: string,
+    progress: { weight?: number; iterations?: number; failedChecks?: number },
+  ) {
+    const columns: Array<[string, number | undefined]> = [
+      ['reached_weight', progress.weight],
+      ['reached_iterations', progress.iterations],
+      ['failed_checks', progress.failedChecks],
+    ];
+    for (const [column, value] of columns) {
+      if (value === undefined || !Number.isFinite(value) || value <= 0)
+        continue;
+      await this.db(ROLLOUTS)
+        .where({ ...canary(ref), revision, outcome: 'in-progress' })
+        .andWhere(builder =>
+          builder.whereNull(column).orWhere(column, '<', value),
+        )
+        .update({ [column]: Math.round(value) });
+    }
+  }
+
+  /**
+   * What the record of each canary's current revision remembers, and the revision released
+   * before it, in two queries for all canaries.
+   */
+  async progressOf(
+    current: Array<{ ref: CanaryRef; revision: string }>,
+  ): Promise<Map<string, RolloutProgress>> {
+    const result = new Map<string, RolloutProgress>();
+    for (let start = 0; start < current.length; start += 200) {
+      const chunk = current.slice(start, start + 200);
+      const rows: any[] = await this.db(ROLLOUTS)
+        .whereIn(
+          ['cluster', 'namespace', 'name', 'revision'],
+          chunk.map(({ ref, revision }) => [
+            ref.cluster,
+            ref.namespace,
+            ref.name,
+            revision,
+          ]),
+        )
+        .select(
+          'id',
+          'cluster',
+          'namespace',
+          'name',
+          'revision',
+          'reached_weight',
+          'reached_iterations',
+          'failed_checks',
+          'last_halt_reason',
+        );
+      // The rollout before the current one: the newest other record of the same canary.
+      const previous: any[] = await this.db(ROLLOUTS)
+        .whereIn(
+          'id',
+          this.db(ROLLOUTS)
+            .whereIn(
+              ['cluster', 'namespace', 'name'],
+              chunk.map(({ ref }) => [ref.cluster, ref.namespace, ref.name]),
+            )
+            .whereNotIn(
+              'id',
+              rows.map(row => row.id),
+            )
+            .groupBy('cluster', 'namespace', 'name')
+            .max('id'),
+        )
+        .select('cluster', 'namespace', 'name', 'revision');
+      const previousOf = new Map(
+        previous.map(row => [canaryKey(row), row.revision as string]),
+      );
+      for (const row of rows) {
+        result.set(`${canaryKey(row)}@${row.revision}`, {
+          reachedWeight: row.reached_weight ?? undefined,
+          reachedIterations: row.reached_iterations ?? undefined,
+          failedChecks: row.failed_checks ?? undefined,
+          lastHaltReason: row.last_halt_reason ?? undefined,
+        });
+      }
+      for (const { ref, revision } of chunk) {
+        const before = previousOf.get(canaryKey(ref));
+        if (before === undefined) continue;
+        const key = `${canaryKey(ref)}@${revision}`;
+        result.set(key, { ...result.get(key), previousRevision: before });
+      }
+    }
+    return result;
   }
 
   /** Rollouts of the given canaries, newest first, with the decisions made on each. */

@@ -37,6 +37,7 @@ export const DECISIONS = 'pd_decisions';
 export const ATTEMPTS = 'pd_action_attempts';
 export const ROLLOUTS = 'pd_rollouts';
 export const FLAGGER_EVENTS = 'pd_flagger_events';
+export const NOTICES = 'pd_notices';
 /** The epoch of a decision still in force; a closed one takes its row id. */
 export const OPEN = 0;
 

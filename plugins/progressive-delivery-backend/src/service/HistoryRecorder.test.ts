@@ -1,6 +1,7 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { openPluginDatabase, PluginDatabase } from '../database/DecisionStore';
 import { ChangeFeed } from './ChangeFeed';
+import { summarizeWithDecisions } from './decisionState';
 import { HistoryRecorder } from './HistoryRecorder';
 import { FakeCanaryStore, FakeSummarizer, gatedCanary } from './testing/fakes';
 
@@ -177,5 +178,67 @@ describe('HistoryRecorder', () => {
     });
     recorder.stop();
     restarted.recorder.stop();
+  });
+
+  it('keeps the furthest weight and failed checks of a run, which Flagger resets when it fails', async () => {
+    const db = await openPluginDatabase(await databases.init('SQLITE_3'));
+    const { store, recorder } = await recorderOver(db);
+    const at = (phase: string, canaryWeight: number, failedChecks: number) => {
+      const canary = gatedCanary(phase);
+      canary.status.canaryWeight = canaryWeight;
+      canary.status.failedChecks = failedChecks;
+      return canary;
+    };
+    store.put('dev', at('Progressing', 20, 0));
+    await recorder.idle();
+    store.put('dev', at('Progressing', 40, 1));
+    await recorder.idle();
+    store.put('dev', at('Progressing', 40, 2));
+    await recorder.idle();
+    const failed = store.put('dev', at('Failed', 0, 0));
+    await recorder.idle();
+
+    const progress = await db.rollouts.progressOf([
+      { ref, revision: failed.revision! },
+    ]);
+    expect(progress.get(`dev/tap-apps/hello-gated@${failed.revision}`)).toEqual(
+      expect.objectContaining({ reachedWeight: 40, failedChecks: 2 }),
+    );
+    // The summary built over the same record tells how far it got without any event.
+    const [summary] = await summarizeWithDecisions(
+      new FakeSummarizer(),
+      db.decisions,
+      [failed],
+      db.rollouts,
+    );
+    expect(summary.rollback).toMatchObject({
+      reachedWeight: 40,
+      reachedStep: 2,
+      totalSteps: 3,
+      failedChecks: 2,
+    });
+    recorder.stop();
+  });
+
+  it('names the newest other rollout of the canary as the one before (after a revert too)', async () => {
+    const db = await openPluginDatabase(await databases.init('SQLITE_3'));
+    await db.rollouts.rolloutStarted(ref, 'first', [], '2026-11-23T01:00:00Z');
+    await db.rollouts.rolloutEnded(
+      ref,
+      'first',
+      'succeeded',
+      '2026-11-23T01:10:00Z',
+    );
+    await db.rollouts.rolloutStarted(ref, 'second', [], '2026-11-23T02:00:00Z');
+    const progress = await db.rollouts.progressOf([
+      { ref, revision: 'second' },
+    ]);
+    expect(
+      progress.get('dev/tap-apps/hello-gated@second')?.previousRevision,
+    ).toBe('first');
+    const none = await db.rollouts.progressOf([{ ref, revision: 'first' }]);
+    expect(none.get('dev/tap-apps/hello-gated@first')?.previousRevision).toBe(
+      'second',
+    );
   });
 });

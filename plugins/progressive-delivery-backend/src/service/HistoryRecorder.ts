@@ -31,6 +31,10 @@ export class HistoryRecorder {
     { phase?: string; revision?: string; at: number }
   >();
   #open?: Promise<Set<string>>;
+  readonly #progress = new Map<
+    string,
+    { weight: number; iterations: number; failedChecks: number }
+  >();
   #unsubscribe?: () => void;
   #queue: Promise<void> = Promise.resolve();
 
@@ -80,12 +84,15 @@ export class HistoryRecorder {
     const phase: string | undefined = watched.object.status?.phase;
     const previous = this.#seen.get(key);
     this.#seen.set(key, { phase, revision: watched.revision, at: Date.now() });
+    const running = phase === 'Progressing' || phase === 'WaitingPromotion';
     if (
       previous &&
       previous.phase === phase &&
       previous.revision === watched.revision
-    )
+    ) {
+      if (running) await this.#noteProgress(watched, watched.revision);
       return;
+    }
     let changed = false;
     if (phase && IN_RELEASE.includes(phase)) {
       changed = await rollouts.rolloutStarted(
@@ -94,6 +101,7 @@ export class HistoryRecorder {
         imagesOf(watched),
         startOf(watched, previous?.at),
       );
+      if (running) await this.#noteProgress(watched, watched.revision);
     } else if (
       phase === 'Failed' &&
       previous?.phase === 'Failed' &&
@@ -126,6 +134,42 @@ export class HistoryRecorder {
       );
     }
     if (changed) feed.publish({ type: 'history-changed', ref: watched.ref });
+  }
+
+  /** Keeps the furthest weight, iterations and failed checks, which Flagger resets on failure. */
+  async #noteProgress(watched: WatchedCanary, revision: string) {
+    const status = watched.object.status ?? {};
+    const number = (value: unknown) =>
+      typeof value === 'number' && value > 0 ? value : undefined;
+    const progress = {
+      // WaitingPromotion writes weight 0 and iterations - 1: the run's furthest was already seen.
+      weight:
+        status.phase === 'Progressing'
+          ? number(status.canaryWeight)
+          : undefined,
+      iterations:
+        status.phase === 'Progressing' ? number(status.iterations) : undefined,
+      failedChecks: number(status.failedChecks),
+    };
+    const key = `${canaryKey(watched.ref)}@${revision}`;
+    const noted = this.#progress.get(key);
+    if (
+      noted &&
+      (progress.weight ?? 0) <= noted.weight &&
+      (progress.iterations ?? 0) <= noted.iterations &&
+      (progress.failedChecks ?? 0) <= noted.failedChecks
+    )
+      return;
+    await this.options.rollouts.noteProgress(watched.ref, revision, progress);
+    this.#progress.set(key, {
+      weight: Math.max(noted?.weight ?? 0, progress.weight ?? 0),
+      iterations: Math.max(noted?.iterations ?? 0, progress.iterations ?? 0),
+      failedChecks: Math.max(
+        noted?.failedChecks ?? 0,
+        progress.failedChecks ?? 0,
+      ),
+    });
+    if (this.#progress.size > 10_000) this.#progress.clear();
   }
 
   /** Rollouts the database had open when this replica started, loaded once. */

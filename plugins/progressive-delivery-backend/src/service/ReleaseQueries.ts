@@ -65,7 +65,8 @@ export class ReleaseQueries {
     entityRef: string,
     credentials: BackstageCredentials,
   ): Promise<CanaryListResponse> {
-    const { store, summarizer, decisions, entities, steering } = this.options;
+    const { store, summarizer, decisions, rollouts, entities, steering } =
+      this.options;
     const { selector, entity } = await entities.selectorFor(
       entityRef,
       credentials,
@@ -75,6 +76,7 @@ export class ReleaseQueries {
       summarizer,
       decisions,
       canaries,
+      rollouts,
     );
     return {
       items: summaries.map((summary, index) => ({
@@ -94,15 +96,19 @@ export class ReleaseQueries {
     entityRef: string,
     credentials: BackstageCredentials,
   ): Promise<CanaryDetailsResponse> {
-    const { summarizer, decisions, entities, steering } = this.options;
+    const { summarizer, decisions, rollouts, entities, steering } =
+      this.options;
     const { watched, entity } = await entities.canaryWithEntity(
       ref,
       entityRef,
       credentials,
     );
-    const [summary] = await summarizeWithDecisions(summarizer, decisions, [
-      watched,
-    ]);
+    const [summary] = await summarizeWithDecisions(
+      summarizer,
+      decisions,
+      [watched],
+      rollouts,
+    );
     return {
       summary: {
         ...summary,

@@ -4,6 +4,7 @@ import {
   GateDecision,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { DecisionStore, revisionKeyOf } from '../database/DecisionStore';
+import { RolloutHistory } from '../database/RolloutHistory';
 import { CanarySummarizer, DecisionState, WatchedCanary } from '../types';
 
 /**
@@ -37,11 +38,15 @@ export async function decisionStateOf(
   return decisionStateFrom(await decisions.decisionsFor(ref, revision), phase);
 }
 
-/** Summaries with the decision state of each canary's current revision, read in one query. */
+/**
+ * Summaries with the decision state of each canary's current revision, read in one query, and
+ * (given the history) what its rollout record remembers, in two more.
+ */
 export async function summarizeWithDecisions(
   summarizer: CanarySummarizer,
   decisions: DecisionStore,
   canaries: WatchedCanary[],
+  rollouts?: RolloutHistory,
 ) {
   const phaseOf = new Map(
     canaries.map(c => [
@@ -49,17 +54,22 @@ export async function summarizeWithDecisions(
       c.object.status?.phase as string | undefined,
     ]),
   );
-  const open = await decisions.decisionsForMany(
-    canaries.flatMap(c =>
-      c.revision ? [{ ref: c.ref, revision: c.revision }] : [],
-    ),
+  const current = canaries.flatMap(c =>
+    c.revision ? [{ ref: c.ref, revision: c.revision }] : [],
   );
+  const [open, progress] = await Promise.all([
+    decisions.decisionsForMany(current),
+    rollouts?.progressOf(current),
+  ]);
   return summarizer.summarize(canaries, async (ref, revision) =>
     revision
-      ? decisionStateFrom(
-          open.get(revisionKeyOf(ref, revision)) ?? [],
-          phaseOf.get(canaryKey(ref)),
-        )
+      ? {
+          ...decisionStateFrom(
+            open.get(revisionKeyOf(ref, revision)) ?? [],
+            phaseOf.get(canaryKey(ref)),
+          ),
+          rollout: progress?.get(`${canaryKey(ref)}@${revision}`),
+        }
       : { paused: false },
   );
 }

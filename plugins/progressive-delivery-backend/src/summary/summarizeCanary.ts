@@ -31,6 +31,7 @@ import { blockerOf } from './blockers';
 import { toCanaryEvents } from './events';
 import { releaseState } from './releaseState';
 import { sanitizeCanary } from './sanitize';
+import { rollbackReport, rolloutTrigger } from './whatHappened';
 
 /**
  * The assembly of a canary's summary: the watched objects, the metric readings and the
@@ -366,6 +367,21 @@ export function summarizeCanary(
       intervalSeconds,
     }),
     pendingDecision: decision,
+    trigger: rolloutTrigger({
+      phase,
+      target: watched.target,
+      primary: watched.primary,
+      trackedConfigs: trackedConfigs(canary),
+      previousRevision: context.decisions.rollout?.previousRevision,
+    }),
+    rollback: rollbackReport({
+      phase,
+      events,
+      traffic: trafficProgress,
+      weightSteps: strategy === 'canary' ? weightSteps(analysis) : [],
+      threshold: checks.threshold,
+      rollout: context.decisions.rollout,
+    }),
     fresh: context.clusterFresh,
   };
 }

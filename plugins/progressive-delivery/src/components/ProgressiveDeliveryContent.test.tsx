@@ -217,7 +217,24 @@ describe('ProgressiveDeliveryContent', () => {
       screen.getByText(/Failed checks reached the threshold/),
     ).toBeInTheDocument();
     expect(screen.getByText('All traffic on the primary')).toBeInTheDocument();
-    expect(screen.getByText('Stopped at step 2 of 5')).toBeInTheDocument();
+    // Flagger reset the status to step 0 and 0 failed checks; the row tells what happened.
+    expect(screen.getByText('Reached step 2 of 5 (20% of traffic)')).toBeInTheDocument();
+    expect(document.body.textContent).toContain('Failed checks: 5 of 5, then rolled back');
+    expect(document.body.textContent).not.toContain('Failed checks: 0 of 5');
+    expect(
+      screen.getByText('Halt hello-contour.demo advancement success rate 91.20% < 99% (5 times)'),
+    ).toBeInTheDocument();
+    expect(document.body.textContent).toContain(
+      'Started because: Image of container app changed from ghcr.io/stefanprodan/podinfo:6.7.0 to ghcr.io/stefanprodan/podinfo:6.7.1',
+    );
+  });
+
+  it('says "under a minute" for the time left, not "about under a minute"', async () => {
+    const api = withList(createListResponse([createCanarySummary({ estimatedSecondsLeft: 30 })]));
+    await renderTab(api);
+    expect(await screen.findByText(/Time left/)).toBeInTheDocument();
+    expect(document.body.textContent).toContain('Time left: under a minute if every check passes');
+    expect(document.body.textContent).not.toContain('about under');
   });
 
   it('names an unreachable cluster and why, and keeps showing the others', async () => {

@@ -246,10 +246,31 @@ export function createFailedSummary(overrides: Partial<CanarySummary> = {}): Can
       weightSource: 'status',
       maxWeight: 50,
       stepWeight: 10,
-      currentStep: 2,
+      // Flagger resets weight, step and failed checks when it rolls back.
+      currentStep: 0,
       totalSteps: 5,
     },
-    checks: { failedChecks: 5, threshold: 5 },
+    checks: { failedChecks: 0, threshold: 5 },
+    rollback: {
+      reachedStep: 2,
+      totalSteps: 5,
+      reachedWeight: 20,
+      failedChecks: 5,
+      threshold: 5,
+      failures: [
+        {
+          message: `Halt ${ref.name}.${ref.namespace} advancement success rate 91.20% < 99%`,
+          count: 5,
+          lastSeen: minutesAgo(12),
+        },
+      ],
+    },
+    trigger: {
+      kind: 'image',
+      images: [{ container: 'app', from: 'ghcr.io/stefanprodan/podinfo:6.7.0', to: 'ghcr.io/stefanprodan/podinfo:6.7.1' }],
+      configs: [],
+      description: 'Image of container app changed from ghcr.io/stefanprodan/podinfo:6.7.0 to ghcr.io/stefanprodan/podinfo:6.7.1',
+    },
     metrics: builtinMetrics({
       canaryName: ref.name,
       namespace: ref.namespace,

@@ -61,6 +61,11 @@ export function humanDuration(seconds: number): string {
   return rest ? `${hours} h ${rest} min` : `${hours} h`;
 }
 
+/** "under a minute" or "about 5 min": never "about under a minute". */
+export function approximateDuration(seconds: number): string {
+  return seconds < 60 ? 'under a minute' : `about ${humanDuration(seconds)}`;
+}
+
 export const STRATEGY_LABELS: Record<CanarySummary['strategy'], string> = {
   canary: 'Canary',
   'blue-green': 'Blue-green',

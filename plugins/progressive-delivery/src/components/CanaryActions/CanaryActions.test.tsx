@@ -424,6 +424,35 @@ describe('the confirmation line', () => {
     ).toBeInTheDocument();
   });
 
+  it('gives way when the release waits for promotion while Flagger still reports it Progressing', async () => {
+    const { wrap, rendered } = renderActions(waitingRollout());
+    const { rerender } = await rendered;
+    await userEvent.click(await screen.findByRole('button', { name: 'Approve rollout' }));
+    await userEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Approve rollout' }));
+    await screen.findByText(/Approve rollout recorded/);
+    const progressing = createCanarySummary({
+      ref: waitingRollout().ref,
+      revision: 'b2c3d4e5f6',
+      state: { kind: 'progressing', tone: 'progress', headline: 'Analysis in progress' },
+    });
+    rerender(wrap(progressing));
+    expect(screen.getByText('Approve rollout: Flagger applied it. Analysis in progress.')).toBeInTheDocument();
+    // Same phase and revision, but the promotion gate now waits for a person.
+    rerender(
+      wrap({
+        ...progressing,
+        state: {
+          kind: 'waiting-promotion-approval',
+          tone: 'waiting',
+          headline: 'Waiting for promotion approval',
+          waitingFor: 'confirm-promotion',
+        },
+      }),
+    );
+    expect(screen.queryByText(/Flagger applied it/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/Analysis in progress/)).not.toBeInTheDocument();
+  });
+
   it('says when Flagger rolled back a release after its promotion was approved', async () => {
     await promoteThen(
       createWaitingPromotionSummary({ phase: 'Progressing', rawPhase: 'Progressing' }),

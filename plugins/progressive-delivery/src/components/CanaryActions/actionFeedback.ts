@@ -68,6 +68,7 @@ export interface AppliedAction {
   requestedAt: number;
   phase: CanarySummary['phase'];
   revision: CanarySummary['revision'];
+  stateKind: CanarySummary['state']['kind'];
 }
 
 export function appliedFrom(pending: PendingAction, summary: CanarySummary): AppliedAction {
@@ -76,19 +77,29 @@ export function appliedFrom(pending: PendingAction, summary: CanarySummary): App
     requestedAt: pending.requestedAt,
     phase: summary.phase,
     revision: summary.revision,
+    stateKind: summary.state.kind,
   };
 }
 
 /**
  * Whether the release has moved past the moment Flagger applied the decision: another
- * phase or another revision (and for a pause, traffic no longer held), so the line
- * "Flagger applied it" no longer describes it.
+ * phase, revision or state (a release can wait at another gate while its phase stays the
+ * same), or it waits for a person again (and for a pause, traffic no longer held), so the
+ * line "Flagger applied it" no longer describes it.
  */
 export function hasMovedPast(applied: AppliedAction, summary: CanarySummary): boolean {
-  if (summary.phase !== applied.phase || summary.revision !== applied.revision) {
+  if (
+    summary.phase !== applied.phase ||
+    summary.revision !== applied.revision ||
+    summary.state.kind !== applied.stateKind
+  ) {
     return true;
   }
-  return applied.action === 'pause' && summary.state.kind !== 'waiting-traffic-approval';
+  if (applied.action === 'pause') {
+    return summary.state.kind !== 'waiting-traffic-approval';
+  }
+  // Waiting for a person again is news of its own; "applied" would read as if nothing were asked.
+  return summary.state.waitingFor !== undefined;
 }
 
 const DONE: Record<CanaryAction, string> = {

@@ -176,7 +176,24 @@ export function MetricsPanel(props: {
       )}
       <Box display="flex" justifyContent="space-between" alignItems="center">
         <Typography variant="body2">
-          Failed checks: <strong>{summary.checks.failedChecks} of {summary.checks.threshold}</strong> allowed before rollback
+          {summary.rollback?.failedChecks !== undefined && (
+            <>
+              Rolled back after{' '}
+              <strong>
+                {summary.rollback.failedChecks} of {summary.rollback.threshold}
+              </strong>{' '}
+              failed checks
+            </>
+          )}
+          {summary.rollback && summary.rollback.failedChecks === undefined && (
+            <>Rolled back; Flagger reset its count of failed checks (threshold {summary.rollback.threshold})</>
+          )}
+          {!summary.rollback && (
+            <>
+              Failed checks: <strong>{summary.checks.failedChecks} of {summary.checks.threshold}</strong> allowed before
+              rollback
+            </>
+          )}
         </Typography>
         <FormControl variant="outlined" size="small">
           <InputLabel id={`${windowId}-label`}>Window</InputLabel>

@@ -11,8 +11,8 @@ import {
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import {
   absoluteTime,
+  approximateDuration,
   canaryRowId,
-  humanDuration,
   personName,
   relativeTime,
   STRATEGY_LABELS,
@@ -50,6 +50,7 @@ const useStyles = makeStyles(theme => ({
     [theme.breakpoints.down('sm')]: { gridTemplateColumns: 'minmax(0, 1fr)' },
   },
   facts: { display: 'flex', flexWrap: 'wrap', gap: theme.spacing(0.5, 3), marginTop: theme.spacing(1) },
+  failures: { margin: theme.spacing(0.5, 0, 0), paddingLeft: theme.spacing(2.5) },
   waiting: {
     display: 'flex',
     alignItems: 'center',
@@ -166,19 +167,51 @@ export function CanaryRow(props: {
         <Box>
           <TrafficProgress summary={summary} />
           <Box className={classes.facts}>
-            <Fact label="Failed checks">
-              {failedChecks} of {summary.checks.threshold}
-              {failedChecks > 0 ? ' (rolls back at the threshold)' : ''}
-            </Fact>
+            {summary.rollback ? (
+              summary.rollback.failedChecks !== undefined && (
+                <Fact label="Failed checks">
+                  {summary.rollback.failedChecks} of {summary.rollback.threshold}, then rolled back
+                </Fact>
+              )
+            ) : (
+              <Fact label="Failed checks">
+                {failedChecks} of {summary.checks.threshold}
+                {failedChecks > 0 ? ' (rolls back at the threshold)' : ''}
+              </Fact>
+            )}
             {summary.lastTransitionTime && (
               <Fact label="Last change" title={absoluteTime(summary.lastTransitionTime)}>
                 {relativeTime(summary.lastTransitionTime)}
               </Fact>
             )}
             {summary.estimatedSecondsLeft !== undefined && (
-              <Fact label="Time left">about {humanDuration(summary.estimatedSecondsLeft)} if every check passes</Fact>
+              <Fact label="Time left">{approximateDuration(summary.estimatedSecondsLeft)} if every check passes</Fact>
             )}
+            {summary.trigger && <Fact label="Started because">{summary.trigger.description}</Fact>}
           </Box>
+          {summary.rollback && summary.rollback.failures.length > 0 && (
+            <Box mt={1}>
+              <Typography variant="body2" color="textSecondary" component="h4">
+                Checks that failed in this run
+              </Typography>
+              <ul className={classes.failures}>
+                {summary.rollback.failures.map(failure => (
+                  <li key={failure.message}>
+                    <Typography variant="body2" component="span">
+                      {failure.message}
+                      {failure.count > 1 ? ` (${failure.count} times)` : ''}
+                    </Typography>
+                    {failure.lastSeen && (
+                      <Typography variant="body2" component="span" color="textSecondary" title={absoluteTime(failure.lastSeen)}>
+                        {' '}
+                        · {relativeTime(failure.lastSeen)}
+                      </Typography>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </Box>
+          )}
         </Box>
         <ImageComparison canary={summary.canary} primary={summary.primary} />
       </Box>

@@ -23,6 +23,19 @@ const ITERATION_LABELS: Record<CanarySummary['strategy'], (mirroring: boolean) =
   canary: () => 'Analysis running',
 };
 
+/**
+ * Where a rolled-back release stopped, from the backend's report: Flagger resets the weight and
+ * step of a failed canary to 0, so the status alone would say "step 0".
+ */
+function stoppedAt(summary: CanarySummary): string | undefined {
+  const report = summary.rollback;
+  if (report?.reachedStep === undefined) return undefined;
+  const unit = summary.traffic.mode === 'iterations' ? 'iteration' : 'step';
+  const total = report.totalSteps !== undefined ? ` of ${report.totalSteps}` : '';
+  const weight = report.reachedWeight !== undefined ? ` (${report.reachedWeight}% of traffic)` : '';
+  return `Reached ${unit} ${report.reachedStep}${total}${weight}`;
+}
+
 export function describeTraffic(summary: CanarySummary): {
   label: string;
   detail?: string;
@@ -37,8 +50,7 @@ export function describeTraffic(summary: CanarySummary): {
   if (!active) {
     return {
       label: 'All traffic on the primary',
-      detail:
-        summary.state.kind === 'failed' && steps ? `Stopped at ${steps.toLowerCase()}` : undefined,
+      detail: summary.state.kind === 'failed' ? stoppedAt(summary) : undefined,
     };
   }
   if (traffic.mode === 'weight' && traffic.canaryWeight !== undefined) {
