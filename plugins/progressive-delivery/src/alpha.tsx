@@ -12,7 +12,11 @@ import { isProgressiveDeliveryAvailable } from '@progressive-delivery/plugin-pro
 import { progressiveDeliveryApiRef, ProgressiveDeliveryClient } from './api';
 import { rootRouteRef } from './routes';
 
-/** @alpha */
+/**
+ * The API extension that provides `ProgressiveDeliveryClient` under `progressiveDeliveryApiRef`.
+ *
+ * @alpha
+ */
 export const progressiveDeliveryApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
@@ -23,7 +27,11 @@ export const progressiveDeliveryApi = ApiBlueprint.make({
     }),
 });
 
-/** @alpha */
+/**
+ * The entity tab "Progressive Delivery" (group `deployment`), shown for entities that opted in.
+ *
+ * @alpha
+ */
 export const progressiveDeliveryEntityContent = EntityContentBlueprint.make({
   name: 'progressive-delivery',
   params: {
@@ -38,7 +46,11 @@ export const progressiveDeliveryEntityContent = EntityContentBlueprint.make({
   },
 });
 
-/** @alpha */
+/**
+ * The entity overview card listing the canaries, shown for entities that opted in.
+ *
+ * @alpha
+ */
 export const progressiveDeliveryEntityCard = EntityCardBlueprint.make({
   name: 'progressive-delivery',
   params: {

@@ -18,6 +18,7 @@ import {
 export interface ActionOptions {
   /** The entity the canary belongs to; the backend checks permissions against it. */
   entityRef: string;
+  /** Why, in the person's words; the backend keeps it with the decision. */
   comment?: string;
 }
 
@@ -27,14 +28,19 @@ export interface ActionOptions {
  * @public
  */
 export interface ProgressiveDeliveryApi {
+  /** The entity's canaries with the health of every configured cluster. */
   getCanaries(entityRef: string): Promise<CanaryListResponse>;
+  /** One canary of the entity, with its manifest and rollout history. */
   getCanary(ref: CanaryRef, entityRef: string): Promise<CanaryDetailsResponse>;
+  /** The analysis metrics' series of one canary over the last `minutes` minutes. */
   getMetrics(
     ref: CanaryRef,
     entityRef: string,
     minutes: number,
   ): Promise<CanaryMetricsResponse>;
+  /** The entity's rollouts across its canaries, newest first. */
   getHistory(entityRef: string): Promise<HistoryResponse>;
+  /** Records a person's decision on a canary; Flagger carries it out at its next gate call. */
   act(
     ref: CanaryRef,
     action: CanaryAction,
@@ -53,7 +59,11 @@ export interface ProgressiveDeliveryApi {
   ): () => void;
 }
 
-/** @public */
+/**
+ * The API ref of {@link ProgressiveDeliveryApi}; override it to point the plugin at another client.
+ *
+ * @public
+ */
 export const progressiveDeliveryApiRef = createApiRef<ProgressiveDeliveryApi>({
   id: 'plugin.progressive-delivery.service',
 });

@@ -6,7 +6,9 @@
 export interface ServerSentEvent {
   /** `message` when the frame names no event. */
   event: string;
+  /** The frame's `data` lines, joined by newlines. */
   data: string;
+  /** The last event id the stream set, if any. */
   id?: string;
   /** Reconnection time the server asked for, in milliseconds. */
   retry?: number;
@@ -26,6 +28,12 @@ export class ServerSentEventParser {
   private id: string | undefined;
   private retry: number | undefined;
 
+  /**
+   * Parses one more chunk of the body.
+   *
+   * @param chunk - decoded text, split anywhere
+   * @returns the events the chunk completed, in order
+   */
   push(chunk: string): ServerSentEvent[] {
     this.buffer += chunk;
     const events: ServerSentEvent[] = [];
