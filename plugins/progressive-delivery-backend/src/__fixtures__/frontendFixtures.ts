@@ -16,8 +16,8 @@ import {
   CanarySummary,
   GateDecision,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { BuiltinMetric, isBuiltinMetric } from '../flagger/metrics';
 import { revisionKey } from '../flagger/revision';
 import { builtinProviderOf, builtinQuery } from '../prometheus/builtinQueries';
@@ -34,9 +34,9 @@ type Obj = Record<string, any>;
 /** The summaries' clock; the frontend moves every time by its own `NOW` minus this. */
 export const GENERATED_AT = '2026-11-23T03:00:00.000Z';
 
-export const FRONTEND_FIXTURES_FILE = join(
-  __dirname,
-  '../../../progressive-delivery/src/testing/__fixtures__/summaries.json',
+export const FRONTEND_FIXTURES_FILE = resolvePackagePath(
+  '@progressive-delivery/plugin-progressive-delivery-backend',
+  '../progressive-delivery/src/testing/__fixtures__/summaries.json',
 );
 
 const WEBHOOK_BASE_URL =
