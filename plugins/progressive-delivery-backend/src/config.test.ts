@@ -236,6 +236,7 @@ describe('readProgressiveDeliveryConfig', () => {
       ['limits.webhooksPerMinute', 60, 'webhooksPerMinute', 60],
       ['retention.events', { days: 7 }, 'eventRetentionMs', 7 * 86_400_000],
       ['retention.attempts', '30d', 'attemptRetentionMs', 30 * 86_400_000],
+      ['retention.notifications', '14d', 'noticeRetentionMs', 14 * 86_400_000],
     ];
     const withKey = (path: string, value: unknown) => {
       const [group, key] = path.split('.');

@@ -22,10 +22,15 @@ import { createServices } from './createServices';
  * @alpha
  */
 export interface ProgressiveDeliveryActionsExtensionPoint {
+  /** Registers the plugin's actions (list, describe, steer releases) in this registry. */
   useActionsRegistry(registry: ActionsRegistryService): void;
 }
 
-/** @alpha */
+/**
+ * The extension point of {@link ProgressiveDeliveryActionsExtensionPoint}.
+ *
+ * @alpha
+ */
 export const progressiveDeliveryActionsExtensionPoint =
   createExtensionPoint<ProgressiveDeliveryActionsExtensionPoint>({
     id: 'progressive-delivery.actions',

@@ -19,7 +19,11 @@ export const GATE_FOR_ACTION: Record<CanaryAction, GateKind> = {
   'approve-rollout': 'confirm-rollout',
 };
 
-/** @public */
+/**
+ * The words a button or a message uses for each action.
+ *
+ * @public
+ */
 export const ACTION_LABELS: Record<CanaryAction, string> = {
   promote: 'Promote',
   rollback: 'Roll back',
@@ -34,13 +38,17 @@ export const ACTION_LABELS: Record<CanaryAction, string> = {
  * @public
  */
 export interface ActionContext {
+  /** The canary's Flagger phase, when it has one. */
   phase?: CanaryPhase;
+  /** How Flagger moves traffic for the canary. */
   strategy: 'canary' | 'blue-green' | 'ab-testing';
+  /** The canary's webhooks; an action needs its gate pointing at this portal. */
   webhooks: ConfiguredWebhook[];
   /** The portal has paused traffic increases for the current revision. */
   paused: boolean;
   /** A terminal decision (promote or rollback) already recorded for the current revision. */
   decided?: 'promote' | 'rollback';
+  /** The analysis interval, to say when an action takes effect. */
   intervalSeconds: number;
 }
 
@@ -128,7 +136,11 @@ export function getActionAvailability(
   return { action, applicable: reason === undefined, reason, effect };
 }
 
-/** @public */
+/**
+ * Every action, in the order a UI shows them.
+ *
+ * @public
+ */
 export const CANARY_ACTIONS: CanaryAction[] = [
   'approve-rollout',
   'promote',
@@ -137,7 +149,11 @@ export const CANARY_ACTIONS: CanaryAction[] = [
   'rollback',
 ];
 
-/** @public */
+/**
+ * {@link getActionAvailability} for every action in {@link CANARY_ACTIONS}.
+ *
+ * @public
+ */
 export function getAllActionAvailability(
   context: ActionContext,
 ): ActionAvailability[] {

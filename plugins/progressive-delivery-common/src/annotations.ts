@@ -19,10 +19,20 @@ export const ANNOTATION_CANARIES = 'progressive-delivery/canaries';
  * @public
  */
 export const ANNOTATION_KUBERNETES_ID = 'backstage.io/kubernetes-id';
-/** @public */
+/**
+ * The Kubernetes plugin's label selector annotation; once the entity opted in, the canaries
+ * matching this selector belong to it too.
+ *
+ * @public
+ */
 export const ANNOTATION_KUBERNETES_LABEL_SELECTOR =
   'backstage.io/kubernetes-label-selector';
-/** @public */
+/**
+ * The Kubernetes plugin's namespace annotation; once the entity opted in, workload-name
+ * matches are looked for in this namespace only.
+ *
+ * @public
+ */
 export const ANNOTATION_KUBERNETES_NAMESPACE =
   'backstage.io/kubernetes-namespace';
 
@@ -34,7 +44,9 @@ export const ANNOTATION_KUBERNETES_NAMESPACE =
 export interface CanaryReference {
   /** Absent means "in every configured cluster". */
   cluster?: string;
+  /** The Canary's namespace. */
   namespace: string;
+  /** The Canary's name. */
   name: string;
 }
 
@@ -44,7 +56,9 @@ export interface CanaryReference {
  * @public
  */
 export interface CanarySelector {
+  /** Workload names from `progressive-delivery/workload-name`. */
   workloadNames: string[];
+  /** Explicit canaries from `progressive-delivery/canaries`. */
   canaries: CanaryReference[];
   /** From `backstage.io/kubernetes-namespace`: restricts workload-name matches. */
   namespace?: string;
@@ -58,6 +72,7 @@ export interface CanarySelector {
  * @public
  */
 export class AnnotationError extends Error {
+  /** The annotation that is malformed, e.g. `progressive-delivery/canaries`. */
   readonly annotation: string;
   constructor(annotation: string, message: string) {
     super(message);
@@ -71,12 +86,20 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** @public */
+/**
+ * True when the value is a valid Kubernetes object name (an RFC 1123 subdomain).
+ *
+ * @public
+ */
 export function isValidKubernetesName(value: string): boolean {
   return value.length <= 253 && DNS_SUBDOMAIN.test(value);
 }
 
-/** @public */
+/**
+ * True when the value is a valid Kubernetes namespace (an RFC 1123 label).
+ *
+ * @public
+ */
 export function isValidKubernetesNamespace(value: string): boolean {
   return value.length <= 63 && DNS_LABEL.test(value);
 }

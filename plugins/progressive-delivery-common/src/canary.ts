@@ -12,8 +12,11 @@
  * @public
  */
 export interface CanaryRef {
+  /** The cluster's name as configured under `kubernetes.clusterLocatorMethods`. */
   cluster: string;
+  /** The Kubernetes namespace of the Canary object. */
   namespace: string;
+  /** The Canary object's name. */
   name: string;
 }
 
@@ -47,7 +50,11 @@ export const CANARY_PHASES = [
   'Terminated',
 ] as const;
 
-/** @public */
+/**
+ * One of Flagger's documented phases, as listed in {@link CANARY_PHASES}.
+ *
+ * @public
+ */
 export type CanaryPhase = (typeof CANARY_PHASES)[number];
 
 /**
@@ -87,9 +94,15 @@ export type ReleaseStateKind =
  */
 export type StateTone = 'ok' | 'progress' | 'waiting' | 'error' | 'neutral';
 
-/** @public */
+/**
+ * What the release is doing and how to say it: a kind to switch on, a tone, and the words.
+ *
+ * @public
+ */
 export interface ReleaseState {
+  /** What the release is doing; switch on this rather than on the phase. */
   kind: ReleaseStateKind;
+  /** How the state should read at a glance (colour, icon). */
   tone: StateTone;
   /** Plain words, e.g. "Waiting for promotion approval" or `Rolled back: request-success-rate 91.20% < 99%`. */
   headline: string;
@@ -109,6 +122,7 @@ export interface ReleaseState {
  * @public
  */
 export interface ReleaseBlocker {
+  /** What holds the release: the primary or the canary workload not ready, or a failing webhook. */
   kind: 'primary-not-ready' | 'canary-not-ready' | 'webhook-failed';
   /** Flagger's event message, word for word. */
   message: string;
@@ -116,8 +130,11 @@ export interface ReleaseBlocker {
   since: string;
   /** The Deployment Flagger waits for, with its pods as its status reports them. */
   workload?: {
+    /** The Deployment's name. */
     name: string;
+    /** Pods that are ready. */
     readyReplicas: number;
+    /** Pods the Deployment wants. */
     desiredReplicas: number;
     /** The Deployment's own reason, e.g. a ReplicaFailure condition's message. */
     condition?: string;
@@ -131,9 +148,13 @@ export interface ReleaseBlocker {
    * Flagger keeps waiting.
    */
   progressDeadline?: {
+    /** The deadline in seconds. */
     seconds: number;
+    /** ISO time at which the deadline passes. */
     at: string;
+    /** True once `at` lies in the past. */
     passed: boolean;
+    /** True when Flagger itself rolls back once the deadline passes. */
     enforced: boolean;
   };
 }
@@ -149,7 +170,11 @@ export const GATE_KINDS = [
   'confirm-promotion',
   'rollback',
 ] as const;
-/** @public */
+/**
+ * A gate webhook type the portal can answer, one of {@link GATE_KINDS}.
+ *
+ * @public
+ */
 export type GateKind = (typeof GATE_KINDS)[number];
 
 /**
@@ -158,6 +183,7 @@ export type GateKind = (typeof GATE_KINDS)[number];
  * @public
  */
 export interface ConfiguredWebhook {
+  /** The webhook's `name` in `spec.analysis.webhooks`. */
   name: string;
   /** Flagger's hook type; an empty type means `rollout`. */
   type:
@@ -167,6 +193,7 @@ export interface ConfiguredWebhook {
     | 'post-rollout'
     | 'event'
     | string;
+  /** The URL Flagger calls. */
   url: string;
   /** True when the URL points at this portal's webhook endpoints, so the portal decides it. */
   servedByPortal: boolean;
@@ -190,7 +217,11 @@ export interface TrafficProgress {
   weightSource?: 'status' | 'derived';
   /** Effective maximum weight (min of 100, last stepWeights entry, maxWeight). */
   maxWeight?: number;
+  /** `analysis.stepWeight`: the traffic added per step, in percent. */
   stepWeight?: number;
+  /**
+   * `analysis.stepWeights`: the traffic weight of each step, in percent, when the steps are uneven.
+   */
   stepWeights?: number[];
   /** Steps (weight increases or iterations) done so far in this run. */
   currentStep: number;
@@ -204,12 +235,19 @@ export interface TrafficProgress {
  * @public
  */
 export interface AnalysisChecks {
+  /**
+   * Checks failed in the current run (`status.failedChecks`); Flagger rolls back at the threshold.
+   */
   failedChecks: number;
   /** Flagger treats a threshold of 0 or less as 1. */
   threshold: number;
 }
 
-/** @public */
+/**
+ * Where a metric's query comes from: one of Flagger's builtin metrics, a MetricTemplate, or an inline query.
+ *
+ * @public
+ */
 export type MetricSource = 'builtin' | 'template' | 'inline-query';
 
 /**
@@ -219,21 +257,33 @@ export type MetricSource = 'builtin' | 'template' | 'inline-query';
  */
 export type MetricVerdict = 'pass' | 'fail' | 'no-data' | 'unavailable';
 
-/** @public */
+/**
+ * One point of a metric's series.
+ *
+ * @public
+ */
 export interface MetricSample {
   /** ISO timestamp. */
   at: string;
+  /** The metric's value, in the unit of its series. */
   value: number;
 }
 
-/** @public */
+/**
+ * One metric of the canary's analysis (`spec.analysis.metrics`), with its latest reading.
+ *
+ * @public
+ */
 export interface AnalysisMetric {
+  /** The metric's name in `spec.analysis.metrics`. */
   name: string;
+  /** Whether it is builtin, from a MetricTemplate or an inline query. */
   source: MetricSource;
   /** Set when source is `template`. */
   templateRef?: { namespace: string; name: string };
   /** Window of the query, Flagger syntax ("1m", "30s"). */
   interval: string;
+  /** The range the value must stay within for a check to pass. */
   thresholdRange: { min?: number; max?: number };
   /** Unit of value and thresholds: builtin success rate is percent, builtin duration milliseconds. */
   unit: 'percent' | 'milliseconds' | 'none';
@@ -243,6 +293,7 @@ export interface AnalysisMetric {
   primaryQuery?: string;
   /** A link to the Prometheus graph page for `query`, when a Prometheus URL is configured. */
   prometheusUrl?: string;
+  /** The latest reading against the threshold range; absent before the first reading. */
   current?: {
     verdict: MetricVerdict;
     value?: number;
@@ -259,10 +310,15 @@ export interface AnalysisMetric {
  * @public
  */
 export interface MetricSeries {
+  /** The metric's name, as in {@link AnalysisMetric}. */
   metric: string;
+  /** Unit of the samples and the thresholds. */
   unit: AnalysisMetric['unit'];
+  /** The range the value must stay within, for drawing it on the chart. */
   thresholdRange: { min?: number; max?: number };
+  /** Samples of the canary, oldest first. */
   canary: MetricSample[];
+  /** Samples of the primary, oldest first, when the query can be derived for it. */
   primary?: MetricSample[];
   /** Set when Prometheus could not answer. */
   error?: string;
@@ -274,20 +330,35 @@ export interface MetricSeries {
  * @public
  */
 export interface WorkloadSide {
+  /**
+   * The Deployment's name (the target's name for the canary side, `<name>-primary` for the primary).
+   */
   name: string;
+  /** The image of each container. */
   images: Array<{ container: string; image: string }>;
   /** Desired and available replicas as the Deployment reports them. */
   replicas?: { desired: number; available: number };
 }
 
-/** @public */
+/**
+ * A ConfigMap or Secret Flagger tracks: a change to it starts a new rollout like a new image does.
+ *
+ * @public
+ */
 export interface TrackedConfig {
+  /** Whether it is a ConfigMap or a Secret. */
   kind: 'configmap' | 'secret';
+  /** Its name in the canary's namespace. */
   name: string;
+  /** The checksum Flagger recorded in `status.trackedConfigs`. */
   checksum: string;
 }
 
-/** @public */
+/**
+ * What a Kubernetes Event about the Canary says, classified for the timeline.
+ *
+ * @public
+ */
 export type CanaryEventCategory =
   | 'initialization'
   | 'new-revision'
@@ -300,18 +371,31 @@ export type CanaryEventCategory =
   | 'failure'
   | 'other';
 
-/** @public */
+/**
+ * A Kubernetes Event Flagger wrote about the Canary.
+ *
+ * @public
+ */
 export interface CanaryEvent {
+  /** What the event says, classified. */
   category: CanaryEventCategory;
+  /** The Event's type. */
   type: 'Normal' | 'Warning';
+  /** Flagger's message, word for word. */
   message: string;
   /** ISO timestamps. */
   firstSeen: string;
+  /** When it was last seen (ISO timestamp). */
   lastSeen: string;
+  /** How many times Kubernetes counted it. */
   count: number;
 }
 
-/** @public */
+/**
+ * An action a person can take on a canary from the portal.
+ *
+ * @public
+ */
 export type CanaryAction =
   | 'promote'
   | 'rollback'
@@ -325,13 +409,17 @@ export type CanaryAction =
  * @public
  */
 export interface CanarySummary {
+  /** Where the canary lives. */
   ref: CanaryRef;
   /** Stable identity of the revision under release (see `revisionKey` in the backend). */
   revision?: string;
+  /** The workload the canary releases (`spec.targetRef`). */
   targetRef: { kind: string; name: string };
   /** Workload names that tie the canary to a TAP Workload (targetRef name or carto.run/workload-name). */
   workloadName?: string;
+  /** The mesh or ingress provider (`spec.provider`), when set. */
   provider?: string;
+  /** How Flagger moves traffic for this canary. */
   strategy: DeliveryStrategy;
   /** Traffic mirroring is on (`analysis.mirror`). */
   mirroring: boolean;
@@ -339,21 +427,33 @@ export interface CanarySummary {
   phase?: CanaryPhase;
   /** `status.phase` as written, also when unknown or missing (undefined). */
   rawPhase?: string;
+  /** What the release is doing, in words and as a kind a UI can switch on. */
   state: ReleaseState;
+  /** `spec.suspend`: Flagger ignores the canary while it is set. */
   suspended: boolean;
+  /** `spec.skipAnalysis`: Flagger promotes without running the analysis. */
   skipAnalysis: boolean;
+  /** The traffic split and how many steps are done. */
   traffic: TrafficProgress;
+  /** Failed checks against the rollback threshold. */
   checks: AnalysisChecks;
   /** Analysis interval in seconds (Flagger's default 60 s, minimum 10 s). */
   intervalSeconds: number;
+  /** `spec.progressDeadlineSeconds` (Flagger's default 600). */
   progressDeadlineSeconds: number;
+  /** The analysis metrics with their latest readings. */
   metrics: AnalysisMetric[];
+  /** The webhooks of `spec.analysis.webhooks`. */
   webhooks: ConfiguredWebhook[];
+  /** The side under release (the target Deployment), when it exists. */
   canary?: WorkloadSide;
+  /** The side serving the stable release (`<name>-primary`), when it exists. */
   primary?: WorkloadSide;
+  /** ConfigMaps and Secrets whose change starts a rollout. */
   trackedConfigs: TrackedConfig[];
   /** ISO timestamps. */
   lastTransitionTime?: string;
+  /** When the current rollout started. */
   startedAt?: string;
   /** Estimated seconds until promotion if every remaining step passes. */
   estimatedSecondsLeft?: number;
@@ -404,18 +504,25 @@ export interface RolloutTrigger {
 export interface RollbackReport {
   /** The furthest step (weight increase or iteration) the run reached, when known. */
   reachedStep?: number;
+  /** The number of steps of the analysis (weight increases or iterations), when known. */
   totalSteps?: number;
   /** The highest canary weight in percent the run reached (canary strategy), when known. */
   reachedWeight?: number;
   /** Failed checks counted when it rolled back, when known. */
   failedChecks?: number;
+  /** The canary's `analysis.threshold`: the failed checks that end a run. */
   threshold: number;
   /** The failed checks of the run as Flagger reported them, newest first. */
   failures: Array<{ message: string; count: number; lastSeen?: string }>;
 }
 
-/** @public */
+/**
+ * Whether one action is possible now, and if not, why.
+ *
+ * @public
+ */
 export interface ActionAvailability {
+  /** The action this answer is about. */
   action: CanaryAction;
   /** Whether the current state allows the action (permissions are checked separately). */
   applicable: boolean;
@@ -437,16 +544,25 @@ export interface ActionAvailability {
  * @public
  */
 export interface GateDecision {
+  /** What was decided. */
   action: CanaryAction;
+  /** The revision the decision is bound to; a new revision makes it void. */
   revision: string;
+  /** The user entity ref of the person who decided. */
   decidedBy: string;
+  /** When they decided (ISO timestamp). */
   decidedAt: string;
+  /** The reason the person gave, when they gave one. */
   comment?: string;
   /** When Flagger picked it up through a gate webhook. */
   appliedAt?: string;
 }
 
-/** @public */
+/**
+ * How a rollout ended, or `in-progress`; `superseded` when a newer revision replaced it mid-way.
+ *
+ * @public
+ */
 export type RolloutOutcome =
   | 'in-progress'
   | 'succeeded'
@@ -459,13 +575,20 @@ export type RolloutOutcome =
  * @public
  */
 export interface RolloutRecord {
+  /** The canary the rollout belongs to. */
   ref: CanaryRef;
+  /** The revision released (see {@link CanarySummary.revision}). */
   revision: string;
+  /** The images of the canary side during the rollout. */
   images: string[];
+  /** When the rollout started (ISO timestamp). */
   startedAt: string;
+  /** When it ended (ISO timestamp); absent while in progress. */
   endedAt?: string;
+  /** How it ended. */
   outcome: RolloutOutcome;
   /** The metric or check that failed, with its value against the threshold, when known. */
   failureReason?: string;
+  /** Decisions people took on it, oldest first. */
   decisions: GateDecision[];
 }

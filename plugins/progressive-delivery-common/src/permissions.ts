@@ -17,14 +17,22 @@ export const progressiveDeliveryReadPermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
-/** @public */
+/**
+ * Promote a canary waiting at the confirm-promotion gate.
+ *
+ * @public
+ */
 export const progressiveDeliveryPromotePermission = createPermission({
   name: 'progressive-delivery.canary.promote',
   attributes: { action: 'update' },
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
-/** @public */
+/**
+ * Roll a canary back through the rollback gate.
+ *
+ * @public
+ */
 export const progressiveDeliveryRollbackPermission = createPermission({
   name: 'progressive-delivery.canary.rollback',
   attributes: { action: 'update' },
@@ -42,14 +50,22 @@ export const progressiveDeliveryPausePermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
-/** @public */
+/**
+ * Let a new revision start its rollout through the confirm-rollout gate.
+ *
+ * @public
+ */
 export const progressiveDeliveryApproveRolloutPermission = createPermission({
   name: 'progressive-delivery.canary.approve-rollout',
   attributes: { action: 'update' },
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
-/** @public */
+/**
+ * Every permission of the plugin, for a permission policy or `permissionIntegrationRouter`.
+ *
+ * @public
+ */
 export const progressiveDeliveryPermissions = [
   progressiveDeliveryReadPermission,
   progressiveDeliveryPromotePermission,

@@ -9,7 +9,11 @@ import { ClusterStatus } from './api';
  */
 export const WAITING_SCOPES = ['owned', 'readable'] as const;
 
-/** @public */
+/**
+ * One of {@link WAITING_SCOPES}: `owned` (the default) or `readable`.
+ *
+ * @public
+ */
 export type WaitingScope = (typeof WAITING_SCOPES)[number];
 
 /**
@@ -38,7 +42,9 @@ export const WAITING_FAILED_WITHIN_MS = 24 * 60 * 60 * 1000;
  * @public
  */
 export interface WaitingRelease {
+  /** The section of the page the release is listed in. */
   section: WaitingSection;
+  /** The entity the release is listed for; the link goes to its Progressive Delivery tab. */
   entity: {
     /** Canonical ref, e.g. component:default/checkout. */
     ref: string;
@@ -48,7 +54,9 @@ export interface WaitingRelease {
     /** `metadata.title`, when the entity has one. */
     title?: string;
   };
+  /** The canary: cluster, namespace and name. */
   canary: CanaryRef;
+  /** Where the release is, in words and a tone, as on the tab. */
   state: ReleaseState;
   /** ISO time the release entered its current state (Flagger's last transition), when known. */
   since?: string;
@@ -68,6 +76,7 @@ export interface WaitingRelease {
  * @public
  */
 export interface WaitingResponse {
+  /** The scope the answer is for. */
   scope: WaitingScope;
   /** Longest wait first. */
   waiting: WaitingRelease[];
@@ -79,6 +88,7 @@ export interface WaitingResponse {
   entityCount: number;
   /** With `owned`: the refs ownership was matched against (the user and the user's groups). */
   ownershipRefs?: string[];
+  /** Each configured cluster's connection state, so stale rows can be explained. */
   clusters: ClusterStatus[];
   /** ISO time the answer was made. */
   generatedAt: string;

@@ -15,7 +15,11 @@ import { isProgressiveDeliveryAvailable } from '@progressive-delivery/plugin-pro
 import { progressiveDeliveryApiRef, ProgressiveDeliveryClient } from './api';
 import { rootRouteRef, waitingRouteRef } from './routes';
 
-/** @alpha */
+/**
+ * The API extension that provides `ProgressiveDeliveryClient` under `progressiveDeliveryApiRef`.
+ *
+ * @alpha
+ */
 export const progressiveDeliveryApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({

@@ -1,9 +1,18 @@
 import { PermissionsService } from '@backstage/backend-plugin-api';
-import { mockErrorHandler, mockServices } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockErrorHandler,
+  mockServices,
+} from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  CanaryAction,
+  FlaggerWebhookPayload,
+  GateKind,
+} from '@progressive-delivery/plugin-progressive-delivery-common';
 import express from 'express';
 import { Knex } from 'knex';
 import { createServices, ProgressiveDeliveryServices } from '../createServices';
@@ -28,6 +37,13 @@ import { CanaryStore } from '../types';
 type Obj = Record<string, any>;
 
 export const ENTITY_REF = 'component:default/hello-gated';
+
+/** Where {@link gatedClusterSide} keeps the `hello-gated` canary. */
+export const HELLO_GATED_REF = {
+  cluster: 'dev',
+  namespace: 'tap-apps',
+  name: 'hello-gated',
+};
 
 /** The component whose workload is the sandbox's `hello-gated` canary. */
 export const helloGatedEntity: Entity = {
@@ -138,5 +154,56 @@ export async function startTestServices(options: {
     summarizer: side.summarizer,
     auditor,
     app,
+  };
+}
+
+/**
+ * What a person and Flagger do to `hello-gated`, called on the services without HTTP: the
+ * behaviour tests of actions, gates and history use these; the router test keeps the HTTP.
+ */
+export function steeringCalls({ services, store }: TestServices) {
+  return {
+    /** Puts the captured canary in the given phase, optionally changed further. */
+    setPhase(phase: string, change: (object: Obj) => void = () => {}) {
+      const object = gatedCanary(phase);
+      change(object);
+      return store.put('dev', object);
+    },
+    /** Flagger calling a gate webhook of the dev cluster about `hello-gated`. */
+    gate(kind: GateKind, payload: Partial<FlaggerWebhookPayload> = {}) {
+      return services.gates.answerGate('dev', kind, {
+        name: HELLO_GATED_REF.name,
+        namespace: HELLO_GATED_REF.namespace,
+        checksum: 'c1',
+        ...payload,
+      });
+    },
+    /** A person acting through the entity; `comment` defaults to "looks good". */
+    act(
+      action: CanaryAction,
+      options: { actor?: string; comment?: string } = {},
+    ) {
+      const actor = options.actor ?? 'user:default/mock';
+      return services.actions.act({
+        ref: HELLO_GATED_REF,
+        action,
+        entityRef: ENTITY_REF,
+        comment: 'comment' in options ? options.comment : 'looks good',
+        credentials: mockCredentials.user(actor),
+        actor,
+      });
+    },
+    /** The canary as the details route shows it. */
+    details() {
+      return services.queries.details(
+        HELLO_GATED_REF,
+        ENTITY_REF,
+        mockCredentials.user(),
+      );
+    },
+    /** The entity's rollouts as the history route shows them. */
+    history() {
+      return services.queries.history(ENTITY_REF, mockCredentials.user());
+    },
   };
 }

@@ -67,7 +67,10 @@ export interface LegacyRouterOptions {
     ): Promise<Entity | undefined>;
     /** For the waiting page's one query; without it the catalog's REST API is called. */
     getEntities?(
-      request: Parameters<EntityQuery['getEntities']>[0],
+      request: {
+        filter: Array<Record<string, string | symbol | Array<string | symbol>>>;
+        fields: string[];
+      },
       options?: { token?: string },
     ): Promise<{ items: Entity[] }>;
   };

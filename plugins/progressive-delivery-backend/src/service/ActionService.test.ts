@@ -5,7 +5,14 @@ import {
 } from '@backstage/backend-test-utils';
 import { ConflictError, NotAllowedError } from '@backstage/errors';
 import { StreamMessage } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { ENTITY_REF, helloGatedEntities } from '../__testUtils__/harness';
+import {
+  ENTITY_REF,
+  HELLO_GATED_REF,
+  helloGatedEntities,
+  startTestServices,
+  steeringCalls,
+  TestServices,
+} from '../__testUtils__/harness';
 import { openPluginDatabase } from '../database/DecisionStore';
 import { ActionService } from './ActionService';
 import { ChangeFeed } from './ChangeFeed';
@@ -118,5 +125,63 @@ describe('ActionService', () => {
       /at most 500/,
     );
     expect(await db.attempts.attempts(ref)).toEqual([]);
+  });
+});
+
+describe('ActionService with the gates behind it', () => {
+  let test: TestServices;
+  let calls: ReturnType<typeof steeringCalls>;
+  beforeEach(async () => {
+    test = await startTestServices({
+      database: await databases.init('SQLITE_3'),
+    });
+    calls = steeringCalls(test);
+  });
+  afterEach(() => test.services.stop());
+
+  it('repeating a decision is harmless and reports the existing one', async () => {
+    const { act, gate, setPhase } = calls;
+    const first = await act('rollback', { actor: 'user:default/ana' });
+    const again = await act('rollback', {
+      actor: 'user:default/bo',
+      comment: 'again',
+    });
+    expect(again.decision).toEqual(first.decision);
+    expect(again.message).toMatch(
+      /^Rollback requested already by user:default\/ana/,
+    );
+    await expect(gate('rollback')).resolves.toMatchObject({ status: 200 });
+    // Still harmless after Flagger acted, even though the phase no longer allows a rollback.
+    setPhase('Failed');
+    const late = await act('rollback');
+    expect(late.message).toMatch(/Flagger acted on it at/);
+  });
+
+  it('lets promote or rollback win, never both, and keeps every attempt', async () => {
+    calls.setPhase('Progressing');
+    const results = await Promise.allSettled([
+      calls.act('promote', { actor: 'user:default/ana' }),
+      calls.act('rollback', { actor: 'user:default/bo' }),
+    ]);
+    expect(results.map(r => r.status).sort()).toEqual([
+      'fulfilled',
+      'rejected',
+    ]);
+    const loser = results.find(
+      (r): r is PromiseRejectedResult => r.status === 'rejected',
+    )!;
+    expect(loser.reason).toBeInstanceOf(ConflictError);
+    expect(loser.reason.message).toMatch(/already decided/);
+    const attempts = await test.services.attempts.attempts(HELLO_GATED_REF);
+    // The loser either lost the insert race (conflict) or already saw the winner (invalid).
+    expect(attempts).toHaveLength(2);
+    expect(attempts.filter(x => x.outcome === 'accepted')).toHaveLength(1);
+    expect(['conflict', 'invalid']).toContain(
+      attempts.find(x => x.outcome !== 'accepted')!.outcome,
+    );
+    expect(attempts.map(x => x.actor).sort()).toEqual([
+      'user:default/ana',
+      'user:default/bo',
+    ]);
   });
 });

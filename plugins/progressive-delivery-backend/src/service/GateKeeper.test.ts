@@ -1,4 +1,9 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  startTestServices,
+  steeringCalls,
+  TestServices,
+} from '../__testUtils__/harness';
 import { openPluginDatabase } from '../database/DecisionStore';
 import { ChangeFeed } from './ChangeFeed';
 import { GateKeeper } from './GateKeeper';
@@ -146,6 +151,117 @@ describe('GateKeeper verdict gates', () => {
     await expect(ask('confirm-promotion')).resolves.toEqual({
       status: 200,
       message: 'Promotion approved in Backstage by user:default/ana',
+    });
+  });
+});
+
+describe('GateKeeper answering the decisions people take', () => {
+  let test: TestServices;
+  let calls: ReturnType<typeof steeringCalls>;
+  beforeEach(async () => {
+    test = await startTestServices({
+      database: await databases.init('SQLITE_3'),
+    });
+    calls = steeringCalls(test);
+  });
+  afterEach(() => test.services.stop());
+
+  it('answers "yes" once a person decided, for that revision only', async () => {
+    const { act, gate, details, setPhase } = calls;
+    const promoted = await act('promote', { actor: 'user:default/ana' });
+    expect(promoted.decision.appliedAt).toBeUndefined();
+    await expect(gate('confirm-promotion')).resolves.toEqual({
+      status: 200,
+      message: 'Promotion approved in Backstage',
+    });
+    await expect(gate('rollback')).resolves.toMatchObject({ status: 403 });
+    const { pendingDecision } = (await details()).summary;
+    expect(pendingDecision).toMatchObject({
+      action: 'promote',
+      decidedBy: 'user:default/ana',
+      appliedAt: expect.any(String),
+    });
+
+    // A new revision of the same canary starts undecided.
+    setPhase('Progressing', o => {
+      o.status.lastAppliedSpec = 'a-later-revision';
+    });
+    await expect(gate('confirm-promotion')).resolves.toMatchObject({
+      status: 403,
+    });
+    expect((await details()).summary.pendingDecision).toBeUndefined();
+  });
+
+  it('holds traffic while paused, with the hold applied on the "no", and lets it go on resume', async () => {
+    const { act, gate, details, setPhase } = calls;
+    setPhase('Progressing');
+    await act('pause');
+    expect((await details()).summary.state.kind).toBe(
+      'waiting-traffic-approval',
+    );
+    await expect(gate('confirm-traffic-increase')).resolves.toEqual({
+      status: 403,
+      message: 'Traffic increases paused in Backstage',
+    });
+    expect((await details()).summary.pendingDecision).toMatchObject({
+      action: 'pause',
+      appliedAt: expect.any(String),
+    });
+    // Pausing again is harmless.
+    await expect(act('pause')).resolves.toMatchObject({
+      decision: { action: 'pause' },
+    });
+
+    const resumed = await act('resume');
+    expect(resumed.decision.appliedAt).toBeUndefined();
+    await expect(gate('confirm-traffic-increase')).resolves.toMatchObject({
+      status: 200,
+    });
+    expect((await details()).summary.pendingDecision).toMatchObject({
+      action: 'resume',
+      appliedAt: expect.any(String),
+    });
+    await expect(act('resume', { comment: undefined })).resolves.toMatchObject({
+      decision: { action: 'resume' },
+    });
+  });
+
+  it('approves a waiting rollout and shows only that decision while Waiting', async () => {
+    const { act, gate, details, setPhase } = calls;
+    // A promotion of the previous release is recorded on the revision Waiting still shows.
+    await act('promote');
+    setPhase('Waiting');
+    expect((await details()).summary.pendingDecision).toBeUndefined();
+    await act('approve-rollout');
+    await expect(gate('confirm-rollout')).resolves.toEqual({
+      status: 200,
+      message: 'Rollout approved in Backstage',
+    });
+    expect((await details()).summary.pendingDecision).toMatchObject({
+      action: 'approve-rollout',
+      appliedAt: expect.any(String),
+    });
+  });
+
+  it('does not let a used rollout approval start the next release', async () => {
+    const { act, gate, setPhase } = calls;
+    setPhase('Waiting');
+    await act('approve-rollout');
+    await expect(
+      gate('confirm-rollout', { phase: 'Waiting' }),
+    ).resolves.toMatchObject({ status: 200 });
+    // Flagger asks again, while Waiting, until it has moved on: still yes.
+    await expect(
+      gate('confirm-rollout', { phase: 'Waiting' }),
+    ).resolves.toMatchObject({ status: 200 });
+    // After that rollout, Flagger asks from Succeeded before the next revision shows up,
+    // with the same revision key; the used approval must not answer it.
+    setPhase('Succeeded');
+    await expect(
+      gate('confirm-rollout', { phase: 'Succeeded' }),
+    ).resolves.toEqual({
+      status: 403,
+      message: 'Waiting for approval in Backstage (Approve rollout)',
     });
   });
 });

@@ -1,4 +1,9 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  startTestServices,
+  steeringCalls,
+  TestServices,
+} from '../__testUtils__/harness';
 import { openPluginDatabase, PluginDatabase } from '../database/DecisionStore';
 import { ChangeFeed } from './ChangeFeed';
 import { summarizeWithDecisions } from './decisionState';
@@ -240,5 +245,106 @@ describe('HistoryRecorder', () => {
     expect(none.get('dev/tap-apps/hello-gated@first')?.previousRevision).toBe(
       'second',
     );
+  });
+});
+
+describe('HistoryRecorder with the decisions people take', () => {
+  let test: TestServices;
+  let calls: ReturnType<typeof steeringCalls>;
+  beforeEach(async () => {
+    test = await startTestServices({
+      database: await databases.init('SQLITE_3'),
+    });
+    calls = steeringCalls(test);
+  });
+  afterEach(() => test.services.stop());
+
+  const kubeEvent = (message: string, at: string) => ({
+    type: 'Warning',
+    reason: 'Synced',
+    message,
+    firstTimestamp: at,
+    lastTimestamp: at,
+    count: 1,
+  });
+  const halt =
+    'Halt hello-gated.tap-apps advancement success rate 70.07% < 99%';
+  const rollingBack =
+    'Rolling back hello-gated.tap-apps failed checks threshold reached 2';
+
+  it('keeps a rollout from start to rollback with the failing check and who decided', async () => {
+    const { services, store } = test;
+    calls.setPhase('Progressing');
+    await services.history.idle();
+    await calls.act('pause', { comment: 'hold on' });
+    for (const message of [halt, rollingBack]) {
+      await services.gates.recordEvent('dev', {
+        name: ref.name,
+        namespace: ref.namespace,
+        phase: 'Progressing',
+        metadata: {
+          eventMessage: message,
+          eventType: 'Warning',
+          timestamp: String(Date.parse('2026-11-23T02:00:00Z')),
+        },
+      });
+    }
+    // The reason and the end come from what the watch sees, not from the event webhook.
+    store.put('dev', gatedCanary('Failed'), {
+      events: [
+        kubeEvent(halt, '2026-11-23T01:59:00Z'),
+        kubeEvent(rollingBack, '2026-11-23T02:00:00Z'),
+      ],
+    });
+    await services.history.idle();
+    const { items } = await calls.history();
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      ref,
+      outcome: 'failed',
+      decisions: [{ action: 'pause', comment: 'hold on' }],
+    });
+    expect(items[0].failureReason).toContain('70.07% < 99%');
+    expect(
+      (await services.rollouts.flaggerEvents(ref)).map(e => e.message)[0],
+    ).toMatch(/^Rolling back/);
+  });
+
+  it('closes decisions with their rollout, so a revert to the same template starts undecided', async () => {
+    const { services } = test;
+    calls.setPhase('Progressing');
+    await services.history.idle();
+    await calls.act('promote');
+    await expect(calls.gate('confirm-promotion')).resolves.toMatchObject({
+      status: 200,
+    });
+    calls.setPhase('Succeeded');
+    await services.history.idle();
+    // The same pod template comes back later (a revert): Flagger's revision key repeats.
+    calls.setPhase('Progressing');
+    await services.history.idle();
+    await expect(calls.gate('confirm-promotion')).resolves.toMatchObject({
+      status: 403,
+    });
+    const { items } = await calls.history();
+    expect(items[0]).toMatchObject({
+      outcome: 'succeeded',
+      decisions: [{ action: 'promote' }],
+    });
+  });
+
+  it('marks a rollout superseded when a new revision restarts the analysis', async () => {
+    const { services } = test;
+    calls.setPhase('Progressing');
+    await services.history.idle();
+    calls.setPhase('Progressing', o => {
+      o.status.lastAppliedSpec = 'revision-b';
+    });
+    await services.history.idle();
+    const { items } = await calls.history();
+    expect(items.map(i => i.outcome).sort()).toEqual([
+      'in-progress',
+      'superseded',
+    ]);
   });
 });

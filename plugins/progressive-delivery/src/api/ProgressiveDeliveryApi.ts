@@ -20,6 +20,7 @@ import {
 export interface ActionOptions {
   /** The entity the canary belongs to; the backend checks permissions against it. */
   entityRef: string;
+  /** Why, in the person's words; the backend keeps it with the decision. */
   comment?: string;
 }
 
@@ -29,16 +30,21 @@ export interface ActionOptions {
  * @public
  */
 export interface ProgressiveDeliveryApi {
+  /** The entity's canaries with the health of every configured cluster. */
   getCanaries(entityRef: string): Promise<CanaryListResponse>;
+  /** One canary of the entity, with its manifest and rollout history. */
   getCanary(ref: CanaryRef, entityRef: string): Promise<CanaryDetailsResponse>;
+  /** The analysis metrics' series of one canary over the last `minutes` minutes. */
   getMetrics(
     ref: CanaryRef,
     entityRef: string,
     minutes: number,
   ): Promise<CanaryMetricsResponse>;
+  /** The entity's rollouts across its canaries, newest first. */
   getHistory(entityRef: string): Promise<HistoryResponse>;
   /** Across the catalog: what waits for the signed-in user, what failed today, what moves. */
   getWaiting(scope: WaitingScope): Promise<WaitingResponse>;
+  /** Records a person's decision on a canary; Flagger carries it out at its next gate call. */
   act(
     ref: CanaryRef,
     action: CanaryAction,
@@ -57,7 +63,11 @@ export interface ProgressiveDeliveryApi {
   ): () => void;
 }
 
-/** @public */
+/**
+ * The API ref of {@link ProgressiveDeliveryApi}; override it to point the plugin at another client.
+ *
+ * @public
+ */
 export const progressiveDeliveryApiRef = createApiRef<ProgressiveDeliveryApi>({
   id: 'plugin.progressive-delivery.service',
 });

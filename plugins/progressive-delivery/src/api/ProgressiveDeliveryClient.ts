@@ -26,7 +26,9 @@ import { ServerSentEventParser } from './sse';
  * @public
  */
 export interface ReconnectOptions {
+  /** The wait before the first reconnect, doubled after each failure. */
   initialDelayMs: number;
+  /** The longest wait between reconnects. */
   maxDelayMs: number;
 }
 
@@ -42,7 +44,12 @@ const DEFAULT_RECONNECT: ReconnectOptions = {
  */
 export const STREAM_EVENT = 'change';
 
-/** @public */
+/**
+ * The default {@link ProgressiveDeliveryApi}: calls the backend through the fetch API (so
+ * requests carry the user's token) and follows its push channel, reconnecting with backoff.
+ *
+ * @public
+ */
 export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
   private readonly discoveryApi: DiscoveryApi;
   private readonly fetchApi: FetchApi;
@@ -58,10 +65,12 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
     this.reconnect = { ...DEFAULT_RECONNECT, ...options.reconnect };
   }
 
+  /** {@inheritDoc ProgressiveDeliveryApi.getCanaries} */
   async getCanaries(entityRef: string): Promise<CanaryListResponse> {
     return this.get(`/canaries?${query({ entityRef })}`);
   }
 
+  /** {@inheritDoc ProgressiveDeliveryApi.getCanary} */
   async getCanary(
     ref: CanaryRef,
     entityRef: string,
@@ -69,6 +78,7 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
     return this.get(`${canaryPath(ref)}?${query({ entityRef })}`);
   }
 
+  /** {@inheritDoc ProgressiveDeliveryApi.getMetrics} */
   async getMetrics(
     ref: CanaryRef,
     entityRef: string,
@@ -82,14 +92,17 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
     );
   }
 
+  /** {@inheritDoc ProgressiveDeliveryApi.getHistory} */
   async getHistory(entityRef: string): Promise<HistoryResponse> {
     return this.get(`/history?${query({ entityRef })}`);
   }
 
+  /** {@inheritDoc ProgressiveDeliveryApi.getWaiting} */
   async getWaiting(scope: WaitingScope): Promise<WaitingResponse> {
     return this.get(`/waiting?${query({ scope })}`);
   }
 
+  /** {@inheritDoc ProgressiveDeliveryApi.act} */
   async act(
     ref: CanaryRef,
     action: CanaryAction,
@@ -116,6 +129,7 @@ export class ProgressiveDeliveryClient implements ProgressiveDeliveryApi {
     return response.json();
   }
 
+  /** {@inheritDoc ProgressiveDeliveryApi.subscribe} */
   subscribe(
     entityRef: string,
     onMessage: (message: StreamMessage) => void,

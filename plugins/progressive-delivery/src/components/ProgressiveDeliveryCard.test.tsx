@@ -18,7 +18,7 @@ const entity: Entity = {
   metadata: {
     name: 'hello-gated',
     namespace: 'default',
-    annotations: { 'progressive-delivery/canaries': 'demo/hello-gated' },
+    annotations: { 'progressive-delivery/canaries': 'tap-apps/hello-gated' },
   },
 };
 
@@ -42,12 +42,12 @@ describe('ProgressiveDeliveryCard', () => {
     expect(
       screen.getByText('Waiting for you: promotion approval'),
     ).toBeInTheDocument();
-    expect(screen.getByText(/Canary 50% · Primary 50%/)).toBeInTheDocument();
+    expect(screen.getByText(/Canary 60% · Primary 40%/)).toBeInTheDocument();
     expect(
-      screen.getByText('Rolled back: request-success-rate 91.20% < 99%'),
+      screen.getByText('Rolled back: request-success-rate 60.00% < 99%'),
     ).toBeInTheDocument();
     expect(
-      screen.getByText(/in prod\/demo \(stale: cluster unreachable\)/),
+      screen.getByText(/in prod\/tap-apps \(stale: cluster unreachable\)/),
     ).toBeInTheDocument();
     expect(
       screen.getByRole('link', { name: /Open releases/ }),

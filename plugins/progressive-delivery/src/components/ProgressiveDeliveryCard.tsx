@@ -18,7 +18,11 @@ import { Notice } from './shared/Notice';
 import { describeTraffic } from './ReleaseOverview/TrafficProgress';
 import { ToneStatus } from './shared/StateStatus';
 
-/** @public */
+/**
+ * Props of {@link EntityProgressiveDeliveryCard}.
+ *
+ * @public
+ */
 export interface ProgressiveDeliveryCardProps {
   /** Where the tab lives relative to the overview page. */
   tabPath?: string;

@@ -18,7 +18,6 @@ import {
   createFailedSummary,
   createListResponse,
   createWaitingPromotionSummary,
-  builtinMetrics,
   FakeProgressiveDeliveryApi,
 } from '../testing';
 import { ProgressiveDeliveryContent } from './ProgressiveDeliveryContent';
@@ -103,7 +102,7 @@ describe('ProgressiveDeliveryContent', () => {
         selector: {
           workloadNames: ['hello-contour'],
           canaries: [],
-          namespace: 'demo',
+          namespace: 'tap-apps',
         },
       }),
     );
@@ -113,7 +112,7 @@ describe('ProgressiveDeliveryContent', () => {
     ).toBeInTheDocument();
     expect(
       screen.getByText(
-        'Canaries whose target or workload is named hello-contour in namespace demo',
+        'Canaries whose target or workload is named hello-contour in namespace tap-apps',
       ),
     ).toBeInTheDocument();
     expect(screen.getByText('dev: searched')).toBeInTheDocument();
@@ -132,38 +131,38 @@ describe('ProgressiveDeliveryContent', () => {
     );
     await renderTab(api);
     expect(
-      await screen.findByText('Progressing: 30% of traffic on the canary'),
+      await screen.findByText('Analysis in progress'),
     ).toBeInTheDocument();
     expect(screen.getByText('Cluster dev')).toBeInTheDocument();
-    expect(screen.getByText('Canary 30% · Primary 70%')).toBeInTheDocument();
+    expect(screen.getByText('Canary 40% · Primary 60%')).toBeInTheDocument();
     expect(
-      screen.getByText('Step 3 of 5, promotes after 50%'),
+      screen.getByText('Step 2 of 3, promotes after 60%'),
     ).toBeInTheDocument();
     const bar = screen.getByRole('progressbar', {
       name: 'Share of traffic on the canary',
     });
-    expect(bar).toHaveAttribute('aria-valuenow', '30');
+    expect(bar).toHaveAttribute('aria-valuenow', '40');
     expect(
       screen.getByText(/1 of 5 \(rolls back at the threshold\)/),
     ).toBeInTheDocument();
     expect(
-      screen.getByText('about 1 min if every check passes'),
+      screen.getByText('under a minute if every check passes'),
     ).toBeInTheDocument();
-    expect(screen.getByText('2 minutes ago')).toBeInTheDocument();
+    expect(screen.getByText('30 seconds ago')).toBeInTheDocument();
     // The differing tag is marked on both sides.
     const marks = document.querySelectorAll('mark');
     expect(Array.from(marks).map(mark => mark.textContent)).toEqual([
-      '6.7.0',
-      '6.7.1',
+      'v1',
+      'v2',
     ]);
     // Images read as name:tag; the full reference is on hover and in the copy button.
     const images = screen.getByRole('group', { name: 'image changes' });
-    expect(images).toHaveTextContent('Primarypodinfo:6.7.0Canarypodinfo:6.7.1');
+    expect(images).toHaveTextContent('Primaryhello-contour:v1Canaryhello-contour:v2');
     expect(
-      images.querySelector('[title="ghcr.io/stefanprodan/podinfo:6.7.1"]'),
-    ).toHaveTextContent(/^podinfo:6.7.1$/);
+      images.querySelector('[title="registry.sandbox.local/tap-apps/hello-contour:v2"]'),
+    ).toHaveTextContent(/^hello-contour:v2$/);
     expect(
-      within(images).getByRole('button', { name: 'Copy ghcr.io/stefanprodan/podinfo:6.7.0' }),
+      within(images).getByRole('button', { name: 'Copy registry.sandbox.local/tap-apps/hello-contour:v1' }),
     ).toBeInTheDocument();
   });
 
@@ -171,13 +170,13 @@ describe('ProgressiveDeliveryContent', () => {
     const api = withList(createListResponse([createBlueGreenSummary()]));
     await renderTab(api);
     expect(
-      await screen.findByText('Progressing: iteration 2 of 5'),
+      await screen.findByText('Analysis in progress'),
     ).toBeInTheDocument();
     expect(screen.getByText('Blue-green')).toBeInTheDocument();
-    expect(screen.getByText('Iteration 2 of 5')).toBeInTheDocument();
+    expect(screen.getByText('Iteration 2 of 4')).toBeInTheDocument();
     expect(
       screen.getByRole('progressbar', { name: 'Analysis progress' }),
-    ).toHaveAttribute('aria-valuenow', '40');
+    ).toHaveAttribute('aria-valuenow', '50');
   });
 
   it('says who the release waits for, and a decision Flagger has not applied yet', async () => {
@@ -204,17 +203,49 @@ describe('ProgressiveDeliveryContent', () => {
     expect(
       screen.getByText('Waiting for promotion approval'),
     ).toBeInTheDocument();
-    expect(screen.getByText('Canary 50% · Primary 50%')).toBeInTheDocument();
+    expect(screen.getByText('Canary 60% · Primary 40%')).toBeInTheDocument();
   });
 
   it('shows a failed rollout with its reason', async () => {
-    const api = withList(createListResponse([createFailedSummary()]));
+    // What the backend reads from the rollout record and the run's events (whatHappened.ts).
+    const api = withList(
+      createListResponse([
+        createFailedSummary({
+          rollback: {
+            reachedStep: 2,
+            totalSteps: 5,
+            reachedWeight: 20,
+            failedChecks: 5,
+            threshold: 5,
+            failures: [
+              {
+                message: 'Halt hello-contour.demo advancement success rate 91.20% < 99%',
+                count: 5,
+              },
+            ],
+          },
+          trigger: {
+            kind: 'image',
+            images: [
+              {
+                container: 'app',
+                from: 'ghcr.io/stefanprodan/podinfo:6.7.0',
+                to: 'ghcr.io/stefanprodan/podinfo:6.7.1',
+              },
+            ],
+            configs: [],
+            description:
+              'Image of container app changed from ghcr.io/stefanprodan/podinfo:6.7.0 to ghcr.io/stefanprodan/podinfo:6.7.1',
+          },
+        }),
+      ]),
+    );
     await renderTab(api);
     expect(
-      await screen.findByText('Rolled back: request-success-rate 91.20% < 99%'),
+      await screen.findByText('Rolled back: request-success-rate 60.00% < 99%'),
     ).toBeInTheDocument();
     expect(
-      screen.getByText(/Failed checks reached the threshold/),
+      screen.getByText(/The primary keeps serving the previous revision/),
     ).toBeInTheDocument();
     expect(screen.getByText('All traffic on the primary')).toBeInTheDocument();
     // Flagger reset the status to step 0 and 0 failed checks; the row tells what happened.
@@ -264,7 +295,7 @@ describe('ProgressiveDeliveryContent', () => {
     ).toBeGreaterThan(0);
     expect(screen.getByText('Unreachable')).toBeInTheDocument();
     expect(
-      screen.getByText('Progressing: 30% of traffic on the canary'),
+      screen.getByText('Analysis in progress'),
     ).toBeInTheDocument();
     expect(
       screen.getByText(
@@ -275,10 +306,14 @@ describe('ProgressiveDeliveryContent', () => {
 
   it('marks metrics unavailable when Prometheus is down but still shows the status', async () => {
     const summary = createCanarySummary({
-      metrics: builtinMetrics({
-        verdict: 'unavailable',
-        message: 'Get "http://prometheus:9090": dial tcp: i/o timeout',
-      }),
+      metrics: createCanarySummary().metrics.map(metric => ({
+        ...metric,
+        current: {
+          verdict: 'unavailable',
+          message: 'Get "http://prometheus:9090": dial tcp: i/o timeout',
+          at: metric.current!.at,
+        },
+      })),
     });
     const api = withList(
       createListResponse([summary], {
@@ -309,7 +344,7 @@ describe('ProgressiveDeliveryContent', () => {
       ),
     ).toBeInTheDocument();
     expect(
-      screen.getByText('Progressing: 30% of traffic on the canary'),
+      screen.getByText('Analysis in progress'),
     ).toBeInTheDocument();
     // A single canary opens its details: the verdicts say "Unavailable" in words.
     expect(
@@ -373,13 +408,13 @@ describe('ProgressiveDeliveryContent', () => {
     expect(await screen.findByText('Live')).toBeInTheDocument();
     api.list = createListResponse([
       createWaitingPromotionSummary({
-        ref: { cluster: 'dev', namespace: 'demo', name: 'hello-contour' },
+        ref: { cluster: 'dev', namespace: 'tap-apps', name: 'hello-contour' },
       }),
     ]);
     act(() =>
       api.emit({
         type: 'canary-changed',
-        ref: { cluster: 'dev', namespace: 'demo', name: 'hello-contour' },
+        ref: { cluster: 'dev', namespace: 'tap-apps', name: 'hello-contour' },
         at: new Date().toISOString(),
       }),
     );
@@ -420,14 +455,14 @@ describe('ProgressiveDeliveryContent', () => {
       await details.findByRole('tab', { name: 'Analysis' }),
     ).toHaveAttribute('aria-selected', 'true');
     expect(details.getByText('request-success-rate')).toBeInTheDocument();
-    expect(details.getByText('≥ 99.00% over 1m')).toBeInTheDocument();
+    expect(details.getByText('≥ 99.00% over 30s')).toBeInTheDocument();
     expect(
       details.getByRole('link', {
         name: /Open request-success-rate in Prometheus/,
       }),
     ).toHaveAttribute(
       'href',
-      expect.stringContaining('http://prometheus.local:9090/graph?g0.expr='),
+      expect.stringContaining('http://127.0.0.1:9090/graph?g0.expr='),
     );
     expect(
       details.getByRole('link', { name: /Kubernetes tab/ }),
@@ -435,7 +470,7 @@ describe('ProgressiveDeliveryContent', () => {
 
     await userEvent.click(details.getByRole('tab', { name: 'Events' }));
     expect(
-      details.getByText('Advance hello-contour.demo canary weight 30'),
+      details.getByText('Advance hello-contour.tap-apps canary weight 40'),
     ).toBeInTheDocument();
     expect(details.getAllByText('Advanced').length).toBe(3);
     expect(details.getByText('Halted')).toBeInTheDocument();
@@ -461,8 +496,8 @@ describe('ProgressiveDeliveryContent', () => {
   it('opens with a compact overview once there are more than four canaries', async () => {
     const canaries = (clusters: string[]) =>
       clusters.flatMap(cluster => [
-        createCanarySummary({ ref: { cluster, namespace: 'demo', name: 'hello-contour' } }),
-        createWaitingPromotionSummary({ ref: { cluster, namespace: 'demo', name: 'hello-gated' } }),
+        createCanarySummary({ ref: { cluster, namespace: 'tap-apps', name: 'hello-contour' } }),
+        createWaitingPromotionSummary({ ref: { cluster, namespace: 'tap-apps', name: 'hello-gated' } }),
       ]);
     const api = withList(createListResponse(canaries(['dev', 'prod', 'edge'])));
     await renderTab(api);

@@ -60,7 +60,11 @@ export function groupByCluster(
   }));
 }
 
-/** @public */
+/**
+ * Props of {@link EntityProgressiveDeliveryContent}.
+ *
+ * @public
+ */
 export interface ProgressiveDeliveryContentProps {
   /** Tuning of the live updates; the defaults suit production. */
   liveUpdates?: UseCanariesOptions;

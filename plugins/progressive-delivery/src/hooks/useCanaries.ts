@@ -13,23 +13,35 @@ import { progressiveDeliveryApiRef } from '../api';
  */
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
 
-/** @public */
+/**
+ * What `useCanaries` returns: the latest list, its errors and the push channel's state.
+ *
+ * @public
+ */
 export interface CanariesState {
+  /** The latest list, kept while a refresh fails. */
   value?: CanaryListResponse;
   /** The error of the first load; the tab has nothing to show. */
   error?: Error;
   /** The error of a later refresh; the last good value is still shown. */
   refreshError?: Error;
+  /** True while a load runs. */
   loading: boolean;
+  /** The push channel's state. */
   connection: ConnectionState;
   /** The last stream message, so open details can decide whether to reload. */
   lastMessage?: StreamMessage;
   /** Time of the last successful load. */
   updatedAt?: Date;
+  /** Reloads the list now. */
   refresh: () => void;
 }
 
-/** @public */
+/**
+ * Tuning of `useCanaries`' live updates.
+ *
+ * @public
+ */
 export interface UseCanariesOptions {
   /** Wait for a burst of stream messages to settle before reloading. */
   debounceMs?: number;

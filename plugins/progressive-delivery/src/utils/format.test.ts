@@ -1,4 +1,4 @@
-import { createWaitingPromotionSummary, portalGates } from '../testing';
+import { createWaitingPromotionSummary } from '../testing';
 import {
   formatMetricValue,
   formatThreshold,
@@ -51,7 +51,7 @@ describe('format', () => {
       'Waiting for you: promotion approval',
     );
     const external = createWaitingPromotionSummary({
-      webhooks: portalGates('dev').map(hook =>
+      webhooks: createWaitingPromotionSummary().webhooks.map(hook =>
         hook.type === 'confirm-promotion'
           ? { ...hook, name: 'change-board', servedByPortal: false }
           : hook,

@@ -94,9 +94,9 @@ const DIALOGS: Array<{
   says: RegExp;
   gate: string;
 }> = [
-  { action: 'promote', label: 'Promote', summary: waitingPromotion, says: /copies the canary \(ghcr.io\/stefanprodan\/podinfo:6.7.1\) to the primary/, gate: 'confirm-promotion' },
-  { action: 'rollback', label: 'Roll back', summary: waitingPromotion, says: /sends all traffic back to the primary \(ghcr.io\/stefanprodan\/podinfo:6.7.0\)/, gate: 'rollback' },
-  { action: 'pause', label: 'Pause', summary: () => createCanarySummary(), says: /holds the canary at its current traffic weight \(30%\)/, gate: 'confirm-traffic-increase' },
+  { action: 'promote', label: 'Promote', summary: waitingPromotion, says: /copies the canary \(registry.sandbox.local\/tap-apps\/hello-gated:v2\) to the primary/, gate: 'confirm-promotion' },
+  { action: 'rollback', label: 'Roll back', summary: waitingPromotion, says: /sends all traffic back to the primary \(registry.sandbox.local\/tap-apps\/hello-gated:v1\)/, gate: 'rollback' },
+  { action: 'pause', label: 'Pause', summary: () => createCanarySummary(), says: /holds the canary at its current traffic weight \(40%\)/, gate: 'confirm-traffic-increase' },
   { action: 'resume', label: 'Resume', summary: paused, says: /continues to increase the canary traffic/, gate: 'confirm-traffic-increase' },
   { action: 'approve-rollout', label: 'Approve rollout', summary: waitingRollout, says: /starts the analysis of the new revision/, gate: 'confirm-rollout' },
 ];
@@ -106,9 +106,9 @@ describe('CanaryActions', () => {
     const { api } = renderActions(summary());
     await userEvent.click(await screen.findByRole('button', { name: label }));
     const dialog = await screen.findByRole('dialog');
-    expect(dialog).toHaveAccessibleName(expect.stringMatching(new RegExp(`^${label} demo/hello-\\w+ in dev\\?$`)));
+    expect(dialog).toHaveAccessibleName(expect.stringMatching(new RegExp(`^${label} tap-apps/hello-\\w+ in dev\\?$`)));
     expect(within(dialog).getByText(says)).toBeInTheDocument();
-    expect(within(dialog).getByText(new RegExp(`next calls its ${gate} webhook, at the next analysis tick \\(within 30s\\)`))).toBeInTheDocument();
+    expect(within(dialog).getByText(new RegExp(`next calls its ${gate} webhook, at the next analysis tick \\(within 10s\\)`))).toBeInTheDocument();
     await userEvent.setup({ delay: null }).type(
       within(dialog).getByLabelText(/Comment/),
       'Approved in the release call',
@@ -213,9 +213,9 @@ describe('CanaryActions', () => {
   it('offers no buttons for a finished release, and explains every action in one menu', async () => {
     renderActions(createSucceededSummary());
     expect(await screen.findByText('Nothing to decide now.')).toBeInTheDocument();
-    const group = screen.getByRole('group', { name: 'Actions for hello-contour in prod' });
+    const group = screen.getByRole('group', { name: 'Actions for hello-gated in dev' });
     expect(within(group).getAllByRole('button')).toHaveLength(1);
-    const more = within(group).getByRole('button', { name: 'Other actions for hello-contour in prod, not possible now' });
+    const more = within(group).getByRole('button', { name: 'Other actions for hello-gated in dev, not possible now' });
     await userEvent.click(more);
     const menu = await screen.findByRole('menu');
     const items = within(menu).getAllByRole('menuitem');
@@ -265,7 +265,7 @@ describe('CanaryActions', () => {
   });
 
   it('leaves Pause and Resume out for blue-green, where they never apply', async () => {
-    renderActions(createBlueGreenSummary());
+    renderActions(createBlueGreenSummary({ webhooks: createCanarySummary().webhooks }));
     const group = await screen.findByRole('group', { name: 'Actions for hello-bluegreen in dev' });
     expect(within(group).getByRole('button', { name: 'Promote' })).toBeInTheDocument();
     expect(within(group).getByRole('button', { name: 'Roll back' })).toBeInTheDocument();
@@ -416,7 +416,7 @@ describe('the confirmation line', () => {
     await screen.findByText(/Approve rollout recorded/);
     // Flagger starts the rollout: a new phase and (written only now) the new revision.
     rerender(wrap(createCanarySummary({ ref: waitingRollout().ref, revision: 'b2c3d4e5f6' })));
-    expect(screen.getByText('Approve rollout: Flagger applied it. Progressing: 30% of traffic on the canary.')).toBeInTheDocument();
+    expect(screen.getByText('Approve rollout: Flagger applied it. Analysis in progress.')).toBeInTheDocument();
     rerender(wrap(createWaitingPromotionSummary({ ref: waitingRollout().ref, revision: 'b2c3d4e5f6' })));
     expect(screen.queryByText(/Flagger applied it/)).not.toBeInTheDocument();
     expect(
@@ -456,12 +456,12 @@ describe('the confirmation line', () => {
   it('says when Flagger rolled back a release after its promotion was approved', async () => {
     await promoteThen(
       createWaitingPromotionSummary({ phase: 'Progressing', rawPhase: 'Progressing' }),
-      createFailedSummary({ ref: waitingPromotion().ref }),
+      createFailedSummary({ ref: waitingPromotion().ref, revision: waitingPromotion().revision }),
     );
     expect(screen.queryByText(/Flagger applied it/)).not.toBeInTheDocument();
     expect(
       screen.getByText(
-        'You promoted this release just now; Flagger then rolled it back: Rolled back: request-success-rate 91.20% < 99%.',
+        'You promoted this release just now; Flagger then rolled it back: Rolled back: request-success-rate 60.00% < 99%.',
       ),
     ).toBeInTheDocument();
   });

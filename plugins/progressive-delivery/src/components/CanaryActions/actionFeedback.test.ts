@@ -7,7 +7,7 @@ import { describeAction, isActionSeen, pendingFrom } from './actionFeedback';
 
 const response = (action: ActionResponse['action']): ActionResponse => ({
   action,
-  ref: { cluster: 'dev', namespace: 'demo', name: 'hello-gated' },
+  ref: { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' },
   decision: { action, revision: '7c9f5d6b84', decidedBy: 'user:default/guest', decidedAt: '2026-11-23T10:00:00Z' },
   message: 'Recorded',
 });
@@ -40,7 +40,7 @@ describe('action feedback', () => {
   it('explains promotion differently before and after the analysis finished', () => {
     expect(describeAction('promote', createWaitingPromotionSummary())).toMatch(/copies the canary/);
     expect(describeAction('promote', createCanarySummary())).toMatch(/in advance/);
-    expect(describeAction('rollback', createCanarySummary())).toMatch(/podinfo:6.7.0/);
-    expect(describeAction('pause', createCanarySummary())).toMatch(/\(30%\)/);
+    expect(describeAction('rollback', createCanarySummary())).toMatch(/hello-contour:v1/);
+    expect(describeAction('pause', createCanarySummary())).toMatch(/\(40%\)/);
   });
 });

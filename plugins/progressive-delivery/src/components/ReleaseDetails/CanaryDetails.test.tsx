@@ -49,7 +49,7 @@ describe('CanaryDetails', () => {
     await screen.findByRole('tab', { name: 'Analysis' });
     await waitFor(() => expect(loads()).toBeGreaterThan(0));
     const initial = loads();
-    rerender(wrap({ type: 'canary-changed', ref: { cluster: 'prod', namespace: 'demo', name: 'hello-contour' }, at: '1' }));
+    rerender(wrap({ type: 'canary-changed', ref: { cluster: 'prod', namespace: 'tap-apps', name: 'hello-contour' }, at: '1' }));
     await new Promise(resolve => setTimeout(resolve, 50));
     expect(loads()).toBe(initial);
     rerender(wrap({ type: 'canary-changed', ref: summary.ref, at: '2' }));

@@ -23,29 +23,29 @@ function inClusters(count: number): CanarySummary[] {
 describe('ReleaseMatrix', () => {
   it('shows canary by cluster, each state in words, linking to its row', async () => {
     const canaries = [
-      createCanarySummary({ ref: { cluster: 'dev', namespace: 'demo', name: 'hello-contour' } }),
-      createFailedSummary({ ref: { cluster: 'prod', namespace: 'demo', name: 'hello-contour' } }),
-      createWaitingPromotionSummary({ ref: { cluster: 'dev', namespace: 'demo', name: 'hello-gated' } }),
-      createSucceededSummary({ ref: { cluster: 'prod', namespace: 'demo', name: 'hello-gated' } }),
-      createSucceededSummary({ ref: { cluster: 'dev', namespace: 'demo', name: 'hello-bluegreen' } }),
+      createCanarySummary({ ref: { cluster: 'dev', namespace: 'tap-apps', name: 'hello-contour' } }),
+      createFailedSummary({ ref: { cluster: 'prod', namespace: 'tap-apps', name: 'hello-contour' } }),
+      createWaitingPromotionSummary({ ref: { cluster: 'dev', namespace: 'tap-apps', name: 'hello-gated' } }),
+      createSucceededSummary({ ref: { cluster: 'prod', namespace: 'tap-apps', name: 'hello-gated' } }),
+      createSucceededSummary({ ref: { cluster: 'dev', namespace: 'tap-apps', name: 'hello-bluegreen' } }),
     ];
     await renderInTestApp(<ReleaseMatrix canaries={canaries} clusters={['dev', 'prod']} />);
     const table = screen.getByRole('table', { name: '5 releases in 2 clusters' });
     expect(within(table).getAllByRole('columnheader').map(h => h.textContent)).toEqual(['Canary', 'dev', 'prod']);
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows.map(r => within(r).getByRole('rowheader').textContent)).toEqual([
-      'demo/hello-bluegreen',
-      'demo/hello-contour',
-      'demo/hello-gated',
+      'tap-apps/hello-bluegreen',
+      'tap-apps/hello-contour',
+      'tap-apps/hello-gated',
     ]);
     expect(rows.map(r => within(r).getAllByRole('cell').map(c => c.textContent))).toEqual([
       ['Promoted', '–none'],
-      ['Progressing, 30%', 'Rolled back'],
+      ['Progressing, 40%', 'Rolled back'],
       ['Waits for promotion', 'Promoted'],
     ]);
     const link = within(rows[1]).getByRole('link', { name: 'Rolled back' });
-    expect(link).toHaveAttribute('href', '#pd-row-prod-demo-hello-contour');
-    expect(link).toHaveAttribute('title', 'Rolled back: request-success-rate 91.20% < 99%');
+    expect(link).toHaveAttribute('href', '#pd-row-prod-tap-apps-hello-contour');
+    expect(link).toHaveAttribute('title', 'Rolled back: request-success-rate 60.00% < 99%');
     expect(screen.getByText('2 promoted, 1 progressing, 1 rolled back, 1 waits for promotion. Select a state to go to its release.')).toBeInTheDocument();
   });
 

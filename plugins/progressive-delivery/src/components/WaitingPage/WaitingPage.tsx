@@ -36,7 +36,11 @@ import { absoluteTime, relativeTime } from '../../utils/format';
 import { Notice } from '../shared/Notice';
 import { ToneStatus } from '../shared/StateStatus';
 
-/** @public */
+/**
+ * Options of the "Waiting for you" page.
+ *
+ * @public
+ */
 export interface WaitingPageProps {
   /** Where the entity page mounts the Progressive Delivery tab; default `/progressive-delivery`. */
   tabPath?: string;
