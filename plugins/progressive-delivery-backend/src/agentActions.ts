@@ -136,7 +136,7 @@ export function registerAgentActions(options: {
   userInfo: UserInfoService;
 }) {
   const { actionsRegistry, services, userInfo } = options;
-  const { queries, actions, awaiting, budgets } = services;
+  const { queries, actions, waiting, budgets } = services;
 
   const userOf = async (credentials: BackstageCredentials) => {
     if ((credentials.principal as { type?: string }).type !== 'user')
@@ -217,44 +217,39 @@ export function registerAgentActions(options: {
     },
   });
 
-  if (awaiting) {
-    actionsRegistry.register({
-      name: 'list-releases-waiting-for-me',
-      title: 'List the releases waiting for me',
-      description:
-        'Lists the releases of the entities the caller (or the caller’s groups) own that wait at a gate for a decision the caller may make, with the action that answers it.',
-      attributes: { readOnly: true, idempotent: true, destructive: false },
-      schema: {
-        input: z => z.object({}),
-        output: z =>
-          z.object({
-            releases: z.array(z.record(z.any())),
-            entitiesChecked: z.number(),
-          }),
-      },
-      action: async ({ credentials }) => {
-        const { ownershipEntityRefs } = await userOf(credentials);
-        const { items, entitiesChecked } = await awaiting.forCaller(
-          credentials,
-          ownershipEntityRefs,
-        );
-        return {
-          output: {
-            releases: items.map(item => ({
-              entityRef: item.entityRef,
-              ...item.ref,
-              state: item.state.kind,
-              headline: item.state.headline,
-              waitingFor: item.waitingFor,
-              answer: item.answer,
-              since: item.since,
-            })),
-            entitiesChecked,
-          },
-        };
-      },
-    });
-  }
+  actionsRegistry.register({
+    name: 'list-releases-waiting-for-me',
+    title: 'List the releases waiting for me',
+    description:
+      'Lists the releases of the entities the caller (or the caller’s groups) own that wait at a gate for a decision the caller may make, with the actions that answer it; the same list as the portal’s "Waiting for you" page.',
+    attributes: { readOnly: true, idempotent: true, destructive: false },
+    schema: {
+      input: z => z.object({}),
+      output: z =>
+        z.object({
+          releases: z.array(z.record(z.any())),
+          entitiesChecked: z.number(),
+        }),
+    },
+    action: async ({ credentials }) => {
+      await userOf(credentials);
+      const page = await waiting.forUser(credentials, 'owned');
+      return {
+        output: {
+          releases: page.waiting.map(row => ({
+            entityRef: row.entity.ref,
+            ...row.canary,
+            state: row.state.kind,
+            headline: row.state.headline,
+            waitingFor: row.state.waitingFor,
+            actions: row.actions,
+            since: row.since,
+          })),
+          entitiesChecked: page.entityCount,
+        },
+      };
+    },
+  });
 
   for (const action of Object.keys(ACTION_ATTRIBUTES) as CanaryAction[]) {
     const { destructive, description: what } = ACTION_ATTRIBUTES[action];

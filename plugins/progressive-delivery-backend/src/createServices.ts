@@ -22,7 +22,6 @@ import { DecisionStore, openPluginDatabase } from './database/DecisionStore';
 import { RolloutHistory } from './database/RolloutHistory';
 import { MetricsCache } from './prometheus/MetricsCache';
 import { ActionService } from './service/ActionService';
-import { AwaitingReleases } from './service/AwaitingReleases';
 import { CanaryOwners, EntityLister } from './service/CanaryOwners';
 import { ChangeFeed } from './service/ChangeFeed';
 import { EntityCanaries, EntityLookup } from './service/EntityCanaries';
@@ -48,8 +47,6 @@ import { ClusterSide } from './types';
 /** Everything the router needs, built once by {@link createServices}. */
 export interface ProgressiveDeliveryServices {
   queries: ReleaseQueries;
-  /** What waits for a caller; present when the catalog's entity query was given. */
-  awaiting?: AwaitingReleases;
   actions: ActionService;
   gates: GateKeeper;
   entities: EntityCanaries;
@@ -246,9 +243,6 @@ export async function createServices(
   });
   return {
     queries,
-    awaiting: options.catalogLister
-      ? new AwaitingReleases({ queries, catalog: options.catalogLister })
-      : undefined,
     actions: new ActionService({
       store,
       summarizer,
