@@ -65,10 +65,12 @@ export class CanaryOwners {
     if (!this.#optedIn || now - this.#optedIn.at > ttl) {
       const entities = this.#load();
       this.#optedIn = { at: now, entities };
-      // A failed read is not remembered: the next notice asks again.
-      entities.catch(() => {
+      // A failed read is not remembered: the next notice asks again. Nor is an empty one: at
+      // start the catalog may not have processed its locations yet.
+      const forget = () => {
         if (this.#optedIn?.entities === entities) this.#optedIn = undefined;
-      });
+      };
+      entities.then(list => list.length === 0 && forget(), forget);
     }
     return this.#optedIn.entities;
   }

@@ -191,6 +191,25 @@ describe('ReleaseNotifier', () => {
     notifier.stop();
   });
 
+  it('asks the catalog again when no entity selected the canary, as while the catalog loads', async () => {
+    const db = await openPluginDatabase(await databases.init('SQLITE_3'));
+    const store = new FakeCanaryStore();
+    const notifications = new FakeNotifications();
+    const catalog = new FakeCatalog();
+    const loaded = catalog.entities;
+    catalog.entities = [];
+    const notifier = notifierOver(db, store, notifications, catalog);
+    store.put('dev', gatedCanary('WaitingPromotion'), waiting());
+    await notifier.idle();
+    expect(notifications.sent).toEqual([]);
+    catalog.entities = loaded;
+    store.put('dev', gatedCanary('WaitingPromotion'), waiting());
+    await notifier.idle();
+    expect(notifications.sent).toHaveLength(1);
+    expect(catalog.calls).toBe(2);
+    notifier.stop();
+  });
+
   it('tries again on the next change when sending failed', async () => {
     const db = await openPluginDatabase(await databases.init('SQLITE_3'));
     const store = new FakeCanaryStore();

@@ -97,7 +97,11 @@ export class ReleaseNotifier {
     if (this.#handled.size > 10_000) this.#handled.clear();
 
     const entityRefs = await this.options.owners.entityRefsOf(watched.ref);
-    if (entityRefs.length === 0) return;
+    if (entityRefs.length === 0) {
+      // No entity (yet: the catalog may still be loading) selects it; a later change asks again.
+      this.#handled.delete(key);
+      return;
+    }
     const at = new Date().toISOString();
     if (!(await notices.claim(watched.ref, revision, notice.state, at))) return;
     try {
