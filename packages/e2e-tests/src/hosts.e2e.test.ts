@@ -18,6 +18,7 @@ import {
   anotherTeamsReleaseIsReadOnly,
   guestToken,
   JourneyContext,
+  journeySteps,
   MINUTE,
   promoteAGatedRelease,
   watchAReleaseMove,
@@ -42,66 +43,81 @@ test('packages/hosts has at least one host with a host.json', () => {
 // A host known not to work is reported as skipped, with its error, rather than left out unseen.
 for (const host of hosts.filter(h => h.knownBroken)) {
   // eslint-disable-next-line jest/no-disabled-tests, jest/expect-expect
-  test.skip(`host ${host.name}: known broken: ${host.knownBroken}`, () => undefined);
+  test.skip(`host ${host.name}: known broken: ${host.knownBroken}`, () =>
+    undefined);
 }
 
 describe.each(
   hosts
     .filter(host => !host.knownBroken)
     .map(host => [host.name, host] as [string, Host]),
-)(
-  'host %s',
-  (name, host) => {
-    const ctx = { artifactsDir: join(runDir, name) } as JourneyContext;
-    let running: RunningHost | undefined;
-    let browser: Browser | undefined;
+)('host %s', (name, host) => {
+  const ctx = { artifactsDir: join(runDir, name) } as JourneyContext;
+  let running: RunningHost | undefined;
+  let browser: Browser | undefined;
 
-    beforeAll(async () => {
-      const info = requireSandbox();
-      mkdirSync(ctx.artifactsDir, { recursive: true });
-      const logFile = join(ctx.artifactsDir, 'host-commands.log');
-      // npm test installs and builds the hosts before; these answer at once then.
-      const installSeconds = runHostCommand(host, 'install', logFile);
-      const buildSeconds = runHostCommand(host, 'build', logFile);
-      running = await startHost(host, {
-        artifactsDir: ctx.artifactsDir,
-        env: sandboxCredentialsEnv(info),
-      });
-      const times = {
-        host: name,
-        backstageRelease: host.backstageRelease,
-        installSeconds,
-        buildSeconds,
-        startSeconds: running.startSeconds,
-      };
-      writeFileSync(
-        join(ctx.artifactsDir, 'host-times.json'),
-        JSON.stringify(times, null, 2),
-      );
-      process.stderr.write(`[host ${name}] ${JSON.stringify(times)}\n`);
-      browser = await launchBrowser();
-      ctx.page = await browser.newPage({
-        viewport: { width: 1440, height: 1000 },
-      });
-      ctx.page.on('console', message => {
-        if (message.type() === 'error') {
-          process.stderr.write(`[browser ${name}] ${message.text()}\n`);
-        }
-      });
-      ctx.portalUrl = running.url;
-      ctx.token = await guestToken(running.url);
-    }, 40 * MINUTE);
-
-    afterAll(async () => {
-      await browser?.close();
-      await running?.stop();
+  beforeAll(async () => {
+    const info = requireSandbox();
+    mkdirSync(ctx.artifactsDir, { recursive: true });
+    const logFile = join(ctx.artifactsDir, 'host-commands.log');
+    // npm test installs and builds the hosts before; these answer at once then.
+    const installSeconds = runHostCommand(host, 'install', logFile);
+    const buildSeconds = runHostCommand(host, 'build', logFile);
+    running = await startHost(host, {
+      artifactsDir: ctx.artifactsDir,
+      env: sandboxCredentialsEnv(info),
     });
+    const times = {
+      host: name,
+      backstageRelease: host.backstageRelease,
+      installSeconds,
+      buildSeconds,
+      startSeconds: running.startSeconds,
+    };
+    writeFileSync(
+      join(ctx.artifactsDir, 'host-times.json'),
+      JSON.stringify(times, null, 2),
+    );
+    process.stderr.write(`[host ${name}] ${JSON.stringify(times)}\n`);
+    browser = await launchBrowser();
+    ctx.page = await browser.newPage({
+      viewport: { width: 1440, height: 1000 },
+    });
+    ctx.page.on('console', message => {
+      if (message.type() === 'error') {
+        process.stderr.write(`[browser ${name}] ${message.text()}\n`);
+      }
+    });
+    ctx.portalUrl = running.url;
+    ctx.token = await guestToken(running.url);
+  }, 40 * MINUTE);
 
-    test('watch a release move', () => watchAReleaseMove(ctx));
+  afterAll(async () => {
+    await browser?.close();
+    await running?.stop();
+  });
 
-    test('promote a gated release', () => promoteAGatedRelease(ctx));
+  test('watch a release move', () => watchAReleaseMove(ctx));
 
-    test("another team's release is read-only", () =>
-      anotherTeamsReleaseIsReadOnly(ctx));
-  },
-);
+  test('promote a gated release', () => promoteAGatedRelease(ctx));
+
+  test("another team's release is read-only", () =>
+    anotherTeamsReleaseIsReadOnly(ctx));
+
+  test('the tab does not scroll the page sideways at 1024, 1280, 1440 and 1920 px', async () => {
+    const widths = [1024, 1280, 1440, 1920];
+    const overflow: Record<string, number> = {};
+    for (const width of widths) {
+      await ctx.page.setViewportSize({ width, height: 1000 });
+      await journeySteps(ctx).openTab('hello-gated');
+      overflow[`${width}px`] = await ctx.page.evaluate(() => {
+        const scroller = document.scrollingElement!;
+        return scroller.scrollWidth - scroller.clientWidth;
+      });
+    }
+    await ctx.page.setViewportSize({ width: 1440, height: 1000 });
+    expect(overflow).toEqual(
+      Object.fromEntries(widths.map(width => [`${width}px`, 0])),
+    );
+  });
+});
