@@ -4,7 +4,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const repoRoot = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+);
 
 export function log(message) {
   process.stderr.write(`[progressive-delivery] ${message}\n`);
@@ -18,12 +23,19 @@ export function run(command, args, options = {}) {
     ...options,
   });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status ?? result.signal}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed with exit code ${
+        result.status ?? result.signal
+      }`,
+    );
   }
 }
 
 export function commandExists(command) {
-  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' })
+      .status === 0
+  );
 }
 
 export function isNewer(file, than) {
@@ -60,10 +72,14 @@ export function sandboxCredentialsEnv() {
     const tokenFile = join(dir, 'backstage-token');
     const caFile = join(dir, 'ca.crt');
     if (existsSync(tokenFile)) {
-      env[`PD_SANDBOX_${cluster.toUpperCase()}_TOKEN`] = readFileSync(tokenFile, 'utf8').trim();
+      env[`PD_SANDBOX_${cluster.toUpperCase()}_TOKEN`] = readFileSync(
+        tokenFile,
+        'utf8',
+      ).trim();
     }
     if (existsSync(caFile)) {
-      env[`PD_SANDBOX_${cluster.toUpperCase()}_CA_DATA`] = readFileSync(caFile).toString('base64');
+      env[`PD_SANDBOX_${cluster.toUpperCase()}_CA_DATA`] =
+        readFileSync(caFile).toString('base64');
     }
   }
   return env;

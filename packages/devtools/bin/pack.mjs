@@ -20,8 +20,14 @@ export const packsDir = join(repoRoot, '.packs');
 
 /** In build order: the common package first, then those that depend on it. */
 export const packedPlugins = [
-  { dir: 'plugins/progressive-delivery-common', tarball: 'progressive-delivery-common.tgz' },
-  { dir: 'plugins/progressive-delivery-backend', tarball: 'progressive-delivery-backend.tgz' },
+  {
+    dir: 'plugins/progressive-delivery-common',
+    tarball: 'progressive-delivery-common.tgz',
+  },
+  {
+    dir: 'plugins/progressive-delivery-backend',
+    tarball: 'progressive-delivery-backend.tgz',
+  },
   { dir: 'plugins/progressive-delivery', tarball: 'progressive-delivery.tgz' },
 ];
 
@@ -48,7 +54,11 @@ function addTree(hash, dir) {
 function inputsHash() {
   const hash = createHash('sha256');
   for (const plugin of packedPlugins) addTree(hash, join(repoRoot, plugin.dir));
-  for (const file of ['tsconfig.json', 'package-lock.json', 'packages/devtools/bin/pack.mjs']) {
+  for (const file of [
+    'tsconfig.json',
+    'package-lock.json',
+    'packages/devtools/bin/pack.mjs',
+  ]) {
     hash.update(file);
     hash.update(readFileSync(join(repoRoot, file)));
   }
@@ -57,8 +67,15 @@ function inputsHash() {
 
 export function packPlugins({ force = false } = {}) {
   const inputs = inputsHash();
-  const allPresent = packedPlugins.every(p => existsSync(join(packsDir, p.tarball)));
-  if (!force && allPresent && existsSync(markerFile) && readFileSync(markerFile, 'utf8') === inputs) {
+  const allPresent = packedPlugins.every(p =>
+    existsSync(join(packsDir, p.tarball)),
+  );
+  if (
+    !force &&
+    allPresent &&
+    existsSync(markerFile) &&
+    readFileSync(markerFile, 'utf8') === inputs
+  ) {
     log('the plugin tarballs in .packs are up to date');
     return;
   }
@@ -68,22 +85,39 @@ export function packPlugins({ force = false } = {}) {
   run('npx', ['tsc']);
   for (const plugin of packedPlugins) {
     log(`building ${plugin.dir}`);
-    run('npx', ['backstage-cli', 'package', 'build'], { cwd: join(repoRoot, plugin.dir) });
+    run('npx', ['backstage-cli', 'package', 'build'], {
+      cwd: join(repoRoot, plugin.dir),
+    });
   }
   for (const plugin of packedPlugins) {
     // npm pack runs the package's prepack (backstage-cli package prepack: publishConfig and
     // the export map pointed at dist) and postpack (restores package.json).
     const result = spawnSync(
       'npm',
-      ['pack', '--json', '--pack-destination', packsDir, '--workspace', plugin.dir],
+      [
+        'pack',
+        '--json',
+        '--pack-destination',
+        packsDir,
+        '--workspace',
+        plugin.dir,
+      ],
       { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );
     if (result.status !== 0) {
       throw new Error(`npm pack of ${plugin.dir} failed:\n${result.stdout}`);
     }
-    const [packed] = JSON.parse(result.stdout.slice(result.stdout.indexOf('[')));
+    const [packed] = JSON.parse(
+      result.stdout.slice(result.stdout.indexOf('[')),
+    );
     renameSync(join(packsDir, packed.filename), join(packsDir, plugin.tarball));
-    log(`${plugin.tarball}: ${packed.entryCount} files, ${(packed.size / 1024).toFixed(0)} kB packed, ${(packed.unpackedSize / 1024).toFixed(0)} kB unpacked`);
+    log(
+      `${plugin.tarball}: ${packed.entryCount} files, ${(
+        packed.size / 1024
+      ).toFixed(0)} kB packed, ${(packed.unpackedSize / 1024).toFixed(
+        0,
+      )} kB unpacked`,
+    );
   }
   writeFileSync(markerFile, inputs);
   log(`packed in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -40,13 +40,22 @@ function ownedByDatabaseUser(dir) {
 export function startPostgres() {
   const initdb = pgBin('initdb');
   if (!existsSync(initdb) && initdb === 'initdb') {
-    log('PostgreSQL is not installed; the PostgreSQL variants of the database tests will fail');
+    log(
+      'PostgreSQL is not installed; the PostgreSQL variants of the database tests will fail',
+    );
     return undefined;
   }
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     ownedByDatabaseUser(dataDir);
-    const init = asDatabaseUser(initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync']);
+    const init = asDatabaseUser(initdb, [
+      '-D',
+      dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '--no-sync',
+    ]);
     if (init.status !== 0) {
       log(`initdb failed: ${init.stderr}`);
       return undefined;
@@ -55,8 +64,14 @@ export function startPostgres() {
   const status = asDatabaseUser(pgBin('pg_ctl'), ['-D', dataDir, 'status']);
   if (status.status !== 0) {
     const start = asDatabaseUser(pgBin('pg_ctl'), [
-      '-D', dataDir, '-l', join(dataDir, 'server.log'), '-w', 'start',
-      '-o', `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dataDir} -c fsync=off -c max_connections=200`,
+      '-D',
+      dataDir,
+      '-l',
+      join(dataDir, 'server.log'),
+      '-w',
+      'start',
+      '-o',
+      `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dataDir} -c fsync=off -c max_connections=200`,
     ]);
     if (start.status !== 0) {
       log(`PostgreSQL did not start: ${start.stderr || start.stdout}`);
@@ -68,11 +83,21 @@ export function startPostgres() {
 
 export function stopPostgres() {
   if (existsSync(join(dataDir, 'postmaster.pid'))) {
-    asDatabaseUser(pgBin('pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+    asDatabaseUser(pgBin('pg_ctl'), [
+      '-D',
+      dataDir,
+      '-m',
+      'fast',
+      '-w',
+      'stop',
+    ]);
   }
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
+if (
+  process.argv[1] &&
+  import.meta.url.endsWith(process.argv[1].split('/').pop())
+) {
   const command = process.argv[2];
   if (command === 'start') console.log(startPostgres() ?? 'not started');
   else if (command === 'stop') stopPostgres();

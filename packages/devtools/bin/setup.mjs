@@ -9,12 +9,17 @@ import { commandExists, isNewer, log, repoRoot, run } from './lib.mjs';
 
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 20) {
-  throw new Error(`Node ${process.versions.node} is too old: use Node 20, 22 or 24.`);
+  throw new Error(
+    `Node ${process.versions.node} is too old: use Node 20, 22 or 24.`,
+  );
 }
 
 function ensureNodeModules() {
   const marker = join(repoRoot, 'node_modules', '.package-lock.json');
-  if (!existsSync(marker) || isNewer(join(repoRoot, 'package-lock.json'), marker)) {
+  if (
+    !existsSync(marker) ||
+    isNewer(join(repoRoot, 'package-lock.json'), marker)
+  ) {
     log('installing npm dependencies (first time: about 5 minutes)');
     // `npm ci` rejects lock files made where some platform-only optional binaries are
     // unreachable; `npm install` from the lock file installs the same tree.
@@ -32,10 +37,14 @@ function ensureNodeModules() {
       { cwd: backendDir, stdio: 'ignore' },
     ).status === 0;
   if (!existsSync(repoNode)) {
-    throw new Error('npm install did not provide node_modules/.bin/node: run `npm install` again.');
+    throw new Error(
+      'npm install did not provide node_modules/.bin/node: run `npm install` again.',
+    );
   }
   if (!sqliteLoads()) {
-    log('building better-sqlite3 from source for the repository\'s Node (about a minute)');
+    log(
+      "building better-sqlite3 from source for the repository's Node (about a minute)",
+    );
     // better-sqlite3 13 ships Node-API binaries, so this is only for a platform it has none for.
     // Node-API's ABI holds across Node majors: the system Node's headers in /usr serve the
     // repository's Node too, and node-gyp downloads nothing.
@@ -43,7 +52,8 @@ function ensureNodeModules() {
       cwd: dirname(require.resolve('better-sqlite3/package.json')),
       env: { ...process.env, npm_config_nodedir: '/usr' },
     });
-    if (!sqliteLoads()) throw new Error('better-sqlite3 does not load in node_modules/.bin/node');
+    if (!sqliteLoads())
+      throw new Error('better-sqlite3 does not load in node_modules/.bin/node');
   }
 }
 
@@ -60,11 +70,15 @@ function ensureDebianPackages() {
   if (missing.length === 0) return;
   const names = missing.map(({ pkg }) => pkg);
   log(`installing Debian packages: ${names.join(', ')}`);
-  const asRoot = (args) =>
-    process.getuid?.() === 0 ? ['apt-get', args] : ['sudo', ['apt-get', ...args]];
+  const asRoot = args =>
+    process.getuid?.() === 0
+      ? ['apt-get', args]
+      : ['sudo', ['apt-get', ...args]];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = () =>
-    run(...asRoot(['install', '-y', '--no-install-recommends', ...names]), { env });
+    run(...asRoot(['install', '-y', '--no-install-recommends', ...names]), {
+      env,
+    });
   try {
     install();
   } catch {
@@ -74,7 +88,10 @@ function ensureDebianPackages() {
 }
 
 function ensureSandboxBinaries() {
-  run('bash', [join(repoRoot, 'packages', 'sandbox', 'scripts', 'build-binaries.sh'), 'all']);
+  run('bash', [
+    join(repoRoot, 'packages', 'sandbox', 'scripts', 'build-binaries.sh'),
+    'all',
+  ]);
 }
 
 ensureNodeModules();

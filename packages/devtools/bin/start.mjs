@@ -7,14 +7,23 @@ import { join } from 'node:path';
 import { log, repoRoot, sandboxCredentialsEnv, startPrefixed } from './lib.mjs';
 
 const sandboxCli = join(repoRoot, 'packages', 'sandbox', 'bin', 'sandbox.mjs');
-if (spawnSync(process.execPath, [sandboxCli, 'up'], { cwd: repoRoot, stdio: 'inherit' }).status !== 0) {
+if (
+  spawnSync(process.execPath, [sandboxCli, 'up'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  }).status !== 0
+) {
   log('the sandbox did not come up: see `npm run sandbox -- status`');
   process.exit(1);
 }
 
 const dataDir = join(repoRoot, '.sandbox', 'backstage-db');
 mkdirSync(dataDir, { recursive: true });
-const env = { ...process.env, ...sandboxCredentialsEnv(), PD_DATA_DIR: dataDir };
+const env = {
+  ...process.env,
+  ...sandboxCredentialsEnv(),
+  PD_DATA_DIR: dataDir,
+};
 
 const children = [
   startPrefixed('backend', 'npx', ['backstage-cli', 'package', 'start'], {
@@ -26,11 +35,15 @@ const children = [
     env,
   }),
 ];
-log('portal starting: app on http://127.0.0.1:3000, backend on http://127.0.0.1:7007');
+log(
+  'portal starting: app on http://127.0.0.1:3000, backend on http://127.0.0.1:7007',
+);
 
 function stop() {
   for (const child of children) child.kill('SIGTERM');
-  log('stopped backend and app; the sandbox is still up (`npm run sandbox -- down` stops it)');
+  log(
+    'stopped backend and app; the sandbox is still up (`npm run sandbox -- down` stops it)',
+  );
   process.exit(0);
 }
 process.on('SIGINT', stop);

@@ -25,13 +25,17 @@ mkdirSync(stateDir, { recursive: true });
 try {
   packPlugins();
 } catch (error) {
-  log(`packing the plugins failed (${error.message}); the packing test and the hosts' journeys will fail`);
+  log(
+    `packing the plugins failed (${error.message}); the packing test and the hosts' journeys will fail`,
+  );
 }
 
 /** Installs and builds every host through its host.mjs, before the journeys run in them. */
 function prepareHosts() {
   const times = {};
-  for (const { name, dir, knownBroken } of listHosts(join(repoRoot, 'packages', 'hosts'))) {
+  for (const { name, dir, knownBroken } of listHosts(
+    join(repoRoot, 'packages', 'hosts'),
+  )) {
     if (knownBroken) {
       log(`host ${name}: not prepared, known broken: ${knownBroken}`);
       continue;
@@ -40,18 +44,29 @@ function prepareHosts() {
     for (const command of ['install', 'build']) {
       log(`host ${name}: ${command}`);
       const started = Date.now();
-      const result = spawnSync(process.execPath, [join(dir, 'host.mjs'), command], {
-        cwd: dir,
-        stdio: 'inherit',
-      });
-      times[name][`${command}Seconds`] = Math.round((Date.now() - started) / 1000);
+      const result = spawnSync(
+        process.execPath,
+        [join(dir, 'host.mjs'), command],
+        {
+          cwd: dir,
+          stdio: 'inherit',
+        },
+      );
+      times[name][`${command}Seconds`] = Math.round(
+        (Date.now() - started) / 1000,
+      );
       if (result.status !== 0) {
-        log(`host ${name}: ${command} failed; its journeys will fail and say why`);
+        log(
+          `host ${name}: ${command} failed; its journeys will fail and say why`,
+        );
         break;
       }
     }
   }
-  writeFileSync(join(stateDir, 'host-times.json'), `${JSON.stringify(times, null, 2)}\n`);
+  writeFileSync(
+    join(stateDir, 'host-times.json'),
+    `${JSON.stringify(times, null, 2)}\n`,
+  );
   log(`hosts prepared: ${JSON.stringify(times)}`);
 }
 
@@ -61,7 +76,9 @@ const sandboxWasUp = sandbox('status') === 0;
 if (!sandboxWasUp) {
   log('bringing the sandbox up for the integration and end-to-end tests');
   if (sandbox('up') !== 0) {
-    log('the sandbox did not come up; the tests that need it will fail and say why');
+    log(
+      'the sandbox did not come up; the tests that need it will fail and say why',
+    );
   }
 }
 
@@ -85,7 +102,10 @@ const jestEnv = {
 const serialPattern = '\\.(integration|e2e)\\.test\\.[jt]sx?$';
 const phases = [
   { name: 'unit', args: [`--testPathIgnorePatterns=${serialPattern}`] },
-  { name: 'integration', args: ['--runInBand', `--testPathPatterns=${serialPattern}`] },
+  {
+    name: 'integration',
+    args: ['--runInBand', `--testPathPatterns=${serialPattern}`],
+  },
 ];
 const exitCodes = [];
 for (const phase of phases) {
@@ -93,9 +113,13 @@ for (const phase of phases) {
   const result = spawnSync(
     'npx',
     [
-      'backstage-cli', 'repo', 'test', '--json',
+      'backstage-cli',
+      'repo',
+      'test',
+      '--json',
       `--outputFile=${join(stateDir, `jest-results-${phase.name}.json`)}`,
-      ...phase.args, ...jestArgs,
+      ...phase.args,
+      ...jestArgs,
     ],
     { cwd: repoRoot, stdio: 'inherit', env: jestEnv },
   );
@@ -123,7 +147,9 @@ for (const phase of phases) {
   // A suite that fails to load or crashes has no failing test of its own; count it.
   failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
 }
-const summary = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
+const summary = `${passed} passed, ${failed} failed${
+  skipped ? `, ${skipped} skipped` : ''
+}`;
 writeFileSync(summaryFile, `${summary}\n`);
 console.log(summary);
 process.exit(failed > 0 || exitCodes.some(code => code !== 0) ? 1 : 0);

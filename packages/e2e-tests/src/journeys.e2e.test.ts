@@ -23,7 +23,12 @@ import {
   promoteAGatedRelease,
   watchAReleaseMove,
 } from './harness/journeys';
-import { buildAppIfNeeded, repoRoot, RunningPortal, startPortal } from './harness/portal';
+import {
+  buildAppIfNeeded,
+  repoRoot,
+  RunningPortal,
+  startPortal,
+} from './harness/portal';
 import {
   eventually,
   firstImage,
@@ -59,9 +64,14 @@ beforeAll(async () => {
   });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  Object.assign(ctx, { portalUrl: portal.url, page, token: await guestToken(portal.url) });
+  Object.assign(ctx, {
+    portalUrl: portal.url,
+    page,
+    token: await guestToken(portal.url),
+  });
   page.on('console', message => {
-    if (message.type() === 'error') process.stderr.write(`[browser] ${message.text()}\n`);
+    if (message.type() === 'error')
+      process.stderr.write(`[browser] ${message.text()}\n`);
   });
 }, 10 * MINUTE);
 
@@ -80,7 +90,9 @@ test('2. the gated release waits for promotion; Promote with a comment; Flagger 
 
 test('3. Rollback during the analysis: Flagger rolls back, the old image keeps serving, history shows who', async () => {
   await settled('dev', NS, 'hello-gated');
-  const servingBefore = firstImage(await readDeployment('dev', NS, 'hello-gated-primary'));
+  const servingBefore = firstImage(
+    await readDeployment('dev', NS, 'hello-gated-primary'),
+  );
   await openTab('hello-gated');
   await release('hello-gated', { cluster: 'dev' });
   const row = section('hello-gated', 'dev');
@@ -92,19 +104,29 @@ test('3. Rollback during the analysis: Flagger rolls back, the old image keeps s
   await screenshot(page, artifactsDir, '3-gated-rollback-recorded');
 
   await phaseAfterRelease('dev', 'hello-gated', 'Failed', 4 * MINUTE);
-  expect(firstImage(await readDeployment('dev', NS, 'hello-gated-primary'))).toBe(servingBefore);
+  expect(
+    firstImage(await readDeployment('dev', NS, 'hello-gated-primary')),
+  ).toBe(servingBefore);
 
-  await row.getByRole('button', { name: /Details of hello-gated in dev/ }).click().catch(() => undefined);
+  await row
+    .getByRole('button', { name: /Details of hello-gated in dev/ })
+    .click()
+    .catch(() => undefined);
   await row.getByRole('tab', { name: /History/ }).click();
   const history = row.getByRole('table', { name: /Rollout history/ });
-  await history.getByText('Abort - e2e journey 3').first().waitFor({ timeout: 60_000 });
+  await history
+    .getByText('Abort - e2e journey 3')
+    .first()
+    .waitFor({ timeout: 60_000 });
   await expect(history.innerText()).resolves.toMatch(/guest/i);
   await screenshot(page, artifactsDir, '3-gated-rolled-back');
 });
 
 test('4. a bad release: Flagger rolls back by itself and the tab shows the failed metric against its threshold', async () => {
   await settled('dev', NS, 'hello-contour');
-  const servingBefore = firstImage(await readDeployment('dev', NS, 'hello-contour-primary'));
+  const servingBefore = firstImage(
+    await readDeployment('dev', NS, 'hello-contour-primary'),
+  );
   await openTab('hello-contour');
   await release('hello-contour', { cluster: 'dev', errorRate: 0.3 });
   await phaseAfterRelease('dev', 'hello-contour', 'Failed', 8 * MINUTE);
@@ -120,9 +142,14 @@ test('4. a bad release: Flagger rolls back by itself and the tab shows the faile
   // Flagger's own words for the failed check: "success rate 69.17% < 99%".
   expect(summary.state.headline).toMatch(/\d+(\.\d+)?%\s*<\s*99/);
   const row = section('hello-contour', 'dev');
-  await row.getByText(summary.state.headline).first().waitFor({ timeout: 30_000 });
+  await row
+    .getByText(summary.state.headline)
+    .first()
+    .waitFor({ timeout: 30_000 });
   await screenshot(page, artifactsDir, '4-contour-bad-release-rolled-back');
-  expect(firstImage(await readDeployment('dev', NS, 'hello-contour-primary'))).toBe(servingBefore);
+  expect(
+    firstImage(await readDeployment('dev', NS, 'hello-contour-primary')),
+  ).toBe(servingBefore);
 });
 
 test('5. blue-green with the kubernetes provider: iterations progress, then promotion', async () => {
@@ -131,16 +158,27 @@ test('5. blue-green with the kubernetes provider: iterations progress, then prom
   const released = await release('hello-bluegreen', { cluster: 'dev' });
   const row = section('hello-bluegreen', 'dev');
   const progress: string[] = [];
-  await phaseAfterRelease('dev', 'hello-bluegreen', 'Succeeded', 8 * MINUTE, async () => {
-    const bar = row.getByRole('progressbar', { name: 'Analysis progress' });
-    const text = (await bar.getAttribute('aria-valuetext', { timeout: 500 }).catch(() => null)) ?? '';
-    if (text && text !== progress[progress.length - 1]) {
-      progress.push(text);
-      await screenshot(page, artifactsDir, `5-bluegreen-${progress.length}`);
-    }
-  });
+  await phaseAfterRelease(
+    'dev',
+    'hello-bluegreen',
+    'Succeeded',
+    8 * MINUTE,
+    async () => {
+      const bar = row.getByRole('progressbar', { name: 'Analysis progress' });
+      const text =
+        (await bar
+          .getAttribute('aria-valuetext', { timeout: 500 })
+          .catch(() => null)) ?? '';
+      if (text && text !== progress[progress.length - 1]) {
+        progress.push(text);
+        await screenshot(page, artifactsDir, `5-bluegreen-${progress.length}`);
+      }
+    },
+  );
   expect(new Set(progress).size).toBeGreaterThanOrEqual(2);
-  expect(firstImage(await readDeployment('dev', NS, 'hello-bluegreen-primary'))).toBe(released.image);
+  expect(
+    firstImage(await readDeployment('dev', NS, 'hello-bluegreen-primary')),
+  ).toBe(released.image);
 });
 
 test('6. a user without the promote permission: buttons disabled with the reason, the API answers 403', async () => {
@@ -166,7 +204,13 @@ test('7. one cluster stopped: its canaries show the error, the other cluster kee
     );
     await screenshot(page, artifactsDir, '7-prod-down-dev-live');
     const clusters = (
-      await (await api(`/canaries?entityRef=${encodeURIComponent('component:default/hello-contour')}`)).json()
+      await (
+        await api(
+          `/canaries?entityRef=${encodeURIComponent(
+            'component:default/hello-contour',
+          )}`,
+        )
+      ).json()
     ).clusters;
     expect(clusters.find((c: any) => c.name === 'prod').status).toBe('error');
     expect(clusters.find((c: any) => c.name === 'dev').status).toBe('ok');
@@ -175,7 +219,9 @@ test('7. one cluster stopped: its canaries show the error, the other cluster kee
     await eventually(
       'the prod API server to be healthy again',
       async () =>
-        (await sandboxStatus()).components.find(
+        (
+          await sandboxStatus()
+        ).components.find(
           (c: any) => c.cluster === 'prod' && c.component === 'kube-apiserver',
         )?.healthy,
       { timeoutMs: 2 * MINUTE },

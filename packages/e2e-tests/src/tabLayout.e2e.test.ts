@@ -10,8 +10,19 @@ import { join } from 'node:path';
 import { release, SAMPLE_NAMESPACE } from '@progressive-delivery/sandbox';
 import { launchBrowser, screenshot } from './harness/browser';
 import { visitEntityContents } from './harness/entityPage';
-import { buildAppIfNeeded, repoRoot, RunningPortal, startPortal } from './harness/portal';
-import { eventually, readCanary, requireSandbox, sandboxCredentialsEnv, settled } from './harness/sandbox';
+import {
+  buildAppIfNeeded,
+  repoRoot,
+  RunningPortal,
+  startPortal,
+} from './harness/portal';
+import {
+  eventually,
+  readCanary,
+  requireSandbox,
+  sandboxCredentialsEnv,
+  settled,
+} from './harness/sandbox';
 
 const MINUTE = 60_000;
 const NS = SAMPLE_NAMESPACE;
@@ -79,24 +90,37 @@ beforeAll(async () => {
   token = await guestToken();
   browser = await launchBrowser();
   // The app's Content-Security-Policy forbids inline scripts, axe-core's injection among them.
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, bypassCSP: true });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 1000 },
+    bypassCSP: true,
+  });
   page = await context.newPage();
-  page.on('pageerror', error => pageErrors.push(`${page.url()}: ${error.message}`));
+  page.on('pageerror', error =>
+    pageErrors.push(`${page.url()}: ${error.message}`),
+  );
 }, 10 * MINUTE);
 
 afterAll(async () => {
-  writeFileSync(join(artifactsDir, 'findings.json'), JSON.stringify(findings, null, 2));
+  writeFileSync(
+    join(artifactsDir, 'findings.json'),
+    JSON.stringify(findings, null, 2),
+  );
   process.stderr.write(`tab layout artifacts: ${artifactsDir}\n`);
   await browser?.close();
   await portal?.stop();
 });
 
 async function guestToken(): Promise<string> {
-  const response = await fetch(`${portal.url}/api/auth/guest/refresh?env=development`, {
-    headers: { 'x-requested-with': 'XMLHttpRequest' },
-  });
+  const response = await fetch(
+    `${portal.url}/api/auth/guest/refresh?env=development`,
+    {
+      headers: { 'x-requested-with': 'XMLHttpRequest' },
+    },
+  );
   if (!response.ok) {
-    throw new Error(`guest sign-in answered ${response.status}: ${await response.text()}`);
+    throw new Error(
+      `guest sign-in answered ${response.status}: ${await response.text()}`,
+    );
   }
   return (await response.json()).backstageIdentity.token;
 }
@@ -133,7 +157,12 @@ async function axe(name: string, scope: Locator): Promise<AxeViolation[]> {
   if (!(await page.evaluate(() => 'axe' in window))) {
     await page.addScriptTag({ content: axeSource });
   }
-  await scope.first().evaluate((element, label) => element.setAttribute('data-axe-scope', label), name);
+  await scope
+    .first()
+    .evaluate(
+      (element, label) => element.setAttribute('data-axe-scope', label),
+      name,
+    );
   const violations: AxeViolation[] = await page.evaluate(async label => {
     const result = await (window as any).axe.run(
       { include: [[`[data-axe-scope="${label}"]`]] },
@@ -150,9 +179,13 @@ async function axe(name: string, scope: Locator): Promise<AxeViolation[]> {
       })),
     }));
   }, name);
-  await scope.first().evaluate(element => element.removeAttribute('data-axe-scope'));
+  await scope
+    .first()
+    .evaluate(element => element.removeAttribute('data-axe-scope'));
   findings[`axe: ${name}`] = violations;
-  return violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
+  return violations.filter(
+    v => v.impact === 'serious' || v.impact === 'critical',
+  );
 }
 
 /** Where the tab's own content sticks out of its box, or scrolls sideways inside it. */
@@ -162,15 +195,26 @@ async function contentOverflow(tab: Locator): Promise<string[]> {
     const box = root.getBoundingClientRect();
     const describe = (element: Element) =>
       `${element.tagName.toLowerCase()}${element.id ? `#${element.id}` : ''}${
-        element.getAttribute('aria-label') ? `[${element.getAttribute('aria-label')}]` : ''
+        element.getAttribute('aria-label')
+          ? `[${element.getAttribute('aria-label')}]`
+          : ''
       } "${(element.textContent ?? '').trim().slice(0, 40)}"`;
     if (root.scrollWidth > root.clientWidth + 1) {
-      problems.push(`the tab is ${root.scrollWidth - root.clientWidth}px wider than its box`);
+      problems.push(
+        `the tab is ${
+          root.scrollWidth - root.clientWidth
+        }px wider than its box`,
+      );
     }
     // An element may extend inside a container that scrolls sideways (reported on its own below).
     const frame = (element: Element) => {
-      for (let parent = element.parentElement; parent && parent !== root; parent = parent.parentElement) {
-        if (['auto', 'scroll'].includes(getComputedStyle(parent).overflowX)) return parent.getBoundingClientRect();
+      for (
+        let parent = element.parentElement;
+        parent && parent !== root;
+        parent = parent.parentElement
+      ) {
+        if (['auto', 'scroll'].includes(getComputedStyle(parent).overflowX))
+          return parent.getBoundingClientRect();
       }
       return box;
     };
@@ -178,12 +222,25 @@ async function contentOverflow(tab: Locator): Promise<string[]> {
       const rect = element.getBoundingClientRect();
       if (rect.width <= 1 || rect.height <= 1) continue; // visually hidden text
       const style = getComputedStyle(element);
-      if (['auto', 'scroll'].includes(style.overflowX) && element.scrollWidth > element.clientWidth + 1) {
-        problems.push(`${describe(element)} scrolls sideways by ${element.scrollWidth - element.clientWidth}px`);
+      if (
+        ['auto', 'scroll'].includes(style.overflowX) &&
+        element.scrollWidth > element.clientWidth + 1
+      ) {
+        problems.push(
+          `${describe(element)} scrolls sideways by ${
+            element.scrollWidth - element.clientWidth
+          }px`,
+        );
       }
       const limit = frame(element).right;
       if (rect.right > limit + 1) {
-        problems.push(`${describe(element)} ends ${Math.round(rect.right - limit)}px right of ${limit === box.right ? 'the tab' : 'its scroll container'}`);
+        problems.push(
+          `${describe(element)} ends ${Math.round(
+            rect.right - limit,
+          )}px right of ${
+            limit === box.right ? 'the tab' : 'its scroll container'
+          }`,
+        );
       }
     }
     return problems.slice(0, 20);
@@ -197,9 +254,15 @@ async function pageOverflow(): Promise<number> {
   });
 }
 
-async function openDetails(name: string, cluster: string, detailsTab?: string): Promise<Locator> {
+async function openDetails(
+  name: string,
+  cluster: string,
+  detailsTab?: string,
+): Promise<Locator> {
   const target = row(name, cluster);
-  const toggle = target.getByRole('button', { name: `Details of ${name} in ${cluster}` });
+  const toggle = target.getByRole('button', {
+    name: `Details of ${name} in ${cluster}`,
+  });
   if ((await toggle.getAttribute('aria-expanded')) !== 'true') {
     await toggle.click();
   }
@@ -213,7 +276,10 @@ async function openDetails(name: string, cluster: string, detailsTab?: string): 
 /** Scrolls vertically only: the app shell's sideways overflow must not shift the screenshot. */
 async function scrollTo(target: Locator, above = 80) {
   await target.first().evaluate((element, offset) => {
-    window.scrollTo(0, element.getBoundingClientRect().top + window.scrollY - offset);
+    window.scrollTo(
+      0,
+      element.getBoundingClientRect().top + window.scrollY - offset,
+    );
   }, above);
 }
 
@@ -231,7 +297,11 @@ async function visibleErrors(): Promise<string[]> {
       if (/error/i.test(text)) errors.push(text.slice(0, 200));
     });
     const body = document.body.innerText;
-    for (const pattern of [/NotImplementedError[^\n]*/, /No implementation available[^\n]*/, /PAGE NOT FOUND/]) {
+    for (const pattern of [
+      /NotImplementedError[^\n]*/,
+      /No implementation available[^\n]*/,
+      /PAGE NOT FOUND/,
+    ]) {
       const match = pattern.exec(body);
       if (match) errors.push(match[0].slice(0, 200));
     }
@@ -244,20 +314,31 @@ test('every entity page of the sandbox entities renders without an error', async
   const entities: any[] = await eventually(
     'the catalog to list the sandbox entities',
     async () => {
-      const response = await fetch(`${portal.url}/api/catalog/entities/by-query?limit=200`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
+      const response = await fetch(
+        `${portal.url}/api/catalog/entities/by-query?limit=200`,
+        {
+          headers: { authorization: `Bearer ${token}` },
+        },
+      );
       const items: any[] = (await response.json()).items ?? [];
-      return items.some(item => item.metadata.name === MANY_CANARIES_ENTITY) && items.length > 5 ? items : undefined;
+      return items.some(item => item.metadata.name === MANY_CANARIES_ENTITY) &&
+        items.length > 5
+        ? items
+        : undefined;
     },
     { timeoutMs: 2 * MINUTE, intervalMs: 2000 },
   );
   const problems: string[] = [];
   const visited: string[] = [];
   for (const entity of entities) {
-    const path = `/catalog/${entity.metadata.namespace ?? 'default'}/${entity.kind.toLowerCase()}/${entity.metadata.name}`;
+    const path = `/catalog/${
+      entity.metadata.namespace ?? 'default'
+    }/${entity.kind.toLowerCase()}/${entity.metadata.name}`;
     await goto(path);
-    await page.getByRole('heading', { level: 1 }).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByRole('heading', { level: 1 })
+      .first()
+      .waitFor({ timeout: 30_000 });
     // The entity's tabs, read on its Overview (a release's details have tabs of their own).
     await page
       .getByRole('tab')
@@ -275,7 +356,10 @@ test('every entity page of the sandbox entities renders without an error', async
         .waitFor({ state: 'detached', timeout: 30_000 })
         .catch(() => undefined);
       await page.waitForTimeout(1000);
-      const errors = [...(await visibleErrors()), ...pageErrors.slice(errorsBefore)];
+      const errors = [
+        ...(await visibleErrors()),
+        ...pageErrors.slice(errorsBefore),
+      ];
       const where = `${entity.kind}:${entity.metadata.name} › ${tabName}`;
       visited.push(where);
       if (
@@ -285,10 +369,16 @@ test('every entity page of the sandbox entities renders without an error', async
         // This entity exists to show what a malformed annotation gets: an explanation on the tab
         // and on the overview card, not a crash or a failed request.
         const explained = await page
-          .getByText("The entity's progressive-delivery annotations need fixing")
+          .getByText(
+            "The entity's progressive-delivery annotations need fixing",
+          )
           .waitFor({ timeout: 10_000 })
-          .then(() => true, () => false);
-        if (!explained) errors.push('the malformed annotation is not explained');
+          .then(
+            () => true,
+            () => false,
+          );
+        if (!explained)
+          errors.push('the malformed annotation is not explained');
       }
       if (errors.length) problems.push(`${where}: ${errors.join(' | ')}`);
     };
@@ -310,15 +400,22 @@ async function tabTo(target: Locator, limit = 150): Promise<number> {
       return presses;
     }
   }
-  throw new Error(`${await target.innerText()} not reached after ${limit} presses of Tab`);
+  throw new Error(
+    `${await target.innerText()} not reached after ${limit} presses of Tab`,
+  );
 }
 
 /** Whether the focus is inside the open dialog's modal (MUI's focus trap includes its container). */
 const focusInDialog = () =>
   page.evaluate(() =>
-    Boolean(document.activeElement?.closest('[role="presentation"]')?.querySelector('[role="dialog"]')),
+    Boolean(
+      document.activeElement
+        ?.closest('[role="presentation"]')
+        ?.querySelector('[role="dialog"]'),
+    ),
   );
-const dialogModal = () => page.locator('[role="presentation"]', { has: page.getByRole('dialog') });
+const dialogModal = () =>
+  page.locator('[role="presentation"]', { has: page.getByRole('dialog') });
 
 async function decideByKeyboard(
   target: Locator,
@@ -328,7 +425,9 @@ async function decideByKeyboard(
 ) {
   const button = target.getByRole('button', { name: action, exact: true });
   await button.waitFor({ timeout: 60_000 });
-  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.evaluate(() =>
+    (document.activeElement as HTMLElement | null)?.blur(),
+  );
   const presses = await tabTo(button);
   findings[`Tab presses to reach ${action}`] = presses;
 
@@ -336,13 +435,21 @@ async function decideByKeyboard(
   await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog');
   await dialog.waitFor();
-  await eventually('the focus in the dialog', async () => (await focusInDialog()) || undefined, { timeoutMs: 5000, intervalMs: 100 });
+  await eventually(
+    'the focus in the dialog',
+    async () => (await focusInDialog()) || undefined,
+    { timeoutMs: 5000, intervalMs: 100 },
+  );
   // axe reads colours as drawn: wait until the dialog's fade-in has ended (every ancestor opaque).
   await eventually(
     'the dialog fully faded in',
     async () =>
       (await dialog.evaluate(element => {
-        for (let node: Element | null = element; node; node = node.parentElement) {
+        for (
+          let node: Element | null = element;
+          node;
+          node = node.parentElement
+        ) {
           if (getComputedStyle(node).opacity !== '1') return false;
         }
         return true;
@@ -352,12 +459,18 @@ async function decideByKeyboard(
   serious[`dialog: ${action}`] = await axe(`dialog-${action}`, dialogModal());
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
-  await expect(button.evaluate(element => element === document.activeElement)).resolves.toBe(true);
+  await expect(
+    button.evaluate(element => element === document.activeElement),
+  ).resolves.toBe(true);
 
   // Enter opens it again; Tab stays inside; type the comment, Tab to the action, Enter.
   await page.keyboard.press('Enter');
   await dialog.waitFor();
-  await eventually('the focus in the dialog again', async () => (await focusInDialog()) || undefined, { timeoutMs: 5000, intervalMs: 100 });
+  await eventually(
+    'the focus in the dialog again',
+    async () => (await focusInDialog()) || undefined,
+    { timeoutMs: 5000, intervalMs: 100 },
+  );
   for (let i = 0; i < 6; i++) {
     await page.keyboard.press('Tab');
     expect(await focusInDialog()).toBe(true);
@@ -368,23 +481,34 @@ async function decideByKeyboard(
   await page.keyboard.type(comment);
   await tabTo(confirm, 5);
   const answered = page.waitForResponse(
-    response => response.request().method() === 'POST' && response.url().includes('/actions/'),
+    response =>
+      response.request().method() === 'POST' &&
+      response.url().includes('/actions/'),
     { timeout: 30_000 },
   );
   await page.keyboard.press('Enter');
   // On failure, say what the dialog shows and where the focus is, not just that it timed out.
   const explain = async (what: string, error: unknown) => {
     const shown = await dialog.innerText().catch(() => '(gone)');
-    const focused = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
-    return new Error(`${action}: ${what}; the dialog shows "${shown}", the focus is on ${focused}. ${error}`);
+    const focused = await page.evaluate(() =>
+      document.activeElement?.outerHTML.slice(0, 200),
+    );
+    return new Error(
+      `${action}: ${what}; the dialog shows "${shown}", the focus is on ${focused}. ${error}`,
+    );
   };
   const answer = await answered.catch(async error => {
     throw await explain('Enter on the dialog button sent no request', error);
   });
   expect({ action, status: answer.status() }).toEqual({ action, status: 200 });
-  await dialog.waitFor({ state: 'detached', timeout: 30_000 }).catch(async error => {
-    throw await explain(`the dialog stayed open after ${answer.status()}`, error);
-  });
+  await dialog
+    .waitFor({ state: 'detached', timeout: 30_000 })
+    .catch(async error => {
+      throw await explain(
+        `the dialog stayed open after ${answer.status()}`,
+        error,
+      );
+    });
 }
 
 test('promote and roll back with the keyboard alone', async () => {
@@ -394,30 +518,81 @@ test('promote and roll back with the keyboard alone', async () => {
 
   // Roll back: approve the start, then roll back during the analysis. A release another
   // test left waiting for approval will do as well as a new one.
-  if ((await readCanary('dev', NS, 'hello-gated')).status?.phase !== 'Waiting') {
+  if (
+    (await readCanary('dev', NS, 'hello-gated')).status?.phase !== 'Waiting'
+  ) {
     await settled('dev', NS, 'hello-gated');
     await release('hello-gated', { cluster: 'dev' });
   }
   await openTab('hello-gated');
-  await eventually('hello-gated to wait for approval', async () => (await readCanary('dev', NS, 'hello-gated')).status?.phase === 'Waiting' || undefined, { timeoutMs: 3 * MINUTE });
+  await eventually(
+    'hello-gated to wait for approval',
+    async () =>
+      (await readCanary('dev', NS, 'hello-gated')).status?.phase ===
+        'Waiting' || undefined,
+    { timeoutMs: 3 * MINUTE },
+  );
   await decideByKeyboard(gated, 'Approve rollout', 'start - keyboard', serious);
-  await eventually('hello-gated to progress', async () => (await readCanary('dev', NS, 'hello-gated')).status?.phase === 'Progressing' || undefined, { timeoutMs: 3 * MINUTE });
+  await eventually(
+    'hello-gated to progress',
+    async () =>
+      (await readCanary('dev', NS, 'hello-gated')).status?.phase ===
+        'Progressing' || undefined,
+    { timeoutMs: 3 * MINUTE },
+  );
   await decideByKeyboard(gated, 'Roll back', 'roll back - keyboard', serious);
   await screenshot(page, artifactsDir, 'keyboard-rollback-recorded');
-  await eventually('hello-gated to fail', async () => (await readCanary('dev', NS, 'hello-gated')).status?.phase === 'Failed' || undefined, { timeoutMs: 4 * MINUTE });
-  await gated.getByText(/You rolled this release back|Roll back: Flagger applied it/).first().waitFor({ timeout: 60_000 });
+  await eventually(
+    'hello-gated to fail',
+    async () =>
+      (await readCanary('dev', NS, 'hello-gated')).status?.phase === 'Failed' ||
+      undefined,
+    { timeoutMs: 4 * MINUTE },
+  );
+  await gated
+    .getByText(/You rolled this release back|Roll back: Flagger applied it/)
+    .first()
+    .waitFor({ timeout: 60_000 });
   await screenshot(page, artifactsDir, 'keyboard-rolled-back');
 
   // Promote: approve the start, then promote once it waits for promotion.
   await release('hello-gated', { cluster: 'dev' });
-  await eventually('hello-gated to wait for approval again', async () => (await readCanary('dev', NS, 'hello-gated')).status?.phase === 'Waiting' || undefined, { timeoutMs: 3 * MINUTE });
-  await decideByKeyboard(gated, 'Approve rollout', 'start again - keyboard', serious);
-  await eventually('hello-gated to wait for promotion', async () => (await readCanary('dev', NS, 'hello-gated')).status?.phase === 'WaitingPromotion' || undefined, { timeoutMs: 6 * MINUTE });
+  await eventually(
+    'hello-gated to wait for approval again',
+    async () =>
+      (await readCanary('dev', NS, 'hello-gated')).status?.phase ===
+        'Waiting' || undefined,
+    { timeoutMs: 3 * MINUTE },
+  );
+  await decideByKeyboard(
+    gated,
+    'Approve rollout',
+    'start again - keyboard',
+    serious,
+  );
+  await eventually(
+    'hello-gated to wait for promotion',
+    async () =>
+      (await readCanary('dev', NS, 'hello-gated')).status?.phase ===
+        'WaitingPromotion' || undefined,
+    { timeoutMs: 6 * MINUTE },
+  );
   await decideByKeyboard(gated, 'Promote', 'promote - keyboard', serious);
-  await eventually('hello-gated to succeed', async () => (await readCanary('dev', NS, 'hello-gated')).status?.phase === 'Succeeded' || undefined, { timeoutMs: 5 * MINUTE });
-  await gated.getByText(/You promoted this release|Promote: Flagger applied it/).first().waitFor({ timeout: 60_000 });
+  await eventually(
+    'hello-gated to succeed',
+    async () =>
+      (await readCanary('dev', NS, 'hello-gated')).status?.phase ===
+        'Succeeded' || undefined,
+    { timeoutMs: 5 * MINUTE },
+  );
+  await gated
+    .getByText(/You promoted this release|Promote: Flagger applied it/)
+    .first()
+    .waitFor({ timeout: 60_000 });
   await screenshot(page, artifactsDir, 'keyboard-promoted');
-  expect(Object.fromEntries(Object.entries(serious).filter(([, v]) => v.length > 0))).toEqual({});
+  expect(
+    Object.fromEntries(Object.entries(serious).filter(([, v]) => v.length > 0)),
+  ).toEqual({});
 });
 
 test("the tab's own content fits at 1024, 1280, 1440 and 1920 px, also with a release's history open", async () => {
@@ -425,24 +600,40 @@ test("the tab's own content fits at 1024, 1280, 1440 and 1920 px, also with a re
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 1000 });
     const tab = await openTab(MANY_CANARIES_ENTITY);
-    await tab.getByRole('table', { name: /releases in \d+ clusters/ }).waitFor();
+    await tab
+      .getByRole('table', { name: /releases in \d+ clusters/ })
+      .waitFor();
     const overview = await contentOverflow(tab);
     await openDetails('hello-gated', 'dev', 'History');
-    await row('hello-gated', 'dev').getByRole('table', { name: /Rollout history/ }).waitFor({ timeout: 30_000 }).catch(() => undefined);
+    await row('hello-gated', 'dev')
+      .getByRole('table', { name: /Rollout history/ })
+      .waitFor({ timeout: 30_000 })
+      .catch(() => undefined);
     const history = await contentOverflow(tab);
-    await row('hello-gated', 'dev').getByRole('tab', { name: 'Analysis' }).click();
+    await row('hello-gated', 'dev')
+      .getByRole('tab', { name: 'Analysis' })
+      .click();
     const analysis = await contentOverflow(tab);
     problems[`${width}px`] = [...overview, ...history, ...analysis];
     if (SCREENSHOT_WIDTHS.includes(width)) {
-      await row('hello-gated', 'dev').getByRole('tab', { name: 'History' }).click();
-      await scrollTo(page.locator(TAB).getByRole('table', { name: /releases in/ }));
+      await row('hello-gated', 'dev')
+        .getByRole('tab', { name: 'History' })
+        .click();
+      await scrollTo(
+        page.locator(TAB).getByRole('table', { name: /releases in/ }),
+      );
       await screenshot(page, artifactsDir, `many-canaries-overview-${width}`);
-      await scrollTo(row('hello-gated', 'dev').getByRole('tab', { name: 'History' }), 400);
+      await scrollTo(
+        row('hello-gated', 'dev').getByRole('tab', { name: 'History' }),
+        400,
+      );
       await screenshot(page, artifactsDir, `history-${width}`);
     }
   }
   findings['tab content overflow'] = problems;
-  expect(problems).toEqual(Object.fromEntries(WIDTHS.map(width => [`${width}px`, []])));
+  expect(problems).toEqual(
+    Object.fromEntries(WIDTHS.map(width => [`${width}px`, []])),
+  );
 });
 
 test('the page itself does not scroll sideways at 1024, 1280, 1440 and 1920 px', async () => {
@@ -453,7 +644,9 @@ test('the page itself does not scroll sideways at 1024, 1280, 1440 and 1920 px',
     overflow[`${width}px`] = await pageOverflow();
   }
   findings['page overflow (scrollWidth - clientWidth)'] = overflow;
-  expect(overflow).toEqual(Object.fromEntries(WIDTHS.map(width => [`${width}px`, 0])));
+  expect(overflow).toEqual(
+    Object.fromEntries(WIDTHS.map(width => [`${width}px`, 0])),
+  );
 });
 
 test('axe-core finds no serious or critical violation on the tab, the details and the overview card, light and dark', async () => {
@@ -466,16 +659,27 @@ test('axe-core finds no serious or critical violation on the tab, the details an
     serious[`${theme}: tab with the overview`] = await axe(`${theme}-tab`, tab);
     const details = await openDetails('hello-gated', 'dev');
     await details.getByText('PromQL query').first().click();
-    serious[`${theme}: details, analysis`] = await axe(`${theme}-analysis`, details);
+    serious[`${theme}: details, analysis`] = await axe(
+      `${theme}-analysis`,
+      details,
+    );
     for (const detailsTab of ['Events', 'History', 'YAML']) {
       await details.getByRole('tab', { name: detailsTab }).click();
       await page.waitForTimeout(500);
-      serious[`${theme}: details, ${detailsTab}`] = await axe(`${theme}-${detailsTab}`, details);
+      serious[`${theme}: details, ${detailsTab}`] = await axe(
+        `${theme}-${detailsTab}`,
+        details,
+      );
     }
-    const more = row('hello-contour', 'prod').getByRole('button', { name: /Other actions/ });
+    const more = row('hello-contour', 'prod').getByRole('button', {
+      name: /Other actions/,
+    });
     if (await more.count()) {
       await more.first().click();
-      serious[`${theme}: menu of actions not possible now`] = await axe(`${theme}-menu`, page.getByRole('menu'));
+      serious[`${theme}: menu of actions not possible now`] = await axe(
+        `${theme}-menu`,
+        page.getByRole('menu'),
+      );
       await page.keyboard.press('Escape');
     }
     await details.getByRole('tab', { name: 'History' }).click();
@@ -487,7 +691,10 @@ test('axe-core finds no serious or critical violation on the tab, the details an
     const card = page
       .locator('[class*="MuiCard-root"]')
       .filter({ has: page.getByText('Progressive delivery', { exact: true }) });
-    await card.getByText(/hello-gated/).first().waitFor({ timeout: 60_000 });
+    await card
+      .getByText(/hello-gated/)
+      .first()
+      .waitFor({ timeout: 60_000 });
     serious[`${theme}: overview card`] = await axe(`${theme}-card`, card);
     await screenshot(page, artifactsDir, `${theme}-overview-1440`);
   }
@@ -496,6 +703,7 @@ test('axe-core finds no serious or critical violation on the tab, the details an
   await scrollTo(page.locator(TAB), 100);
   await screenshot(page, artifactsDir, 'dark-tab-1440');
   await setTheme('light');
-  expect(Object.fromEntries(Object.entries(serious).filter(([, v]) => v.length > 0))).toEqual({});
+  expect(
+    Object.fromEntries(Object.entries(serious).filter(([, v]) => v.length > 0)),
+  ).toEqual({});
 });
-

@@ -142,7 +142,9 @@ describe('sample apps', () => {
     );
     // Each cluster its own: dev's Canary does not get prod's secret.
     const dev: any = canaryFor(app('hello-gated'), 'dev', env);
-    expect(dev.spec.analysis.webhooks.every((w: any) => w.metadata === undefined)).toBe(true);
+    expect(
+      dev.spec.analysis.webhooks.every((w: any) => w.metadata === undefined),
+    ).toBe(true);
     expect(portalWebhooks('dev', env, 'dev-secret')[0]).toMatchObject({
       url: 'http://127.0.0.1:7007/api/progressive-delivery/webhooks/dev/gates/confirm-rollout',
       metadata: { secret: 'dev-secret' },

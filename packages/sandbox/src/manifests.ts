@@ -457,7 +457,13 @@ export function portalWebhooks(
       timeout: '5s',
       ...metadata,
     })),
-    { name: 'event', type: 'event', url: `${base}/event`, timeout: '5s', ...metadata },
+    {
+      name: 'event',
+      type: 'event',
+      url: `${base}/event`,
+      timeout: '5s',
+      ...metadata,
+    },
   ];
 }
 

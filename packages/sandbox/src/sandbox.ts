@@ -824,7 +824,13 @@ export async function setWebhookSecret(
     await client.mergePatch(
       `/apis/flagger.app/v1beta1/namespaces/${app.namespace}/canaries/${app.canary}`,
       // A merge patch replaces the list whole: no webhook keeps an older secret.
-      { spec: { analysis: { webhooks: portalWebhooks(cluster, options.env, secret ?? '') } } },
+      {
+        spec: {
+          analysis: {
+            webhooks: portalWebhooks(cluster, options.env, secret ?? ''),
+          },
+        },
+      },
     );
   }
 }

@@ -2,7 +2,11 @@ import { ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_LIMITS, LimitsConfig, readProgressiveDeliveryConfig } from './config';
+import {
+  DEFAULT_LIMITS,
+  LimitsConfig,
+  readProgressiveDeliveryConfig,
+} from './config';
 
 const kubernetes = (clusters: object[], extraMethods: object[] = []) => ({
   kubernetes: {
@@ -240,28 +244,46 @@ describe('readProgressiveDeliveryConfig', () => {
     ];
     const withKey = (path: string, value: unknown) => {
       const [group, key] = path.split('.');
-      return read({ ...kubernetes([dev]), progressiveDelivery: { [group]: { [key]: value } } });
+      return read({
+        ...kubernetes([dev]),
+        progressiveDelivery: { [group]: { [key]: value } },
+      });
     };
     const schema = readFileSync(join(__dirname, '..', 'config.d.ts'), 'utf8');
     /** The text of `group?: { ... }` in config.d.ts (its members are indented by 6). */
     const block = (group: string) => {
       const start = schema.indexOf(`    ${group}?: {\n`);
-      return start < 0 ? '' : schema.slice(start, schema.indexOf('\n    };', start));
+      return start < 0
+        ? ''
+        : schema.slice(start, schema.indexOf('\n    };', start));
     };
 
     it('reads every bound, each declared in config.d.ts with its default', () => {
       for (const [path, value, field, expected] of keys) {
         const [group, key] = path.split('.');
-        expect({ path, read: withKey(path, value).limits[field] }).toEqual({ path, read: expected });
-        const declared = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*${key}\\?:`).exec(block(group));
-        expect({ path, declared: Boolean(declared) }).toEqual({ path, declared: true });
-        expect({ path, documentsDefault: /Default /.test(declared?.[1] ?? '') }).toEqual({
+        expect({ path, read: withKey(path, value).limits[field] }).toEqual({
+          path,
+          read: expected,
+        });
+        const declared = new RegExp(
+          `/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*${key}\\?:`,
+        ).exec(block(group));
+        expect({ path, declared: Boolean(declared) }).toEqual({
+          path,
+          declared: true,
+        });
+        expect({
+          path,
+          documentsDefault: /Default /.test(declared?.[1] ?? ''),
+        }).toEqual({
           path,
           documentsDefault: true,
         });
       }
       // And nothing else: every bound the backend holds has a key above.
-      expect(keys.map(([, , field]) => field).sort()).toEqual(Object.keys(DEFAULT_LIMITS).sort());
+      expect(keys.map(([, , field]) => field).sort()).toEqual(
+        Object.keys(DEFAULT_LIMITS).sort(),
+      );
       expect(read(kubernetes([dev])).limits).toEqual(DEFAULT_LIMITS);
     });
 
@@ -269,7 +291,9 @@ describe('readProgressiveDeliveryConfig', () => {
       expect(() => withKey('limits.streams', 0)).toThrow(
         'progressiveDelivery.limits.streams is 0; it must be a number of at least 1 (default 2000).',
       );
-      expect(() => withKey('limits.streamBufferBytes', 'lots')).toThrow(/limits\.streamBufferBytes/);
+      expect(() => withKey('limits.streamBufferBytes', 'lots')).toThrow(
+        /limits\.streamBufferBytes/,
+      );
     });
   });
 });

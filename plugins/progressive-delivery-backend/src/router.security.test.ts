@@ -545,7 +545,9 @@ describe('router: bounds', () => {
     expect(gateLimited.body.error.message).toMatch(
       /progressiveDelivery\.limits\.webhooksPerMinute/,
     );
-    expect(Number(gateLimited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(gateLimited.headers['retry-after'])).toBeGreaterThanOrEqual(
+      1,
+    );
   });
 
   it('records no attempt about a canary that does not exist', async () => {

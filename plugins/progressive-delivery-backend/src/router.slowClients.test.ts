@@ -100,7 +100,9 @@ describe('router: clients that stop reading their stream', () => {
     while (services.streams.openCount > readers) {
       if (changes > 1_000_000) {
         throw new Error(
-          `${services.streams.openCount - readers} stalled streams still open after ${changes} changes`,
+          `${
+            services.streams.openCount - readers
+          } stalled streams still open after ${changes} changes`,
         );
       }
       for (let i = 0; i < 200; i++, changes++) {
@@ -139,9 +141,7 @@ describe('router: clients that stop reading their stream', () => {
     const clients = await Promise.all(
       Array.from({ length: CLIENTS_PER_WAVE }, () => stalledClient()),
     );
-    expect(clients.map(c => c.statusCode)).toEqual(
-      clients.map(() => 200),
-    );
+    expect(clients.map(c => c.statusCode)).toEqual(clients.map(() => 200));
     expect(services.streams.openCount).toBe(CLIENTS_PER_WAVE);
     const result = await changeUntilCut(clients);
     await new Promise(resolve => setTimeout(resolve, 20));
@@ -162,7 +162,9 @@ describe('router: clients that stop reading their stream', () => {
       heaps.push(await heapAfterGc());
     }
     process.stderr.write(
-      `[slow clients] baseline ${(baseline / MB).toFixed(1)} MiB; after each wave of ${CLIENTS_PER_WAVE}: ${heaps
+      `[slow clients] baseline ${(baseline / MB).toFixed(
+        1,
+      )} MiB; after each wave of ${CLIENTS_PER_WAVE}: ${heaps
         .map(h => `${((h - baseline) / MB).toFixed(2)}`)
         .join(', ')} MiB above; largest queue ${largestQueue} bytes\n`,
     );

@@ -135,19 +135,36 @@ describe('router', () => {
       return spec.slice(start, end < 0 ? spec.indexOf('\ncomponents:') : end);
     };
     const limited = {
-      '/canaries/{cluster}/{namespace}/{name}/actions/{action}': ['actionsPerMinute'],
-      '/stream': ['streamsPerPrincipal', 'streams', 'streamBufferBytes', 'streamLifetime'],
+      '/canaries/{cluster}/{namespace}/{name}/actions/{action}': [
+        'actionsPerMinute',
+      ],
+      '/stream': [
+        'streamsPerPrincipal',
+        'streams',
+        'streamBufferBytes',
+        'streamLifetime',
+      ],
       '/webhooks/{cluster}/gates/{gate}': ['webhooksPerMinute'],
       '/webhooks/{cluster}/event': [],
     };
     for (const [path, keys] of Object.entries(limited)) {
       const text = operation(path);
-      expect({ path, has429: text.includes("'429': { $ref: '#/components/responses/TooManyRequests' }") }).toEqual({
+      expect({
+        path,
+        has429: text.includes(
+          "'429': { $ref: '#/components/responses/TooManyRequests' }",
+        ),
+      }).toEqual({
         path,
         has429: true,
       });
       for (const key of keys) {
-        expect({ path, key, documented: text.includes(`\`${key}\``) || text.includes(`limits.${key}\``) }).toEqual({
+        expect({
+          path,
+          key,
+          documented:
+            text.includes(`\`${key}\``) || text.includes(`limits.${key}\``),
+        }).toEqual({
           path,
           key,
           documented: true,
@@ -155,7 +172,9 @@ describe('router', () => {
       }
     }
     const tooMany = spec.slice(spec.indexOf('    TooManyRequests:'));
-    expect(tooMany).toMatch(/^ {4}TooManyRequests:\n(?: {6}.*\n)*? {6}headers:\n {8}Retry-After:/);
+    expect(tooMany).toMatch(
+      /^ {4}TooManyRequests:\n(?: {6}.*\n)*? {6}headers:\n {8}Retry-After:/,
+    );
   });
 
   it('answers health without anything else', async () => {

@@ -6,13 +6,21 @@ describe('new frontend system plugin', () => {
     expect(plugin.pluginId).toBe('progressive-delivery');
     expect(plugin.getExtension('api:progressive-delivery')).toBeDefined();
     expect(
-      plugin.getExtension('entity-content:progressive-delivery/progressive-delivery'),
+      plugin.getExtension(
+        'entity-content:progressive-delivery/progressive-delivery',
+      ),
     ).toBeDefined();
-    expect(plugin.getExtension('entity-card:progressive-delivery/progressive-delivery')).toBeDefined();
+    expect(
+      plugin.getExtension(
+        'entity-card:progressive-delivery/progressive-delivery',
+      ),
+    ).toBeDefined();
   });
 
   it('provides the waiting page, which the navigation lists by its title and icon', () => {
-    const page = plugin.getExtension('page:progressive-delivery/waiting') as any;
+    const page = plugin.getExtension(
+      'page:progressive-delivery/waiting',
+    ) as any;
     expect(page).toBeDefined();
     expect(page.kind).toBe('page');
   });

@@ -58,7 +58,9 @@ export const progressiveDeliveryEntityCard = EntityCardBlueprint.make({
   params: {
     filter: isProgressiveDeliveryAvailable,
     loader: () =>
-      import('./components/ProgressiveDeliveryCard').then(m => <m.ProgressiveDeliveryCard />),
+      import('./components/ProgressiveDeliveryCard').then(m => (
+        <m.ProgressiveDeliveryCard />
+      )),
   },
 });
 
@@ -76,7 +78,9 @@ export const progressiveDeliveryWaitingPage = PageBlueprint.make({
     icon: <NotificationsActiveOutlined />,
     routeRef: waitingRouteRef,
     loader: () =>
-      import('./components/WaitingPage/WaitingPage').then(m => <m.WaitingPageContent />),
+      import('./components/WaitingPage/WaitingPage').then(m => (
+        <m.WaitingPageContent />
+      )),
   },
 });
 

@@ -304,10 +304,15 @@ test('forged gate and event calls change no decision; Flagger still starts and p
   await settleGated();
   await release(APP, { cluster: 'dev' });
   await phaseReached('Waiting', 2 * MINUTE);
-  await actOrThrow('approve-rollout', 'fault tests: a person approves the start');
+  await actOrThrow(
+    'approve-rollout',
+    'fault tests: a person approves the start',
+  );
   // Before Flagger's next check: a made-up phase (which once used up the approval) and a
   // made-up end of the rollout (which once closed the open decisions).
-  const forgedStart = await forge('gates/confirm-rollout', { phase: 'Progressing' });
+  const forgedStart = await forge('gates/confirm-rollout', {
+    phase: 'Progressing',
+  });
   const forgedEnd = await forge('event', {
     phase: 'Succeeded',
     eventType: 'Normal',
@@ -322,8 +327,12 @@ test('forged gate and event calls change no decision; Flagger still starts and p
 
   await phaseReached('WaitingPromotion', 3 * MINUTE);
   // A forged rollback and promotion ask: no person decided either, so both are a no.
-  const forgedRollback = await forge('gates/rollback', { phase: 'Progressing' });
-  const forgedPromotion = await forge('gates/confirm-promotion', { phase: 'WaitingPromotion' });
+  const forgedRollback = await forge('gates/rollback', {
+    phase: 'Progressing',
+  });
+  const forgedPromotion = await forge('gates/confirm-promotion', {
+    phase: 'WaitingPromotion',
+  });
   expect([forgedRollback.status, forgedPromotion.status]).toEqual([403, 403]);
   // No name in an answer to a caller who proved nothing.
   expect(await forgedPromotion.text()).not.toMatch(/user:default/);
@@ -339,7 +348,9 @@ test('forged gate and event calls change no decision; Flagger still starts and p
         (r: any) =>
           r.ref.cluster === 'dev' &&
           r.outcome === 'succeeded' &&
-          r.decisions.some((d: any) => d.comment === 'fault tests: a person promotes'),
+          r.decisions.some(
+            (d: any) => d.comment === 'fault tests: a person promotes',
+          ),
       ),
     { timeoutMs: 30 * SECOND },
   );
@@ -349,9 +360,16 @@ test('forged gate and event calls change no decision; Flagger still starts and p
       .map((d: any) => [d.action, d.decidedBy, d.comment, Boolean(d.appliedAt)])
       .sort(),
   ).toEqual([
-    ['approve-rollout', 'user:default/guest', 'fault tests: a person approves the start', true],
+    [
+      'approve-rollout',
+      'user:default/guest',
+      'fault tests: a person approves the start',
+      true,
+    ],
     ['promote', 'user:default/guest', 'fault tests: a person promotes', true],
   ]);
   // The forged end is kept as what Flagger's webhook said on arrival, never as when the rollout ended.
-  expect(Date.parse(record.startedAt)).toBeGreaterThan(Date.parse('2021-01-01T00:00:00Z'));
+  expect(Date.parse(record.startedAt)).toBeGreaterThan(
+    Date.parse('2021-01-01T00:00:00Z'),
+  );
 });

@@ -182,7 +182,11 @@ test("a call signed with the other cluster's secret, or none, is refused; Flagge
     await webhook('dev', 'event', {
       phase: 'Succeeded',
       eventMessage: 'Promotion completed! forged',
-      metadata: { secret: SECRETS.prod, eventMessage: 'x', eventType: 'Normal' },
+      metadata: {
+        secret: SECRETS.prod,
+        eventMessage: 'x',
+        eventType: 'Normal',
+      },
     }),
     // prod's gate with dev's secret
     await webhook('prod', 'gates/confirm-promotion', {

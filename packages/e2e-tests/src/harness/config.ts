@@ -79,7 +79,10 @@ export function faultConfig(
     );
     const secret = options.webhookSecrets?.[cluster.name];
     if (secret) {
-      lines.push('      webhooks:', `        secret: ${JSON.stringify(secret)}`);
+      lines.push(
+        '      webhooks:',
+        `        secret: ${JSON.stringify(secret)}`,
+      );
     }
   }
   return lines.join('\n');

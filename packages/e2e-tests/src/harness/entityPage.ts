@@ -23,7 +23,10 @@ export async function waitForProgressiveDeliveryTab(
   page: Page,
   timeout = 60_000,
 ): Promise<void> {
-  const legacyTab = page.getByRole('tab', { name: PROGRESSIVE_DELIVERY_TAB, exact: true });
+  const legacyTab = page.getByRole('tab', {
+    name: PROGRESSIVE_DELIVERY_TAB,
+    exact: true,
+  });
   const ownLink = contentNavigation(page).getByRole('link', {
     name: PROGRESSIVE_DELIVERY_TAB,
     exact: true,
@@ -36,7 +39,11 @@ export async function waitForProgressiveDeliveryTab(
   if ((await legacyTab.count()) || (await ownLink.count())) return;
   await group.click();
   await page
-    .getByRole('menuitemradio', { name: PROGRESSIVE_DELIVERY_TAB, exact: true, checked: true })
+    .getByRole('menuitemradio', {
+      name: PROGRESSIVE_DELIVERY_TAB,
+      exact: true,
+      checked: true,
+    })
     .waitFor({ timeout });
   await page.keyboard.press('Escape');
   await page.getByRole('menu').waitFor({ state: 'detached' });
@@ -52,7 +59,9 @@ export async function visitEntityContents(
 ): Promise<string[]> {
   const names: string[] = [];
   // Their text, not innerText: the legacy theme shows tab names in capitals.
-  const tabNames = (await page.getByRole('tab').allTextContents()).map(name => name.trim());
+  const tabNames = (await page.getByRole('tab').allTextContents()).map(name =>
+    name.trim(),
+  );
   for (const tabName of tabNames) {
     await page.getByRole('tab', { name: tabName, exact: true }).first().click();
     names.push(tabName);
@@ -60,24 +69,30 @@ export async function visitEntityContents(
   }
   const nav = contentNavigation(page);
   if (!(await nav.count())) return names;
-  const links = (await nav.getByRole('link').allTextContents()).map(name => name.trim());
+  const links = (await nav.getByRole('link').allTextContents()).map(name =>
+    name.trim(),
+  );
   for (const link of links) {
     await nav.getByRole('link', { name: link, exact: true }).click();
     names.push(link);
     await visit(link);
   }
-  const groups = (await nav.getByRole('button').allTextContents()).map(name => name.trim());
+  const groups = (await nav.getByRole('button').allTextContents()).map(name =>
+    name.trim(),
+  );
   for (const groupName of groups) {
     const group = nav.getByRole('button', { name: groupName, exact: true });
     await group.click();
-    const items = (await page.getByRole('menu').getByRole('menuitemradio').allTextContents()).map(
-      name => name.trim(),
-    );
+    const items = (
+      await page.getByRole('menu').getByRole('menuitemradio').allTextContents()
+    ).map(name => name.trim());
     await page.keyboard.press('Escape');
     await page.getByRole('menu').waitFor({ state: 'detached' });
     for (const item of items) {
       await group.click();
-      await page.getByRole('menuitemradio', { name: item, exact: true }).click();
+      await page
+        .getByRole('menuitemradio', { name: item, exact: true })
+        .click();
       await page.getByRole('menu').waitFor({ state: 'detached' });
       names.push(item);
       await visit(item);

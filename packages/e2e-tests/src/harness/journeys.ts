@@ -218,7 +218,9 @@ export async function anotherTeamsReleaseIsReadOnly(ctx: JourneyContext) {
     'the row says why steering is off',
     async () => {
       const text = await row.innerText();
-      return /Steering through component:default\/payments-gated is off/.test(text)
+      return /Steering through component:default\/payments-gated is off/.test(
+        text,
+      )
         ? text
         : undefined;
     },

@@ -12,7 +12,8 @@ const LABELS: Record<ConnectionState, string> = {
 const TIPS: Record<ConnectionState, string> = {
   live: 'Changes in the clusters appear here within seconds.',
   connecting: 'Opening the live update channel.',
-  reconnecting: 'The live update channel is down; the page reloads every 30 seconds until it is back.',
+  reconnecting:
+    'The live update channel is down; the page reloads every 30 seconds until it is back.',
 };
 
 /** Whether the page follows the backend's push channel, in words and icon. */
@@ -24,7 +25,13 @@ export function LiveIndicator(props: { connection: ConnectionState }) {
         size="small"
         variant="outlined"
         color={connection === 'live' ? 'primary' : 'default'}
-        icon={connection === 'live' ? <FiberManualRecord fontSize="small" /> : <Sync fontSize="small" />}
+        icon={
+          connection === 'live' ? (
+            <FiberManualRecord fontSize="small" />
+          ) : (
+            <Sync fontSize="small" />
+          )
+        }
         label={LABELS[connection]}
         aria-label={`Updates: ${LABELS[connection]} ${TIPS[connection]}`}
       />

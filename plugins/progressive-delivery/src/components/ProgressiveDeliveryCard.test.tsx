@@ -54,7 +54,7 @@ describe('ProgressiveDeliveryCard', () => {
     ).toBeInTheDocument();
   });
 
-  it('explains a malformed annotation in the backend\'s words, not as a failed request', async () => {
+  it("explains a malformed annotation in the backend's words, not as a failed request", async () => {
     const api = new FakeProgressiveDeliveryApi();
     const message =
       'Annotation progressive-delivery/canaries has "hello-gated"; expected [<cluster>/]<namespace>/<name>[,...], for example "prod/payments/checkout"';
@@ -76,9 +76,13 @@ describe('ProgressiveDeliveryCard', () => {
       </TestApiProvider>,
     );
     expect(
-      await screen.findByText("The entity's progressive-delivery annotations need fixing"),
+      await screen.findByText(
+        "The entity's progressive-delivery annotations need fixing",
+      ),
     ).toBeInTheDocument();
     expect(screen.getByText(message)).toBeInTheDocument();
-    expect(screen.queryByText('Could not load the canaries')).not.toBeInTheDocument();
+    expect(
+      screen.queryByText('Could not load the canaries'),
+    ).not.toBeInTheDocument();
   });
 });

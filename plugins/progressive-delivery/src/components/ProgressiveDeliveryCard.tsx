@@ -35,7 +35,10 @@ function CardBody(props: { entityRef: string; maxItems: number }) {
   if (error) {
     if (isAnnotationError(error)) {
       return (
-        <Notice severity="warning" title="The entity's progressive-delivery annotations need fixing">
+        <Notice
+          severity="warning"
+          title="The entity's progressive-delivery annotations need fixing"
+        >
           {annotationErrorMessage(error)}
         </Notice>
       );

@@ -18,12 +18,20 @@ import {
 } from './EmptyStates/EmptyStates';
 import { LiveIndicator } from './LiveIndicator';
 import { ClusterSection } from './ReleaseOverview/ClusterSection';
-import { MATRIX_THRESHOLD, ReleaseMatrix } from './ReleaseOverview/ReleaseMatrix';
+import {
+  MATRIX_THRESHOLD,
+  ReleaseMatrix,
+} from './ReleaseOverview/ReleaseMatrix';
 import { Notice } from './shared/Notice';
 
 const useStyles = makeStyles(theme => ({
   // A column with gaps; MUI's Grid spacing would stick out by half a gap on each side.
-  stack: { display: 'flex', flexDirection: 'column', gap: theme.spacing(3), minWidth: 0 },
+  stack: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(3),
+    minWidth: 0,
+  },
   toolbar: {
     display: 'flex',
     alignItems: 'center',
@@ -155,7 +163,10 @@ function Releases(props: { entity: Entity } & ProgressiveDeliveryContentProps) {
       ) : (
         <Box className={classes.stack}>
           {value.items.length > MATRIX_THRESHOLD && (
-            <ReleaseMatrix canaries={value.items} clusters={groups.map(group => group.name)} />
+            <ReleaseMatrix
+              canaries={value.items}
+              clusters={groups.map(group => group.name)}
+            />
           )}
           {groups.map((group, index) => (
             <ClusterSection

@@ -1,17 +1,26 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
 import { TestApiProvider } from '@backstage/test-utils';
 import { progressiveDeliveryApiRef } from '../api';
-import { createCanarySummary, createListResponse, FakeProgressiveDeliveryApi } from '../testing';
+import {
+  createCanarySummary,
+  createListResponse,
+  FakeProgressiveDeliveryApi,
+} from '../testing';
 import { useCanaries } from './useCanaries';
 
 function setup(options = { debounceMs: 20, fallbackPollMs: 50 }) {
   const api = new FakeProgressiveDeliveryApi();
   api.list = createListResponse([createCanarySummary()]);
-  const hook = renderHook(() => useCanaries('component:default/hello-contour', options), {
-    wrapper: ({ children }) => (
-      <TestApiProvider apis={[[progressiveDeliveryApiRef, api]]}>{children}</TestApiProvider>
-    ),
-  });
+  const hook = renderHook(
+    () => useCanaries('component:default/hello-contour', options),
+    {
+      wrapper: ({ children }) => (
+        <TestApiProvider apis={[[progressiveDeliveryApiRef, api]]}>
+          {children}
+        </TestApiProvider>
+      ),
+    },
+  );
   return { api, hook };
 }
 
@@ -35,7 +44,9 @@ describe('useCanaries', () => {
     await waitFor(() => expect(hook.result.current.connection).toBe('live'));
     act(() => api.dropStream());
     expect(hook.result.current.connection).toBe('reconnecting');
-    await waitFor(() => expect(api.calls.getCanaries.length).toBeGreaterThanOrEqual(3));
+    await waitFor(() =>
+      expect(api.calls.getCanaries.length).toBeGreaterThanOrEqual(3),
+    );
     act(() => api.reopenStream());
     expect(hook.result.current.connection).toBe('live');
     await new Promise(resolve => setTimeout(resolve, 20));
@@ -46,10 +57,14 @@ describe('useCanaries', () => {
 
   it('keeps the last good list when a refresh fails', async () => {
     const { api, hook } = setup();
-    await waitFor(() => expect(hook.result.current.value?.items).toHaveLength(1));
+    await waitFor(() =>
+      expect(hook.result.current.value?.items).toHaveLength(1),
+    );
     api.list = new Error('502 Bad Gateway');
     await act(async () => hook.result.current.refresh());
-    await waitFor(() => expect(hook.result.current.refreshError?.message).toBe('502 Bad Gateway'));
+    await waitFor(() =>
+      expect(hook.result.current.refreshError?.message).toBe('502 Bad Gateway'),
+    );
     expect(hook.result.current.value?.items).toHaveLength(1);
     expect(hook.result.current.error).toBeUndefined();
   });

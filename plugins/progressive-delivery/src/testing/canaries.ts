@@ -37,7 +37,12 @@ function movedToNow<T>(value: T, offsetMs: number): T {
     return value.map(item => movedToNow(item, offsetMs)) as T;
   }
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, movedToNow(item, offsetMs)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key,
+        movedToNow(item, offsetMs),
+      ]),
+    ) as T;
   }
   return value;
 }
@@ -45,7 +50,10 @@ function movedToNow<T>(value: T, offsetMs: number): T {
 const OFFSET_MS = NOW.getTime() - Date.parse(generated.generatedAt);
 
 /** A summary the backend produced, times moved to `NOW`, with the test's changes on top. */
-function release(name: Release, overrides: Partial<CanarySummary>): CanarySummary {
+function release(
+  name: Release,
+  overrides: Partial<CanarySummary>,
+): CanarySummary {
   const summary: CanarySummary = {
     ...movedToNow(generated.summaries[name] as CanarySummary, OFFSET_MS),
     ...overrides,
@@ -58,7 +66,9 @@ function release(name: Release, overrides: Partial<CanarySummary>): CanarySummar
 }
 
 /** `hello-contour` in dev (Contour, 20% steps up to 60%) at 40%: step 2 of 3, with the portal's gates. */
-export function createCanarySummary(overrides: Partial<CanarySummary> = {}): CanarySummary {
+export function createCanarySummary(
+  overrides: Partial<CanarySummary> = {},
+): CanarySummary {
   return release('progressing', overrides);
 }
 
@@ -78,26 +88,36 @@ export function availabilityFor(
 }
 
 /** The Kubernetes blue-green sample `hello-bluegreen` in dev: iteration 2 of 4, no traffic weight. */
-export function createBlueGreenSummary(overrides: Partial<CanarySummary> = {}): CanarySummary {
+export function createBlueGreenSummary(
+  overrides: Partial<CanarySummary> = {},
+): CanarySummary {
   return release('blueGreen', overrides);
 }
 
 /** `hello-gated` in dev after the analysis passed: held at 60% until someone promotes. */
-export function createWaitingPromotionSummary(overrides: Partial<CanarySummary> = {}): CanarySummary {
+export function createWaitingPromotionSummary(
+  overrides: Partial<CanarySummary> = {},
+): CanarySummary {
   return release('waitingPromotion', overrides);
 }
 
 /** `hello-contour` in prod, rolled back: request-success-rate 60.00% < 99%. */
-export function createFailedSummary(overrides: Partial<CanarySummary> = {}): CanarySummary {
+export function createFailedSummary(
+  overrides: Partial<CanarySummary> = {},
+): CanarySummary {
   return release('failed', overrides);
 }
 
 /** `hello-gated` in dev after its promotion: both sides on the same image. */
-export function createSucceededSummary(overrides: Partial<CanarySummary> = {}): CanarySummary {
+export function createSucceededSummary(
+  overrides: Partial<CanarySummary> = {},
+): CanarySummary {
   return release('succeeded', overrides);
 }
 
-export function createClusterStatus(overrides: Partial<ClusterStatus> = {}): ClusterStatus {
+export function createClusterStatus(
+  overrides: Partial<ClusterStatus> = {},
+): ClusterStatus {
   return {
     name: 'dev',
     status: 'ok',
@@ -122,7 +142,9 @@ export function createListResponse(
   };
 }
 
-export function createRolloutRecord(overrides: Partial<RolloutRecord> = {}): RolloutRecord {
+export function createRolloutRecord(
+  overrides: Partial<RolloutRecord> = {},
+): RolloutRecord {
   return {
     ref: { cluster: 'dev', namespace: 'demo', name: 'hello-contour' },
     revision: '7c9f5d6b84',
@@ -143,7 +165,10 @@ export function createDetailsResponse(
   );
   return {
     summary,
-    manifest: movedToNow((name ? generated.manifests[name] : {}) as Record<string, unknown>, OFFSET_MS),
+    manifest: movedToNow(
+      (name ? generated.manifests[name] : {}) as Record<string, unknown>,
+      OFFSET_MS,
+    ),
     history: [
       createRolloutRecord({ ref: summary.ref }),
       createRolloutRecord({
@@ -187,7 +212,12 @@ export function createMetricSeries(
     const base = metric.unit === 'percent' ? 99.5 : 200;
     const canary = Array.from({ length: points }, (_, i) => ({
       at: minutesAgo(points - i),
-      value: Number((base + Math.sin(i + index) * (metric.unit === 'percent' ? 0.4 : 40)).toFixed(2)),
+      value: Number(
+        (
+          base +
+          Math.sin(i + index) * (metric.unit === 'percent' ? 0.4 : 40)
+        ).toFixed(2),
+      ),
     }));
     return {
       metric: metric.name,
@@ -195,14 +225,19 @@ export function createMetricSeries(
       thresholdRange: metric.thresholdRange,
       canary,
       primary: metric.primaryQuery
-        ? canary.map(sample => ({ at: sample.at, value: Number((sample.value + 0.1).toFixed(2)) }))
+        ? canary.map(sample => ({
+            at: sample.at,
+            value: Number((sample.value + 0.1).toFixed(2)),
+          }))
         : undefined,
     };
   });
 }
 
 /** A row of the waiting page: hello-gated in dev, waiting for promotion, which the user may decide. */
-export function createWaitingRelease(overrides: Partial<WaitingRelease> = {}): WaitingRelease {
+export function createWaitingRelease(
+  overrides: Partial<WaitingRelease> = {},
+): WaitingRelease {
   return {
     section: 'waiting',
     entity: {
@@ -238,7 +273,10 @@ export function createWaitingResponse(
     inProgress: [],
     entityCount: 3,
     ownershipRefs: ['user:default/guest', 'group:default/team-delivery'],
-    clusters: [createClusterStatus({ name: 'dev' }), createClusterStatus({ name: 'prod' })],
+    clusters: [
+      createClusterStatus({ name: 'dev' }),
+      createClusterStatus({ name: 'prod' }),
+    ],
     generatedAt: NOW.toISOString(),
     ...overrides,
   };

@@ -179,7 +179,9 @@ export function shortImage(reference: string): string {
     return lastSegment;
   }
   const [algorithm, hex = ''] = digest.split(':');
-  return `${lastSegment}@${hex ? `${algorithm}:${hex.slice(0, 12)}` : algorithm}`;
+  return `${lastSegment}@${
+    hex ? `${algorithm}:${hex.slice(0, 12)}` : algorithm
+  }`;
 }
 
 /** The state of a release in two or three words, for the compact overview's cells. */
@@ -195,7 +197,9 @@ export function shortStateLabel(summary: CanarySummary): string {
     case 'progressing':
       return summary.traffic.mode === 'weight' && weight !== undefined
         ? `Progressing, ${weight}%`
-        : `Progressing, ${summary.traffic.currentStep} of ${summary.traffic.totalSteps ?? '?'}`;
+        : `Progressing, ${summary.traffic.currentStep} of ${
+            summary.traffic.totalSteps ?? '?'
+          }`;
     case 'waiting-traffic-approval':
       return weight !== undefined ? `Paused at ${weight}%` : 'Paused';
     case 'waiting-promotion-approval':

@@ -19,7 +19,9 @@ const sidebarContent = NavContentBlueprint.make({
           <SidebarDivider />
           {/* The catalog is this portal's home page: its item comes first. */}
           {items.take('page:catalog')}
-          <SidebarScrollWrapper>{items.rest({ sortBy: 'title' })}</SidebarScrollWrapper>
+          <SidebarScrollWrapper>
+            {items.rest({ sortBy: 'title' })}
+          </SidebarScrollWrapper>
           <SidebarSpace />
         </Sidebar>
       );

@@ -5,9 +5,8 @@ import { SignInPageBlueprint } from '@backstage/plugin-app-react';
 // The sandbox portal signs everyone in as the guest user, without a click.
 const guestSignInPage = SignInPageBlueprint.make({
   params: {
-    loader: async () => props => (
-      <SignInPage {...props} auto providers={['guest']} />
-    ),
+    loader: async () => props =>
+      <SignInPage {...props} auto providers={['guest']} />,
   },
 });
 

@@ -24,7 +24,10 @@ import { describeAction } from './actionFeedback';
 export const COMMENT_MAX_LENGTH = 500;
 
 /** Words for an API error: what went wrong and what to do. */
-export function describeActionError(error: Error): { title: string; message: string } {
+export function describeActionError(error: Error): {
+  title: string;
+  message: string;
+} {
   const status = (error as ResponseError).response?.status;
   const serverMessage =
     (error as ResponseError).body?.error?.message || error.message;
@@ -35,7 +38,10 @@ export function describeActionError(error: Error): { title: string; message: str
         message: serverMessage,
       };
     case 403:
-      return { title: 'You are not allowed to do this', message: serverMessage };
+      return {
+        title: 'You are not allowed to do this',
+        message: serverMessage,
+      };
     case 400:
       return { title: 'The request was rejected', message: serverMessage };
     case 404:
@@ -99,7 +105,8 @@ export function ActionDialog(props: {
       PaperProps={{ ref: paper, tabIndex: -1 }}
       TransitionProps={{
         onEntered: () => {
-          if (!paper.current?.contains(document.activeElement)) paper.current?.focus();
+          if (!paper.current?.contains(document.activeElement))
+            paper.current?.focus();
         },
       }}
     >
@@ -108,7 +115,9 @@ export function ActionDialog(props: {
       </DialogTitle>
       <DialogContent>
         <Box id={descriptionId}>
-          <DialogContentText color="textPrimary">{describeAction(action, summary)}</DialogContentText>
+          <DialogContentText color="textPrimary">
+            {describeAction(action, summary)}
+          </DialogContentText>
           {props.availability?.effect && (
             <DialogContentText>
               <strong>When: </strong>
@@ -125,7 +134,9 @@ export function ActionDialog(props: {
           fullWidth
           variant="outlined"
           value={comment}
-          onChange={event => setComment(event.target.value.slice(0, COMMENT_MAX_LENGTH))}
+          onChange={event =>
+            setComment(event.target.value.slice(0, COMMENT_MAX_LENGTH))
+          }
           disabled={submitting}
         />
         {problem && (
@@ -150,7 +161,11 @@ export function ActionDialog(props: {
           color={action === 'rollback' ? 'secondary' : 'primary'}
           variant="contained"
           disabled={submitting}
-          startIcon={submitting ? <CircularProgress size={16} color="inherit" /> : undefined}
+          startIcon={
+            submitting ? (
+              <CircularProgress size={16} color="inherit" />
+            ) : undefined
+          }
         >
           {label}
         </Button>

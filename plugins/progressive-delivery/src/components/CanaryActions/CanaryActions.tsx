@@ -37,14 +37,22 @@ import {
 } from './actionFeedback';
 
 const useStyles = makeStyles(theme => ({
-  bar: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: theme.spacing(1) },
+  bar: {
+    display: 'flex',
+    flexWrap: 'wrap',
+    alignItems: 'center',
+    gap: theme.spacing(1),
+  },
   disabled: { opacity: 0.6, cursor: 'not-allowed' },
   line: {
     display: 'flex',
     alignItems: 'center',
     gap: theme.spacing(1),
     marginTop: theme.spacing(1),
-    '&:focus': { outline: `2px solid ${theme.palette.primary.main}`, outlineOffset: 2 },
+    '&:focus': {
+      outline: `2px solid ${theme.palette.primary.main}`,
+      outlineOffset: 2,
+    },
   },
   menuItem: { whiteSpace: 'normal', maxWidth: 420, alignItems: 'flex-start' },
   menuReason: { color: theme.palette.text.secondary },
@@ -56,12 +64,32 @@ interface PermissionState {
 }
 
 /** One answer per action; pause and resume share their permission. */
-function useActionPermissions(entityRef: string): Record<CanaryAction, PermissionState> {
-  const promote = usePermission({ permission: permissionForAction.promote, resourceRef: entityRef });
-  const rollback = usePermission({ permission: permissionForAction.rollback, resourceRef: entityRef });
-  const pause = usePermission({ permission: permissionForAction.pause, resourceRef: entityRef });
-  const approve = usePermission({ permission: permissionForAction['approve-rollout'], resourceRef: entityRef });
-  return { promote, rollback, pause, resume: pause, 'approve-rollout': approve };
+function useActionPermissions(
+  entityRef: string,
+): Record<CanaryAction, PermissionState> {
+  const promote = usePermission({
+    permission: permissionForAction.promote,
+    resourceRef: entityRef,
+  });
+  const rollback = usePermission({
+    permission: permissionForAction.rollback,
+    resourceRef: entityRef,
+  });
+  const pause = usePermission({
+    permission: permissionForAction.pause,
+    resourceRef: entityRef,
+  });
+  const approve = usePermission({
+    permission: permissionForAction['approve-rollout'],
+    resourceRef: entityRef,
+  });
+  return {
+    promote,
+    rollback,
+    pause,
+    resume: pause,
+    'approve-rollout': approve,
+  };
 }
 
 function joinWords(words: string[]): string {
@@ -75,13 +103,21 @@ export function permissionSentence(
   offered: CanaryAction[],
   permissions: Record<CanaryAction, PermissionState>,
 ): string | undefined {
-  const denied = offered.filter(action => !permissions[action].loading && !permissions[action].allowed);
+  const denied = offered.filter(
+    action => !permissions[action].loading && !permissions[action].allowed,
+  );
   if (denied.length === 0) {
     return undefined;
   }
-  const names = Array.from(new Set(denied.map(action => permissionForAction[action].name)));
-  const words = joinWords(denied.map(action => ACTION_LABELS[action].toLowerCase()));
-  return `You do not have permission to ${denied.length === offered.length ? 'steer' : words} this release (${names.join(', ')}); its owners can.`;
+  const names = Array.from(
+    new Set(denied.map(action => permissionForAction[action].name)),
+  );
+  const words = joinWords(
+    denied.map(action => ACTION_LABELS[action].toLowerCase()),
+  );
+  return `You do not have permission to ${
+    denied.length === offered.length ? 'steer' : words
+  } this release (${names.join(', ')}); its owners can.`;
 }
 
 function ActionButton(props: {
@@ -112,7 +148,10 @@ function ActionButton(props: {
 }
 
 /** The actions that do not apply now, each with its reason; nothing in it can be started. */
-function NotNowMenu(props: { summary: CanarySummary; items: ActionAvailability[] }) {
+function NotNowMenu(props: {
+  summary: CanarySummary;
+  items: ActionAvailability[];
+}) {
   const classes = useStyles();
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
   const { ref } = props.summary;
@@ -132,10 +171,20 @@ function NotNowMenu(props: { summary: CanarySummary; items: ActionAvailability[]
           <MoreVert />
         </IconButton>
       </Tooltip>
-      <Menu id={menuId} anchorEl={anchor} keepMounted={false} open={Boolean(anchor)} onClose={() => setAnchor(null)}>
+      <Menu
+        id={menuId}
+        anchorEl={anchor}
+        keepMounted={false}
+        open={Boolean(anchor)}
+        onClose={() => setAnchor(null)}
+      >
         {props.items.map(item => (
           // Focusable but inert: the item is there to say why the action is not possible now.
-          <MenuItem key={item.action} aria-disabled="true" className={classes.menuItem}>
+          <MenuItem
+            key={item.action}
+            aria-disabled="true"
+            className={classes.menuItem}
+          >
             <ListItemText
               primary={`${ACTION_LABELS[item.action]}: not possible now`}
               secondary={item.reason ?? 'Not possible in the current state.'}
@@ -166,11 +215,23 @@ function PendingLine(props: {
   return (
     <Box className={classes.line}>
       <CircularProgress size={16} aria-hidden />
-      <Typography variant="body2" role="status" id={props.id} ref={props.lineRef} tabIndex={-1}>
+      <Typography
+        variant="body2"
+        role="status"
+        id={props.id}
+        ref={props.lineRef}
+        tabIndex={-1}
+      >
         {ACTION_LABELS[props.pending.action]} recorded. Waiting for Flagger…{' '}
         <Typography component="span" variant="body2" color="textSecondary">
           {slow
-            ? `Not picked up after ${humanDuration(waitedMs / 1000)}. Flagger asks at each analysis tick (every ${props.summary.intervalSeconds}s); check that Flagger runs in ${props.summary.ref.cluster} and can reach the portal's webhooks.`
+            ? `Not picked up after ${humanDuration(
+                waitedMs / 1000,
+              )}. Flagger asks at each analysis tick (every ${
+                props.summary.intervalSeconds
+              }s); check that Flagger runs in ${
+                props.summary.ref.cluster
+              } and can reach the portal's webhooks.`
             : props.pending.response.message}
         </Typography>
       </Typography>
@@ -186,7 +247,10 @@ function PendingLine(props: {
  * actions that apply now are buttons; the others are explained in one menu. A missing
  * permission is said once for the row.
  */
-export function CanaryActions(props: { summary: CanarySummary; entityRef: string }) {
+export function CanaryActions(props: {
+  summary: CanarySummary;
+  entityRef: string;
+}) {
   const { summary, entityRef } = props;
   const classes = useStyles();
   const api = useApi(progressiveDeliveryApiRef);
@@ -228,10 +292,16 @@ export function CanaryActions(props: { summary: CanarySummary; entityRef: string
       return { text: 'Checking your permissions…', id: permissionId };
     }
     if (!permission.allowed) {
-      return { text: noPermission ?? 'You do not have permission.', id: permissionId };
+      return {
+        text: noPermission ?? 'You do not have permission.',
+        id: permissionId,
+      };
     }
     if (pending) {
-      return { text: 'Waiting for Flagger to apply the previous decision.', id: pendingId };
+      return {
+        text: 'Waiting for Flagger to apply the previous decision.',
+        id: pendingId,
+      };
     }
     return undefined;
   };
@@ -247,11 +317,19 @@ export function CanaryActions(props: { summary: CanarySummary; entityRef: string
   const checking = offered.some(action => permissions[action].loading);
   const outcome =
     applied && !pending && hasMovedPast(applied, summary)
-      ? describeOutcome(applied, summary, relativeTime(new Date(applied.requestedAt).toISOString()))
+      ? describeOutcome(
+          applied,
+          summary,
+          relativeTime(new Date(applied.requestedAt).toISOString()),
+        )
       : undefined;
   return (
     <Box minWidth={0}>
-      <Box className={classes.bar} role="group" aria-label={`Actions for ${summary.ref.name} in ${summary.ref.cluster}`}>
+      <Box
+        className={classes.bar}
+        role="group"
+        aria-label={`Actions for ${summary.ref.name} in ${summary.ref.cluster}`}
+      >
         {plan.buttons.map(availability => (
           <ActionButton
             key={availability.action}
@@ -266,14 +344,25 @@ export function CanaryActions(props: { summary: CanarySummary; entityRef: string
           </Typography>
         )}
         {steeringOff && (
-          <Typography variant="body2" color="textSecondary" id={`${rowId}-steering`}>
+          <Typography
+            variant="body2"
+            color="textSecondary"
+            id={`${rowId}-steering`}
+          >
             {steeringOff}
           </Typography>
         )}
-        {plan.menu.length > 0 && <NotNowMenu summary={summary} items={plan.menu} />}
+        {plan.menu.length > 0 && (
+          <NotNowMenu summary={summary} items={plan.menu} />
+        )}
       </Box>
       {(noPermission || checking) && (
-        <Typography variant="body2" color="textSecondary" id={permissionId} className={classes.line}>
+        <Typography
+          variant="body2"
+          color="textSecondary"
+          id={permissionId}
+          className={classes.line}
+        >
           {noPermission ?? 'Checking your permissions…'}
         </Typography>
       )}
@@ -288,11 +377,17 @@ export function CanaryActions(props: { summary: CanarySummary; entityRef: string
       )}
       {!pending && applied && !hasMovedPast(applied, summary) && (
         <Typography variant="body2" role="status" className={classes.line}>
-          {ACTION_LABELS[applied.action]}: Flagger applied it. {summary.state.headline}.
+          {ACTION_LABELS[applied.action]}: Flagger applied it.{' '}
+          {summary.state.headline}.
         </Typography>
       )}
       {outcome && (
-        <Typography variant="body2" role="status" color="textSecondary" className={classes.line}>
+        <Typography
+          variant="body2"
+          role="status"
+          color="textSecondary"
+          className={classes.line}
+        >
           {outcome}
         </Typography>
       )}

@@ -40,12 +40,18 @@ export function pendingFrom(
  * decision as applied, the phase or revision moved on, or (pause/resume, which have no
  * phase of their own) the traffic state changed accordingly.
  */
-export function isActionSeen(pending: PendingAction, summary: CanarySummary): boolean {
+export function isActionSeen(
+  pending: PendingAction,
+  summary: CanarySummary,
+): boolean {
   const decision = summary.pendingDecision;
   if (decision?.action === pending.action && decision.appliedAt) {
     return true;
   }
-  if (summary.revision !== pending.before.revision || summary.phase !== pending.before.phase) {
+  if (
+    summary.revision !== pending.before.revision ||
+    summary.phase !== pending.before.phase
+  ) {
     return true;
   }
   switch (pending.action) {
@@ -71,7 +77,10 @@ export interface AppliedAction {
   stateKind: CanarySummary['state']['kind'];
 }
 
-export function appliedFrom(pending: PendingAction, summary: CanarySummary): AppliedAction {
+export function appliedFrom(
+  pending: PendingAction,
+  summary: CanarySummary,
+): AppliedAction {
   return {
     action: pending.action,
     requestedAt: pending.requestedAt,
@@ -87,7 +96,10 @@ export function appliedFrom(pending: PendingAction, summary: CanarySummary): App
  * same), or it waits for a person again (and for a pause, traffic no longer held), so the
  * line "Flagger applied it" no longer describes it.
  */
-export function hasMovedPast(applied: AppliedAction, summary: CanarySummary): boolean {
+export function hasMovedPast(
+  applied: AppliedAction,
+  summary: CanarySummary,
+): boolean {
   if (
     summary.phase !== applied.phase ||
     summary.revision !== applied.revision ||
@@ -124,11 +136,13 @@ export function describeOutcome(
   }
   const kind = summary.state.kind;
   // A new rollout is on its way (Flagger writes its revision only when it starts): the decision is history.
-  const terminalDecision = applied.action === 'promote' || applied.action === 'rollback';
+  const terminalDecision =
+    applied.action === 'promote' || applied.action === 'rollback';
   if (
     kind === 'waiting-rollout-approval' ||
     kind === 'initializing' ||
-    (terminalDecision && !['promoting', 'finalising', 'succeeded', 'failed'].includes(kind))
+    (terminalDecision &&
+      !['promoting', 'finalising', 'succeeded', 'failed'].includes(kind))
   ) {
     return undefined;
   }
@@ -151,7 +165,10 @@ export function patienceMs(summary: CanarySummary): number {
 }
 
 /** What the action does, in words for the confirmation dialog. */
-export function describeAction(action: CanaryAction, summary: CanarySummary): string {
+export function describeAction(
+  action: CanaryAction,
+  summary: CanarySummary,
+): string {
   const canaryImages = summary.canary?.images.map(i => i.image).join(', ');
   const version = canaryImages ? ` (${canaryImages})` : '';
   switch (action) {
@@ -167,7 +184,9 @@ export function describeAction(action: CanaryAction, summary: CanarySummary): st
       }, scales the canary down and marks the rollout Failed.`;
     case 'pause':
       return `Flagger holds the canary at its current traffic weight${
-        summary.traffic.canaryWeight !== undefined ? ` (${summary.traffic.canaryWeight}%)` : ''
+        summary.traffic.canaryWeight !== undefined
+          ? ` (${summary.traffic.canaryWeight}%)`
+          : ''
       }. The analysis keeps running, so failed checks can still roll it back.`;
     case 'resume':
       return 'Flagger continues to increase the canary traffic step by step as the analysis passes.';

@@ -32,11 +32,18 @@ export function MissingAnnotations(props: { entity?: Entity }) {
       description="The Progressive Delivery tab shows the Flagger canary and blue-green releases of an entity once its catalog-info.yaml says which canaries belong to it. Add one of these annotations:"
       action={
         <Box maxWidth={720}>
-          <CodeSnippet text={annotationExample(props.entity)} language="yaml" showCopyCodeButton />
+          <CodeSnippet
+            text={annotationExample(props.entity)}
+            language="yaml"
+            showCopyCodeButton
+          />
           <Typography variant="body2" style={{ marginTop: 8 }}>
-            With <code>{ANNOTATION_WORKLOAD_NAME}</code>, the tab finds canaries whose target or
-            <code> carto.run/workload-name</code> label matches, in every configured cluster;
-            <code> backstage.io/kubernetes-namespace</code> narrows that to one namespace.
+            With <code>{ANNOTATION_WORKLOAD_NAME}</code>, the tab finds canaries
+            whose target or
+            <code> carto.run/workload-name</code> label matches, in every
+            configured cluster;
+            <code> backstage.io/kubernetes-namespace</code> narrows that to one
+            namespace.
           </Typography>
         </Box>
       }
@@ -65,7 +72,11 @@ export function AnnotationProblem(props: { message: string; entity?: Entity }) {
         <Typography variant="body2" paragraph>
           Both forms, for reference:
         </Typography>
-        <CodeSnippet text={annotationExample(props.entity)} language="yaml" showCopyCodeButton />
+        <CodeSnippet
+          text={annotationExample(props.entity)}
+          language="yaml"
+          showCopyCodeButton
+        />
       </Box>
     </InfoCard>
   );
@@ -75,14 +86,20 @@ export function describeSelector(selector: CanarySelector): string[] {
   const lines: string[] = [];
   if (selector.workloadNames.length) {
     lines.push(
-      `Canaries whose target or workload is named ${selector.workloadNames.join(', ')}${
-        selector.namespace ? ` in namespace ${selector.namespace}` : ' in any namespace'
+      `Canaries whose target or workload is named ${selector.workloadNames.join(
+        ', ',
+      )}${
+        selector.namespace
+          ? ` in namespace ${selector.namespace}`
+          : ' in any namespace'
       }`,
     );
   }
   for (const ref of selector.canaries) {
     lines.push(
-      `Canary ${ref.namespace}/${ref.name} ${ref.cluster ? `in cluster ${ref.cluster}` : 'in every cluster'}`,
+      `Canary ${ref.namespace}/${ref.name} ${
+        ref.cluster ? `in cluster ${ref.cluster}` : 'in every cluster'
+      }`,
     );
   }
   if (selector.labelSelector) {
@@ -98,11 +115,16 @@ function searchedText(cluster: ClusterStatus): string {
     case 'syncing':
       return 'still connecting, not searched yet';
     default:
-      return `unreachable (${cluster.error ?? 'no reason given'}), not searched`;
+      return `unreachable (${
+        cluster.error ?? 'no reason given'
+      }), not searched`;
   }
 }
 
-export function NoCanaries(props: { selector: CanarySelector; clusters: ClusterStatus[] }) {
+export function NoCanaries(props: {
+  selector: CanarySelector;
+  clusters: ClusterStatus[];
+}) {
   const { selector, clusters } = props;
   return (
     <EmptyState
@@ -130,12 +152,15 @@ export function NoCanaries(props: { selector: CanarySelector; clusters: ClusterS
             ))}
             {clusters.length === 0 && (
               <li>
-                <Typography variant="body2">none: the backend has no clusters configured</Typography>
+                <Typography variant="body2">
+                  none: the backend has no clusters configured
+                </Typography>
               </li>
             )}
           </ul>
           <Typography variant="body2">
-            Check that a Flagger Canary exists (<code>kubectl get canaries -A</code>) and that its name, namespace
+            Check that a Flagger Canary exists (
+            <code>kubectl get canaries -A</code>) and that its name, namespace
             or target matches the annotations.
           </Typography>
         </Box>

@@ -20,7 +20,12 @@ import { RolloutHistory } from './RolloutHistory';
 const useStyles = makeStyles(theme => ({
   tabs: { borderBottom: `1px solid ${theme.palette.divider}` },
   panel: { padding: theme.spacing(2, 0) },
-  links: { display: 'flex', gap: theme.spacing(2), flexWrap: 'wrap', marginTop: theme.spacing(1) },
+  links: {
+    display: 'flex',
+    gap: theme.spacing(2),
+    flexWrap: 'wrap',
+    marginTop: theme.spacing(1),
+  },
   manifest: {
     display: 'flex',
     alignItems: 'flex-start',
@@ -53,14 +58,19 @@ const TAB_LABELS: Record<DetailsTab, string> = {
 };
 
 /** True when a stream message may change what the details show. */
-export function concernsCanary(message: StreamMessage | undefined, summary: CanarySummary): boolean {
+export function concernsCanary(
+  message: StreamMessage | undefined,
+  summary: CanarySummary,
+): boolean {
   if (!message) {
     return false;
   }
   if (message.ref) {
     return sameRef(message.ref, summary.ref);
   }
-  return message.cluster === undefined || message.cluster === summary.ref.cluster;
+  return (
+    message.cluster === undefined || message.cluster === summary.ref.cluster
+  );
 }
 
 function Gates(props: { summary: CanarySummary }) {
@@ -79,7 +89,9 @@ function Gates(props: { summary: CanarySummary }) {
         <li key={`${hook.type}-${hook.name}`}>
           <Typography variant="body2">
             <strong>{hook.type || 'rollout'}</strong> {hook.name} –{' '}
-            {hook.servedByPortal ? 'decided in this portal' : `external (${hook.url})`}
+            {hook.servedByPortal
+              ? 'decided in this portal'
+              : `external (${hook.url})`}
           </Typography>
         </li>
       ))}
@@ -111,7 +123,13 @@ export function CanaryDetails(props: {
   const [tab, setTab] = useState<DetailsTab>('analysis');
   const details = useAsyncRetry(
     () => api.getCanary(summary.ref, entityRef),
-    [api, entityRef, summary.ref.cluster, summary.ref.namespace, summary.ref.name],
+    [
+      api,
+      entityRef,
+      summary.ref.cluster,
+      summary.ref.namespace,
+      summary.ref.name,
+    ],
   );
   const retry = useRef(details.retry);
   retry.current = details.retry;
@@ -123,7 +141,10 @@ export function CanaryDetails(props: {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [lastMessage]);
 
-  const idBase = `pd-details-${canaryKey(summary.ref).replace(/[^a-zA-Z0-9-]/g, '-')}`;
+  const idBase = `pd-details-${canaryKey(summary.ref).replace(
+    /[^a-zA-Z0-9-]/g,
+    '-',
+  )}`;
   return (
     <Box>
       <Tabs
@@ -153,27 +174,44 @@ export function CanaryDetails(props: {
       >
         {tab === 'analysis' && (
           <>
-            <MetricsPanel summary={summary} entityRef={entityRef} cluster={cluster} />
-            <Typography variant="subtitle2" component="h4" style={{ marginTop: 16 }}>
+            <MetricsPanel
+              summary={summary}
+              entityRef={entityRef}
+              cluster={cluster}
+            />
+            <Typography
+              variant="subtitle2"
+              component="h4"
+              style={{ marginTop: 16 }}
+            >
               Webhooks and gates
             </Typography>
             <Gates summary={summary} />
           </>
         )}
         {tab === 'events' && <EventsTimeline events={summary.events} />}
-        {(tab === 'history' || tab === 'manifest') && details.loading && !details.value && <Progress />}
+        {(tab === 'history' || tab === 'manifest') &&
+          details.loading &&
+          !details.value && <Progress />}
         {(tab === 'history' || tab === 'manifest') && details.error && (
           <Notice severity="error" title="Could not load the canary's details">
             {details.error.message}
           </Notice>
         )}
-        {tab === 'history' && details.value && <RolloutHistory records={details.value.history} />}
+        {tab === 'history' && details.value && (
+          <RolloutHistory records={details.value.history} />
+        )}
         {tab === 'manifest' && details.value && (
-          <Manifest yaml={toYaml(details.value.manifest)} name={summary.ref.name} />
+          <Manifest
+            yaml={toYaml(details.value.manifest)}
+            name={summary.ref.name}
+          />
         )}
       </Box>
       <Box className={classes.links}>
-        <Link to="../kubernetes">Pods and deployments in the Kubernetes tab</Link>
+        <Link to="../kubernetes">
+          Pods and deployments in the Kubernetes tab
+        </Link>
       </Box>
     </Box>
   );

@@ -19,7 +19,12 @@ describe('EventsTimeline', () => {
     await renderInTestApp(
       <EventsTimeline
         events={[
-          event({ category: 'initialization', message: 'Starting canary analysis', lastSeen: minutesAgo(9), firstSeen: minutesAgo(9) }),
+          event({
+            category: 'initialization',
+            message: 'Starting canary analysis',
+            lastSeen: minutesAgo(9),
+            firstSeen: minutesAgo(9),
+          }),
           event({
             category: 'halt',
             type: 'Warning',
@@ -28,26 +33,39 @@ describe('EventsTimeline', () => {
             lastSeen: minutesAgo(1),
             count: 4,
           }),
-          event({ category: 'other', type: 'Warning', message: 'Something else', lastSeen: minutesAgo(3) }),
+          event({
+            category: 'other',
+            type: 'Warning',
+            message: 'Something else',
+            lastSeen: minutesAgo(3),
+          }),
         ]}
       />,
     );
-    const list = screen.getByRole('list', { name: 'Canary events, newest first' });
+    const list = screen.getByRole('list', {
+      name: 'Canary events, newest first',
+    });
     const items = within(list).getAllByRole('listitem');
     expect(items.map(item => item.textContent)).toEqual([
-      expect.stringMatching(/^HaltedHalt advancement: canary not readyWarning · .* · 4 times since /),
+      expect.stringMatching(
+        /^HaltedHalt advancement: canary not readyWarning · .* · 4 times since /,
+      ),
       expect.stringMatching(/^OtherSomething elseWarning · /),
       expect.stringMatching(/^StartedStarting canary analysis/),
     ]);
     expect(items[2].textContent).not.toMatch(/Warning|times since/);
-    expect(screen.getByText(/older steps are in the rollout history/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/older steps are in the rollout history/),
+    ).toBeInTheDocument();
   });
 
   it('says where older steps are when Kubernetes no longer has events', async () => {
     await renderInTestApp(<EventsTimeline events={[]} />);
     expect(screen.queryByRole('list')).not.toBeInTheDocument();
     expect(
-      screen.getByText('No events. Kubernetes keeps events for about an hour; older steps are in the rollout history.'),
+      screen.getByText(
+        'No events. Kubernetes keeps events for about an hour; older steps are in the rollout history.',
+      ),
     ).toBeInTheDocument();
   });
 });

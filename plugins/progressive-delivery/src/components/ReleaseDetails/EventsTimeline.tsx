@@ -1,4 +1,12 @@
-import { Box, List, ListItem, ListItemIcon, ListItemText, Typography, makeStyles } from '@material-ui/core';
+import {
+  Box,
+  List,
+  ListItem,
+  ListItemIcon,
+  ListItemText,
+  Typography,
+  makeStyles,
+} from '@material-ui/core';
 import CheckCircle from '@material-ui/icons/CheckCircle';
 import ErrorIcon from '@material-ui/icons/Error';
 import HourglassEmpty from '@material-ui/icons/HourglassEmpty';
@@ -25,13 +33,25 @@ const useStyles = makeStyles(theme => ({
 
 export const EVENT_CATEGORIES: Record<
   CanaryEventCategory,
-  { label: string; Icon: typeof InfoOutlined; tone: 'ok' | 'warning' | 'error' | 'neutral' }
+  {
+    label: string;
+    Icon: typeof InfoOutlined;
+    tone: 'ok' | 'warning' | 'error' | 'neutral';
+  }
 > = {
   'new-revision': { label: 'New revision', Icon: NewReleases, tone: 'neutral' },
-  initialization: { label: 'Started', Icon: PlayCircleOutline, tone: 'neutral' },
+  initialization: {
+    label: 'Started',
+    Icon: PlayCircleOutline,
+    tone: 'neutral',
+  },
   advance: { label: 'Advanced', Icon: TrendingUp, tone: 'ok' },
   halt: { label: 'Halted', Icon: PauseCircleOutline, tone: 'warning' },
-  'gate-wait': { label: 'Waiting at gate', Icon: HourglassEmpty, tone: 'warning' },
+  'gate-wait': {
+    label: 'Waiting at gate',
+    Icon: HourglassEmpty,
+    tone: 'warning',
+  },
   'gate-pass': { label: 'Gate passed', Icon: LockOpen, tone: 'ok' },
   promotion: { label: 'Promotion', Icon: CheckCircle, tone: 'ok' },
   rollback: { label: 'Rollback', Icon: Undo, tone: 'error' },
@@ -42,11 +62,14 @@ export const EVENT_CATEGORIES: Record<
 /** Kubernetes events of the canary, newest first, each with an icon and a category in words. */
 export function EventsTimeline(props: { events: CanaryEvent[] }) {
   const classes = useStyles();
-  const events = [...props.events].sort((a, b) => Date.parse(b.lastSeen) - Date.parse(a.lastSeen));
+  const events = [...props.events].sort(
+    (a, b) => Date.parse(b.lastSeen) - Date.parse(a.lastSeen),
+  );
   if (events.length === 0) {
     return (
       <Typography variant="body2" color="textSecondary">
-        No events. Kubernetes keeps events for about an hour; older steps are in the rollout history.
+        No events. Kubernetes keeps events for about an hour; older steps are in
+        the rollout history.
       </Typography>
     );
   }
@@ -54,11 +77,19 @@ export function EventsTimeline(props: { events: CanaryEvent[] }) {
     <Box>
       <List dense aria-label="Canary events, newest first">
         {events.map((event, index) => {
-          const category = EVENT_CATEGORIES[event.category] ?? EVENT_CATEGORIES.other;
+          const category =
+            EVENT_CATEGORIES[event.category] ?? EVENT_CATEGORIES.other;
           const { Icon } = category;
-          const tone = event.type === 'Warning' && category.tone === 'neutral' ? 'warning' : category.tone;
+          const tone =
+            event.type === 'Warning' && category.tone === 'neutral'
+              ? 'warning'
+              : category.tone;
           return (
-            <ListItem key={`${event.lastSeen}-${index}`} alignItems="flex-start" divider>
+            <ListItem
+              key={`${event.lastSeen}-${index}`}
+              alignItems="flex-start"
+              divider
+            >
               <ListItemIcon>
                 <Icon className={classes[tone]} aria-hidden />
               </ListItemIcon>
@@ -73,7 +104,11 @@ export function EventsTimeline(props: { events: CanaryEvent[] }) {
                   <span title={absoluteTime(event.lastSeen)}>
                     {event.type === 'Warning' ? 'Warning · ' : ''}
                     {relativeTime(event.lastSeen)}
-                    {event.count > 1 ? ` · ${event.count} times since ${relativeTime(event.firstSeen)}` : ''}
+                    {event.count > 1
+                      ? ` · ${event.count} times since ${relativeTime(
+                          event.firstSeen,
+                        )}`
+                      : ''}
                   </span>
                 }
               />
@@ -82,7 +117,8 @@ export function EventsTimeline(props: { events: CanaryEvent[] }) {
         })}
       </List>
       <Typography variant="caption" color="textSecondary">
-        Kubernetes keeps events for about an hour; older steps are in the rollout history.
+        Kubernetes keeps events for about an hour; older steps are in the
+        rollout history.
       </Typography>
     </Box>
   );

@@ -24,7 +24,10 @@ interface Row {
 /** Canary and primary samples on one time axis. */
 export function mergeSeries(series: MetricSeries): Row[] {
   const rows = new Map<number, Row>();
-  const add = (key: 'canary' | 'primary', samples: MetricSeries['canary'] = []) => {
+  const add = (
+    key: 'canary' | 'primary',
+    samples: MetricSeries['canary'] = [],
+  ) => {
     for (const sample of samples) {
       const t = Date.parse(sample.at);
       if (Number.isNaN(t) || !Number.isFinite(sample.value)) {
@@ -48,29 +51,35 @@ export function MetricChart(props: { series: MetricSeries; height?: number }) {
   const format = (value: number) => formatMetricValue(value, series.unit);
   const passColor = theme.palette.success?.main ?? '#2e7d32';
   const failColor = theme.palette.error.main;
-  const values = rows.flatMap(row => [row.canary, row.primary]).filter((v): v is number => v !== undefined);
+  const values = rows
+    .flatMap(row => [row.canary, row.primary])
+    .filter((v): v is number => v !== undefined);
   const low = Math.min(...values, ...(min !== undefined ? [min] : []));
   const high = Math.max(...values, ...(max !== undefined ? [max] : []));
   const padding = (high - low) * 0.1 || Math.abs(high) * 0.05 || 1;
   const domain: [number, number] = [low - padding, high + padding];
   const latest = rows.length ? rows[rows.length - 1] : undefined;
-  const summary = `${series.metric}: ${rows.length} samples, latest canary ${format(
-    latest?.canary ?? NaN,
-  )}${hasPrimary ? `, primary ${format(latest?.primary ?? NaN)}` : ''}; passes when ${formatThreshold(
-    series.thresholdRange,
-    series.unit,
-  )}.`;
+  const summary = `${series.metric}: ${
+    rows.length
+  } samples, latest canary ${format(latest?.canary ?? NaN)}${
+    hasPrimary ? `, primary ${format(latest?.primary ?? NaN)}` : ''
+  }; passes when ${formatThreshold(series.thresholdRange, series.unit)}.`;
   return (
     <figure style={{ margin: 0 }} aria-label={`Chart of ${series.metric}`}>
       <ResponsiveContainer width="100%" height={props.height ?? 220}>
-        <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+        <LineChart
+          data={rows}
+          margin={{ top: 8, right: 16, bottom: 0, left: 8 }}
+        >
           <CartesianGrid strokeDasharray="3 3" stroke={theme.palette.divider} />
           <XAxis
             dataKey="t"
             type="number"
             scale="time"
             domain={['dataMin', 'dataMax']}
-            tickFormatter={(t: number) => DateTime.fromMillis(t).toFormat('HH:mm')}
+            tickFormatter={(t: number) =>
+              DateTime.fromMillis(t).toFormat('HH:mm')
+            }
             stroke={theme.palette.text.secondary}
           />
           <YAxis
@@ -91,7 +100,11 @@ export function MetricChart(props: { series: MetricSeries; height?: number }) {
               y={min}
               stroke={failColor}
               strokeDasharray="6 3"
-              label={{ value: `min ${format(min)}`, position: 'insideBottomRight', fontSize: 11 }}
+              label={{
+                value: `min ${format(min)}`,
+                position: 'insideBottomRight',
+                fontSize: 11,
+              }}
             />
           )}
           {max !== undefined && (
@@ -99,11 +112,17 @@ export function MetricChart(props: { series: MetricSeries; height?: number }) {
               y={max}
               stroke={failColor}
               strokeDasharray="6 3"
-              label={{ value: `max ${format(max)}`, position: 'insideTopRight', fontSize: 11 }}
+              label={{
+                value: `max ${format(max)}`,
+                position: 'insideTopRight',
+                fontSize: 11,
+              }}
             />
           )}
           <Tooltip
-            labelFormatter={(t: number) => DateTime.fromMillis(t).toLocaleString(DateTime.TIME_WITH_SECONDS)}
+            labelFormatter={(t: number) =>
+              DateTime.fromMillis(t).toLocaleString(DateTime.TIME_WITH_SECONDS)
+            }
             formatter={(value: number) => format(value)}
           />
           <Legend />
@@ -130,7 +149,15 @@ export function MetricChart(props: { series: MetricSeries; height?: number }) {
           )}
         </LineChart>
       </ResponsiveContainer>
-      <figcaption style={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0,0,0,0)' }}>
+      <figcaption
+        style={{
+          position: 'absolute',
+          width: 1,
+          height: 1,
+          overflow: 'hidden',
+          clip: 'rect(0,0,0,0)',
+        }}
+      >
         {summary}
       </figcaption>
     </figure>

@@ -2,7 +2,11 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { progressiveDeliveryApiRef } from '../../api';
-import { createCanarySummary, createListResponse, FakeProgressiveDeliveryApi } from '../../testing';
+import {
+  createCanarySummary,
+  createListResponse,
+  FakeProgressiveDeliveryApi,
+} from '../../testing';
 import { MetricsPanel } from './MetricsPanel';
 
 describe('MetricsPanel', () => {
@@ -12,7 +16,10 @@ describe('MetricsPanel', () => {
     api.list = createListResponse([summary]);
     await renderInTestApp(
       <TestApiProvider apis={[[progressiveDeliveryApiRef, api]]}>
-        <MetricsPanel summary={summary} entityRef="component:default/hello-contour" />
+        <MetricsPanel
+          summary={summary}
+          entityRef="component:default/hello-contour"
+        />
       </TestApiProvider>,
     );
     const toggles = screen.getAllByText('PromQL query');
@@ -21,9 +28,13 @@ describe('MetricsPanel', () => {
     expect(block).not.toHaveAttribute('open');
     await userEvent.click(toggles[0]);
     expect(block).toHaveAttribute('open');
-    expect(within(block).getByText(summary.metrics[0].query!)).toBeInTheDocument();
     expect(
-      within(block).getByRole('button', { name: 'Copy the PromQL query of request-success-rate' }),
+      within(block).getByText(summary.metrics[0].query!),
+    ).toBeInTheDocument();
+    expect(
+      within(block).getByRole('button', {
+        name: 'Copy the PromQL query of request-success-rate',
+      }),
     ).toBeInTheDocument();
   });
 });

@@ -20,7 +20,12 @@ import {
   MetricVerdict,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { progressiveDeliveryApiRef } from '../../api';
-import { canaryKey, formatMetricValue, formatThreshold, relativeTime } from '../../utils/format';
+import {
+  canaryKey,
+  formatMetricValue,
+  formatThreshold,
+  relativeTime,
+} from '../../utils/format';
 import { Notice } from '../shared/Notice';
 import { CopyButton } from '../shared/CopyButton';
 import { ToneStatus } from '../shared/StateStatus';
@@ -34,7 +39,10 @@ const useStyles = makeStyles(theme => ({
       cursor: 'pointer',
       ...theme.typography.body2,
       color: theme.palette.text.secondary,
-      '&:focus-visible': { outline: `2px solid ${theme.palette.primary.main}`, outlineOffset: 2 },
+      '&:focus-visible': {
+        outline: `2px solid ${theme.palette.primary.main}`,
+        outlineOffset: 2,
+      },
     },
   },
   queryBody: {
@@ -65,7 +73,10 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-const VERDICTS: Record<MetricVerdict, { tone: 'ok' | 'error' | 'neutral' | 'waiting'; words: string }> = {
+const VERDICTS: Record<
+  MetricVerdict,
+  { tone: 'ok' | 'error' | 'neutral' | 'waiting'; words: string }
+> = {
   pass: { tone: 'ok', words: 'Pass' },
   fail: { tone: 'error', words: 'Fail' },
   'no-data': { tone: 'waiting', words: 'No data' },
@@ -78,7 +89,9 @@ function sourceText(metric: AnalysisMetric): string {
   if (metric.source === 'template' && metric.templateRef) {
     return `MetricTemplate ${metric.templateRef.namespace}/${metric.templateRef.name}`;
   }
-  return metric.source === 'builtin' ? 'Flagger built-in metric' : 'Inline query';
+  return metric.source === 'builtin'
+    ? 'Flagger built-in metric'
+    : 'Inline query';
 }
 
 /** The PromQL Flagger runs, folded away until asked for, with a copy button. */
@@ -89,10 +102,11 @@ function QueryBlock(props: { metric: AnalysisMetric }) {
     <details className={classes.query}>
       <summary>PromQL query</summary>
       <Box className={classes.queryBody}>
-        <pre className={classes.queryText}>
-          {metric.query}
-        </pre>
-        <CopyButton text={metric.query ?? ''} label={`Copy the PromQL query of ${metric.name}`} />
+        <pre className={classes.queryText}>{metric.query}</pre>
+        <CopyButton
+          text={metric.query ?? ''}
+          label={`Copy the PromQL query of ${metric.name}`}
+        />
       </Box>
     </details>
   );
@@ -105,7 +119,9 @@ function MetricFacts(props: { metric: AnalysisMetric }) {
   const verdict = current ? VERDICTS[current.verdict] : undefined;
   return (
     <Box className={classes.facts}>
-      <Typography variant="body2" color="textSecondary">Verdict</Typography>
+      <Typography variant="body2" color="textSecondary">
+        Verdict
+      </Typography>
       <Box>
         {verdict ? (
           <ToneStatus tone={verdict.tone}>
@@ -116,25 +132,34 @@ function MetricFacts(props: { metric: AnalysisMetric }) {
           <Typography variant="body2">Not measured yet</Typography>
         )}
       </Box>
-      <Typography variant="body2" color="textSecondary">Canary now</Typography>
+      <Typography variant="body2" color="textSecondary">
+        Canary now
+      </Typography>
       <Typography variant="body2">
         {formatMetricValue(current?.value, metric.unit)}
         {current?.at ? ` (${relativeTime(current.at)})` : ''}
       </Typography>
       {current?.primaryValue !== undefined && (
         <>
-          <Typography variant="body2" color="textSecondary">Primary now</Typography>
-          <Typography variant="body2">{formatMetricValue(current.primaryValue, metric.unit)}</Typography>
+          <Typography variant="body2" color="textSecondary">
+            Primary now
+          </Typography>
+          <Typography variant="body2">
+            {formatMetricValue(current.primaryValue, metric.unit)}
+          </Typography>
         </>
       )}
-      <Typography variant="body2" color="textSecondary">Passes when</Typography>
-      <Typography variant="body2">
-        {formatThreshold(metric.thresholdRange, metric.unit)} over {metric.interval}
+      <Typography variant="body2" color="textSecondary">
+        Passes when
       </Typography>
-      <Typography variant="body2" color="textSecondary">Source</Typography>
       <Typography variant="body2">
-        {sourceText(metric)}
+        {formatThreshold(metric.thresholdRange, metric.unit)} over{' '}
+        {metric.interval}
       </Typography>
+      <Typography variant="body2" color="textSecondary">
+        Source
+      </Typography>
+      <Typography variant="body2">{sourceText(metric)}</Typography>
     </Box>
   );
 }
@@ -150,16 +175,27 @@ export function MetricsPanel(props: {
   const api = useApi(progressiveDeliveryApiRef);
   const [minutes, setMinutes] = useState(30);
   const prometheusDown = cluster?.prometheus.status === 'error';
-  const windowId = `pd-window-${canaryKey(summary.ref).replace(/[^a-zA-Z0-9-]/g, '-')}`;
+  const windowId = `pd-window-${canaryKey(summary.ref).replace(
+    /[^a-zA-Z0-9-]/g,
+    '-',
+  )}`;
   const metrics = useAsyncRetry(
     () => api.getMetrics(summary.ref, entityRef, minutes),
-    [api, entityRef, minutes, summary.ref.cluster, summary.ref.namespace, summary.ref.name],
+    [
+      api,
+      entityRef,
+      minutes,
+      summary.ref.cluster,
+      summary.ref.namespace,
+      summary.ref.name,
+    ],
   );
 
   if (summary.metrics.length === 0) {
     return (
       <Typography variant="body2" color="textSecondary">
-        This canary has no metric checks in spec.analysis.metrics; Flagger advances on webhooks alone.
+        This canary has no metric checks in spec.analysis.metrics; Flagger
+        advances on webhooks alone.
       </Typography>
     );
   }
@@ -168,9 +204,14 @@ export function MetricsPanel(props: {
     <Box>
       {prometheusDown && (
         <Box mb={2}>
-          <Notice severity="warning" title={`Metrics unavailable: Prometheus for cluster ${summary.ref.cluster} does not answer`}>
-            {cluster?.prometheus.error ?? 'No reason given.'} The status, traffic and events shown come from
-            Kubernetes and are current; Flagger itself may also fail its metric checks while Prometheus is down.
+          <Notice
+            severity="warning"
+            title={`Metrics unavailable: Prometheus for cluster ${summary.ref.cluster} does not answer`}
+          >
+            {cluster?.prometheus.error ?? 'No reason given.'} The status,
+            traffic and events shown come from Kubernetes and are current;
+            Flagger itself may also fail its metric checks while Prometheus is
+            down.
           </Notice>
         </Box>
       )}
@@ -186,12 +227,18 @@ export function MetricsPanel(props: {
             </>
           )}
           {summary.rollback && summary.rollback.failedChecks === undefined && (
-            <>Rolled back; Flagger reset its count of failed checks (threshold {summary.rollback.threshold})</>
+            <>
+              Rolled back; Flagger reset its count of failed checks (threshold{' '}
+              {summary.rollback.threshold})
+            </>
           )}
           {!summary.rollback && (
             <>
-              Failed checks: <strong>{summary.checks.failedChecks} of {summary.checks.threshold}</strong> allowed before
-              rollback
+              Failed checks:{' '}
+              <strong>
+                {summary.checks.failedChecks} of {summary.checks.threshold}
+              </strong>{' '}
+              allowed before rollback
             </>
           )}
         </Typography>
@@ -207,14 +254,19 @@ export function MetricsPanel(props: {
           >
             {WINDOWS.map(w => (
               <MenuItem key={w} value={w}>
-                Last {w < 60 ? `${w} minutes` : `${w / 60} ${w === 60 ? 'hour' : 'hours'}`}
+                Last{' '}
+                {w < 60
+                  ? `${w} minutes`
+                  : `${w / 60} ${w === 60 ? 'hour' : 'hours'}`}
               </MenuItem>
             ))}
           </Select>
         </FormControl>
       </Box>
       {summary.metrics.map((metric, index) => {
-        const series = metrics.value?.series.find(s => s.metric === metric.name);
+        const series = metrics.value?.series.find(
+          s => s.metric === metric.name,
+        );
         return (
           <Box key={metric.name}>
             {index > 0 && <Divider />}
@@ -226,7 +278,11 @@ export function MetricsPanel(props: {
                 <MetricFacts metric={metric} />
                 {metric.query && <QueryBlock metric={metric} />}
                 {metric.prometheusUrl && (
-                  <Link to={metric.prometheusUrl} target="_blank" rel="noopener noreferrer">
+                  <Link
+                    to={metric.prometheusUrl}
+                    target="_blank"
+                    rel="noopener noreferrer"
+                  >
                     Open {metric.name} in Prometheus
                   </Link>
                 )}
@@ -234,21 +290,30 @@ export function MetricsPanel(props: {
               <Grid item xs={12} md={8}>
                 {metrics.loading && !metrics.value && <Progress />}
                 {metrics.error && (
-                  <Notice severity="warning" title="Could not load the metric history">
+                  <Notice
+                    severity="warning"
+                    title="Could not load the metric history"
+                  >
                     {metrics.error.message}
                   </Notice>
                 )}
                 {series?.error && (
-                  <Notice severity="warning" title={`No chart for ${metric.name}`}>
+                  <Notice
+                    severity="warning"
+                    title={`No chart for ${metric.name}`}
+                  >
                     {series.error}
                   </Notice>
                 )}
                 {series && !series.error && series.canary.length === 0 && (
                   <Typography variant="body2" color="textSecondary">
-                    Prometheus returned no samples for {metric.name} in the last {minutes} minutes.
+                    Prometheus returned no samples for {metric.name} in the last{' '}
+                    {minutes} minutes.
                   </Typography>
                 )}
-                {series && !series.error && series.canary.length > 0 && <MetricChart series={series} />}
+                {series && !series.error && series.canary.length > 0 && (
+                  <MetricChart series={series} />
+                )}
               </Grid>
             </Grid>
           </Box>

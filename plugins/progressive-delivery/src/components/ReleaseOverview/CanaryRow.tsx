@@ -1,5 +1,13 @@
 import { useState, ReactNode } from 'react';
-import { Box, Button, Chip, Collapse, Paper, Typography, makeStyles } from '@material-ui/core';
+import {
+  Box,
+  Button,
+  Chip,
+  Collapse,
+  Paper,
+  Typography,
+  makeStyles,
+} from '@material-ui/core';
 import ExpandLess from '@material-ui/icons/ExpandLess';
 import ExpandMore from '@material-ui/icons/ExpandMore';
 import PanTool from '@material-ui/icons/PanTool';
@@ -32,7 +40,10 @@ const useStyles = makeStyles(theme => ({
     '& + &': { marginTop: theme.spacing(2) },
     // The compact overview links here; leave room above and show where the link landed.
     scrollMarginTop: theme.spacing(10),
-    '&:focus': { outline: `2px solid ${theme.palette.primary.main}`, outlineOffset: 2 },
+    '&:focus': {
+      outline: `2px solid ${theme.palette.primary.main}`,
+      outlineOffset: 2,
+    },
   },
   header: {
     display: 'flex',
@@ -49,8 +60,16 @@ const useStyles = makeStyles(theme => ({
     marginTop: theme.spacing(1.5),
     [theme.breakpoints.down('sm')]: { gridTemplateColumns: 'minmax(0, 1fr)' },
   },
-  facts: { display: 'flex', flexWrap: 'wrap', gap: theme.spacing(0.5, 3), marginTop: theme.spacing(1) },
-  failures: { margin: theme.spacing(0.5, 0, 0), paddingLeft: theme.spacing(2.5) },
+  facts: {
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: theme.spacing(0.5, 3),
+    marginTop: theme.spacing(1),
+  },
+  failures: {
+    margin: theme.spacing(0.5, 0, 0),
+    paddingLeft: theme.spacing(2.5),
+  },
   waiting: {
     display: 'flex',
     alignItems: 'center',
@@ -113,17 +132,28 @@ export function CanaryRow(props: {
           {summary.ref.name}
         </Typography>
         <Box className={classes.headline}>
-          <ToneStatus tone={summary.state.tone}>{summary.state.headline}</ToneStatus>
+          <ToneStatus tone={summary.state.tone}>
+            {summary.state.headline}
+          </ToneStatus>
         </Box>
         <Box flex={1} />
-        <Chip size="small" label={STRATEGY_LABELS[summary.strategy]} variant="outlined" />
-        {summary.mirroring && <Chip size="small" label="Mirroring" variant="outlined" />}
-        {summary.provider && <Chip size="small" label={summary.provider} variant="outlined" />}
+        <Chip
+          size="small"
+          label={STRATEGY_LABELS[summary.strategy]}
+          variant="outlined"
+        />
+        {summary.mirroring && (
+          <Chip size="small" label="Mirroring" variant="outlined" />
+        )}
+        {summary.provider && (
+          <Chip size="small" label={summary.provider} variant="outlined" />
+        )}
         {summary.suspended && <Chip size="small" label="Suspended" />}
         {summary.skipAnalysis && <Chip size="small" label="Skips analysis" />}
       </Box>
       <Typography variant="body2" color="textSecondary">
-        Namespace {summary.ref.namespace} · {summary.targetRef.kind} {summary.targetRef.name}
+        Namespace {summary.ref.namespace} · {summary.targetRef.kind}{' '}
+        {summary.targetRef.name}
         {phase ? ` · phase ${phase}` : ''}
       </Typography>
       {summary.state.detail && (
@@ -134,22 +164,33 @@ export function CanaryRow(props: {
       {summary.state.blockedBy && (
         <Typography variant="body2" color="textSecondary">
           Flagger has reported this since{' '}
-          <span title={absoluteTime(summary.state.blockedBy.since)}>{relativeTime(summary.state.blockedBy.since)}</span>.
+          <span title={absoluteTime(summary.state.blockedBy.since)}>
+            {relativeTime(summary.state.blockedBy.since)}
+          </span>
+          .
         </Typography>
       )}
       {waiting && (
         <Box className={classes.waiting}>
           <PanTool fontSize="small" aria-hidden />
-          <Typography variant="body2" component="span" style={{ fontWeight: 600 }}>
+          <Typography
+            variant="body2"
+            component="span"
+            style={{ fontWeight: 600 }}
+          >
             {waiting}
           </Typography>
         </Box>
       )}
       {decision && !decision.appliedAt && (
         <Typography variant="body2" style={{ marginTop: 8 }}>
-          <strong>{ACTION_LABELS[decision.action]}</strong> approved by {personName(decision.decidedBy)}{' '}
-          <span title={absoluteTime(decision.decidedAt)}>{relativeTime(decision.decidedAt)}</span>
-          {decision.comment ? ` (“${decision.comment}”)` : ''}; Flagger applies it at its next analysis tick.
+          <strong>{ACTION_LABELS[decision.action]}</strong> approved by{' '}
+          {personName(decision.decidedBy)}{' '}
+          <span title={absoluteTime(decision.decidedAt)}>
+            {relativeTime(decision.decidedAt)}
+          </span>
+          {decision.comment ? ` (“${decision.comment}”)` : ''}; Flagger applies
+          it at its next analysis tick.
         </Typography>
       )}
       {!summary.fresh && (
@@ -159,7 +200,9 @@ export function CanaryRow(props: {
             title={`Stale: cluster ${summary.ref.cluster} is unreachable, this is the last known state`}
           >
             {cluster?.error ?? 'The backend lost contact with the cluster.'}
-            {cluster?.lastSyncAt ? ` Last contact ${relativeTime(cluster.lastSyncAt)}.` : ''}
+            {cluster?.lastSyncAt
+              ? ` Last contact ${relativeTime(cluster.lastSyncAt)}.`
+              : ''}
           </Notice>
         </Box>
       )}
@@ -170,7 +213,8 @@ export function CanaryRow(props: {
             {summary.rollback ? (
               summary.rollback.failedChecks !== undefined && (
                 <Fact label="Failed checks">
-                  {summary.rollback.failedChecks} of {summary.rollback.threshold}, then rolled back
+                  {summary.rollback.failedChecks} of{' '}
+                  {summary.rollback.threshold}, then rolled back
                 </Fact>
               )
             ) : (
@@ -180,14 +224,22 @@ export function CanaryRow(props: {
               </Fact>
             )}
             {summary.lastTransitionTime && (
-              <Fact label="Last change" title={absoluteTime(summary.lastTransitionTime)}>
+              <Fact
+                label="Last change"
+                title={absoluteTime(summary.lastTransitionTime)}
+              >
                 {relativeTime(summary.lastTransitionTime)}
               </Fact>
             )}
             {summary.estimatedSecondsLeft !== undefined && (
-              <Fact label="Time left">{approximateDuration(summary.estimatedSecondsLeft)} if every check passes</Fact>
+              <Fact label="Time left">
+                {approximateDuration(summary.estimatedSecondsLeft)} if every
+                check passes
+              </Fact>
             )}
-            {summary.trigger && <Fact label="Started because">{summary.trigger.description}</Fact>}
+            {summary.trigger && (
+              <Fact label="Started because">{summary.trigger.description}</Fact>
+            )}
           </Box>
           {summary.rollback && summary.rollback.failures.length > 0 && (
             <Box mt={1}>
@@ -202,7 +254,12 @@ export function CanaryRow(props: {
                       {failure.count > 1 ? ` (${failure.count} times)` : ''}
                     </Typography>
                     {failure.lastSeen && (
-                      <Typography variant="body2" component="span" color="textSecondary" title={absoluteTime(failure.lastSeen)}>
+                      <Typography
+                        variant="body2"
+                        component="span"
+                        color="textSecondary"
+                        title={absoluteTime(failure.lastSeen)}
+                      >
                         {' '}
                         · {relativeTime(failure.lastSeen)}
                       </Typography>
@@ -222,7 +279,9 @@ export function CanaryRow(props: {
           onClick={() => setExpanded(value => !value)}
           aria-expanded={expanded}
           aria-controls={detailsId}
-          aria-label={`${expanded ? 'Hide details' : 'Details'} of ${summary.ref.name} in ${summary.ref.cluster}`}
+          aria-label={`${expanded ? 'Hide details' : 'Details'} of ${
+            summary.ref.name
+          } in ${summary.ref.cluster}`}
           endIcon={expanded ? <ExpandLess /> : <ExpandMore />}
         >
           {expanded ? 'Hide details' : 'Details'}

@@ -19,7 +19,10 @@ function ClusterHealth(props: { cluster?: ClusterStatus }) {
     case 'ok':
       return (
         <ToneStatus tone="ok">
-          Connected{cluster.lastSyncAt ? ` · synced ${relativeTime(cluster.lastSyncAt)}` : ''}
+          Connected
+          {cluster.lastSyncAt
+            ? ` · synced ${relativeTime(cluster.lastSyncAt)}`
+            : ''}
         </ToneStatus>
       );
     case 'syncing':
@@ -49,15 +52,21 @@ export function ClusterSection(props: {
           <Notice severity="error" title={`Cannot reach cluster ${props.name}`}>
             {cluster.error ?? 'No reason given.'}
             {cluster.lastSyncAt
-              ? ` Last contact ${relativeTime(cluster.lastSyncAt)}; canaries below show the state from then.`
+              ? ` Last contact ${relativeTime(
+                  cluster.lastSyncAt,
+                )}; canaries below show the state from then.`
               : ' No data from this cluster yet.'}
           </Notice>
         </Box>
       )}
       {cluster?.prometheus.status === 'error' && (
         <Box mb={2}>
-          <Notice severity="warning" title={`Prometheus for cluster ${props.name} does not answer: metrics are unavailable`}>
-            {cluster.prometheus.error ?? 'No reason given.'} Phases, traffic and events still come from Kubernetes.
+          <Notice
+            severity="warning"
+            title={`Prometheus for cluster ${props.name} does not answer: metrics are unavailable`}
+          >
+            {cluster.prometheus.error ?? 'No reason given.'} Phases, traffic and
+            events still come from Kubernetes.
           </Notice>
         </Box>
       )}

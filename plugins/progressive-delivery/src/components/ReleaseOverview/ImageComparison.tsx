@@ -45,7 +45,10 @@ function ChangedImage(props: { image: string; common: string; rest: string }) {
  * Primary and canary images per container as `name:tag` (the full reference on hover and
  * in a copy button), with what differs highlighted (bold and marked).
  */
-export function ImageComparison(props: { canary?: WorkloadSide; primary?: WorkloadSide }) {
+export function ImageComparison(props: {
+  canary?: WorkloadSide;
+  primary?: WorkloadSide;
+}) {
   const classes = useStyles();
   const containers = new Map<string, { canary?: string; primary?: string }>();
   props.primary?.images.forEach(({ container, image }) =>
@@ -66,7 +69,11 @@ export function ImageComparison(props: { canary?: WorkloadSide; primary?: Worklo
     <Box display="flex" flexDirection="column" gridGap={2} minWidth={0}>
       {Array.from(containers.entries()).map(([container, images]) => {
         const prefix = multiple ? `${container} · ` : '';
-        if (!images.canary || !images.primary || images.canary === images.primary) {
+        if (
+          !images.canary ||
+          !images.primary ||
+          images.canary === images.primary
+        ) {
           const image = images.canary ?? images.primary ?? '';
           return (
             <Box key={container} className={classes.row}>
@@ -77,7 +84,11 @@ export function ImageComparison(props: { canary?: WorkloadSide; primary?: Worklo
               <Box display="flex" alignItems="center" minWidth={0}>
                 <ImageReference image={image} />
                 {images.canary && images.primary && (
-                  <Typography variant="body2" color="textSecondary" component="span">
+                  <Typography
+                    variant="body2"
+                    color="textSecondary"
+                    component="span"
+                  >
                     (no change)
                   </Typography>
                 )}
@@ -86,20 +97,37 @@ export function ImageComparison(props: { canary?: WorkloadSide; primary?: Worklo
           );
         }
         // When only the registry or path differs, the short names are equal: compare in full.
-        const sameShortName = shortImage(images.primary) === shortImage(images.canary);
+        const sameShortName =
+          shortImage(images.primary) === shortImage(images.canary);
         const diff = sameShortName
           ? splitImageDifference(images.primary, images.canary)
-          : splitImageDifference(shortImage(images.primary), shortImage(images.canary));
+          : splitImageDifference(
+              shortImage(images.primary),
+              shortImage(images.canary),
+            );
         return (
-          <Box key={container} className={classes.row} aria-label={`${prefix}image changes`} role="group">
+          <Box
+            key={container}
+            className={classes.row}
+            aria-label={`${prefix}image changes`}
+            role="group"
+          >
             <Typography variant="body2" color="textSecondary">
               {prefix}Primary
             </Typography>
-            <ChangedImage image={images.primary} common={diff.common} rest={diff.from} />
+            <ChangedImage
+              image={images.primary}
+              common={diff.common}
+              rest={diff.from}
+            />
             <Typography variant="body2" color="textSecondary">
               {prefix}Canary
             </Typography>
-            <ChangedImage image={images.canary} common={diff.common} rest={diff.to} />
+            <ChangedImage
+              image={images.canary}
+              common={diff.common}
+              rest={diff.to}
+            />
           </Box>
         );
       })}

@@ -20,13 +20,19 @@ const useStyles = makeStyles(theme => ({
       verticalAlign: 'middle',
       whiteSpace: 'nowrap',
     },
-    '& thead th': { ...theme.typography.subtitle2, color: theme.palette.text.secondary },
+    '& thead th': {
+      ...theme.typography.subtitle2,
+      color: theme.palette.text.secondary,
+    },
     '& tbody th': { ...theme.typography.body2, fontWeight: 600 },
   },
   cell: { ...theme.typography.body2 },
   link: {
     color: 'inherit',
-    '&:focus-visible': { outline: `2px solid ${theme.palette.primary.main}`, outlineOffset: 2 },
+    '&:focus-visible': {
+      outline: `2px solid ${theme.palette.primary.main}`,
+      outlineOffset: 2,
+    },
   },
   none: { color: theme.palette.text.secondary },
 }));
@@ -64,21 +70,34 @@ export function stateCounts(canaries: CanarySummary[]): string {
  * colour, linking to the canary's row. The shorter dimension becomes the columns, so twenty
  * clusters make twenty rows, not twenty columns.
  */
-export function ReleaseMatrix(props: { canaries: CanarySummary[]; clusters: string[] }) {
+export function ReleaseMatrix(props: {
+  canaries: CanarySummary[];
+  clusters: string[];
+}) {
   const classes = useStyles();
   const { canaries } = props;
   const names = Array.from(new Set(canaries.map(canaryName))).sort();
-  const clusters = props.clusters.filter(cluster => canaries.some(c => c.ref.cluster === cluster));
-  const clustersAsColumns = clusters.length <= names.length || clusters.length <= MATRIX_THRESHOLD;
+  const clusters = props.clusters.filter(cluster =>
+    canaries.some(c => c.ref.cluster === cluster),
+  );
+  const clustersAsColumns =
+    clusters.length <= names.length || clusters.length <= MATRIX_THRESHOLD;
   const columns = clustersAsColumns ? clusters : names;
   const rows = clustersAsColumns ? names : clusters;
   const find = (row: string, column: string) => {
     const [name, cluster] = clustersAsColumns ? [row, column] : [column, row];
-    return canaries.find(c => c.ref.cluster === cluster && canaryName(c) === name);
+    return canaries.find(
+      c => c.ref.cluster === cluster && canaryName(c) === name,
+    );
   };
   const captionId = 'pd-release-matrix-caption';
   return (
-    <Paper variant="outlined" className={classes.root} component="section" aria-labelledby={captionId}>
+    <Paper
+      variant="outlined"
+      className={classes.root}
+      component="section"
+      aria-labelledby={captionId}
+    >
       <Typography variant="h6" component="h3" id={captionId}>
         {canaries.length} releases in {clusters.length} clusters
       </Typography>
@@ -117,7 +136,9 @@ export function ReleaseMatrix(props: { canaries: CanarySummary[]; clusters: stri
                       <Link
                         href={`#${id}`}
                         className={classes.link}
-                        onClick={(event: MouseEvent<HTMLAnchorElement>) => goToRow(event, id)}
+                        onClick={(event: MouseEvent<HTMLAnchorElement>) =>
+                          goToRow(event, id)
+                        }
                         title={summary.state.headline}
                       >
                         <ToneStatus tone={summary.state.tone}>

@@ -3,7 +3,11 @@ import { CanarySummary } from '@progressive-delivery/plugin-progressive-delivery
 
 const useStyles = makeStyles(theme => ({
   bar: { height: 8, borderRadius: 4, marginTop: theme.spacing(0.5) },
-  labels: { display: 'flex', justifyContent: 'space-between', gap: theme.spacing(1) },
+  labels: {
+    display: 'flex',
+    justifyContent: 'space-between',
+    gap: theme.spacing(1),
+  },
 }));
 
 /** States in which traffic is (or may soon be) split between the two versions. */
@@ -16,9 +20,14 @@ const ACTIVE_KINDS = new Set([
   'suspended',
 ]);
 
-const ITERATION_LABELS: Record<CanarySummary['strategy'], (mirroring: boolean) => string> = {
+const ITERATION_LABELS: Record<
+  CanarySummary['strategy'],
+  (mirroring: boolean) => string
+> = {
   'blue-green': mirroring =>
-    `Testing the new version${mirroring ? ' with mirrored traffic' : ''}; users stay on the primary`,
+    `Testing the new version${
+      mirroring ? ' with mirrored traffic' : ''
+    }; users stay on the primary`,
   'ab-testing': () => 'Matching requests go to the canary',
   canary: () => 'Analysis running',
 };
@@ -31,8 +40,12 @@ function stoppedAt(summary: CanarySummary): string | undefined {
   const report = summary.rollback;
   if (report?.reachedStep === undefined) return undefined;
   const unit = summary.traffic.mode === 'iterations' ? 'iteration' : 'step';
-  const total = report.totalSteps !== undefined ? ` of ${report.totalSteps}` : '';
-  const weight = report.reachedWeight !== undefined ? ` (${report.reachedWeight}% of traffic)` : '';
+  const total =
+    report.totalSteps !== undefined ? ` of ${report.totalSteps}` : '';
+  const weight =
+    report.reachedWeight !== undefined
+      ? ` (${report.reachedWeight}% of traffic)`
+      : '';
   return `Reached ${unit} ${report.reachedStep}${total}${weight}`;
 }
 
@@ -45,7 +58,9 @@ export function describeTraffic(summary: CanarySummary): {
   const active = ACTIVE_KINDS.has(summary.state.kind);
   const steps =
     traffic.totalSteps !== undefined
-      ? `${traffic.mode === 'iterations' ? 'Iteration' : 'Step'} ${traffic.currentStep} of ${traffic.totalSteps}`
+      ? `${traffic.mode === 'iterations' ? 'Iteration' : 'Step'} ${
+          traffic.currentStep
+        } of ${traffic.totalSteps}`
       : undefined;
   if (!active) {
     return {
@@ -56,8 +71,15 @@ export function describeTraffic(summary: CanarySummary): {
   if (traffic.mode === 'weight' && traffic.canaryWeight !== undefined) {
     const canary = traffic.canaryWeight;
     return {
-      label: `Canary ${canary}% · Primary ${100 - canary}%${mirroring ? ' · mirrored' : ''}`,
-      detail: [steps, traffic.maxWeight !== undefined ? `promotes after ${traffic.maxWeight}%` : undefined]
+      label: `Canary ${canary}% · Primary ${100 - canary}%${
+        mirroring ? ' · mirrored' : ''
+      }`,
+      detail: [
+        steps,
+        traffic.maxWeight !== undefined
+          ? `promotes after ${traffic.maxWeight}%`
+          : undefined,
+      ]
         .filter(Boolean)
         .join(', '),
       percent: canary,
@@ -67,7 +89,9 @@ export function describeTraffic(summary: CanarySummary): {
   return {
     label: ITERATION_LABELS[strategy](mirroring),
     detail: steps,
-    percent: total ? Math.min(100, (traffic.currentStep / total) * 100) : undefined,
+    percent: total
+      ? Math.min(100, (traffic.currentStep / total) * 100)
+      : undefined,
   };
 }
 
@@ -90,7 +114,9 @@ export function TrafficProgress(props: { summary: CanarySummary }) {
           className={classes.bar}
           variant="determinate"
           value={percent}
-          aria-label={isWeight ? 'Share of traffic on the canary' : 'Analysis progress'}
+          aria-label={
+            isWeight ? 'Share of traffic on the canary' : 'Analysis progress'
+          }
           aria-valuetext={[label, detail].filter(Boolean).join(', ')}
         />
       )}

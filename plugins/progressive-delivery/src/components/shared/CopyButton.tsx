@@ -36,9 +36,7 @@ export function CopyButton(props: { text: string; label: string }) {
           <FileCopyOutlined style={{ fontSize: '1rem' }} />
         </IconButton>
       </Tooltip>
-      <VisuallyHidden role="status">
-        {news}
-      </VisuallyHidden>
+      <VisuallyHidden role="status">{news}</VisuallyHidden>
     </>
   );
 }

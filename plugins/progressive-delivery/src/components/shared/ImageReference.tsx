@@ -4,7 +4,12 @@ import { shortImage } from '../../utils/format';
 import { CopyButton } from './CopyButton';
 
 const useStyles = makeStyles({
-  root: { display: 'inline-flex', alignItems: 'center', maxWidth: '100%', minWidth: 0 },
+  root: {
+    display: 'inline-flex',
+    alignItems: 'center',
+    maxWidth: '100%',
+    minWidth: 0,
+  },
   name: {
     fontFamily: 'monospace',
     fontSize: '0.8125rem',

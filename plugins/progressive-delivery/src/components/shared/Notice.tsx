@@ -20,7 +20,11 @@ const useStyles = makeStyles(theme => ({
   iconinfo: { color: theme.palette.info.main },
 }));
 
-const ICONS = { error: ErrorOutline, warning: ReportProblemOutlined, info: InfoOutlined };
+const ICONS = {
+  error: ErrorOutline,
+  warning: ReportProblemOutlined,
+  info: InfoOutlined,
+};
 const SEVERITY_WORDS = { error: 'Error', warning: 'Warning', info: 'Note' };
 
 /** A message with an icon and a word for its severity, so colour is never the only signal. */
@@ -33,9 +37,14 @@ export function Notice(props: {
   const classes = useStyles();
   const Icon = ICONS[props.severity];
   return (
-    <Paper variant="outlined" className={`${classes.root} ${classes[props.severity]}`}>
+    <Paper
+      variant="outlined"
+      className={`${classes.root} ${classes[props.severity]}`}
+    >
       <Icon
-        className={`${classes.icon} ${classes[`icon${props.severity}` as const]}`}
+        className={`${classes.icon} ${
+          classes[`icon${props.severity}` as const]
+        }`}
         titleAccess={SEVERITY_WORDS[props.severity]}
       />
       <Box flex={1} minWidth={0}>
