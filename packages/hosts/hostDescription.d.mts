@@ -11,6 +11,8 @@ export interface HostDescription {
    * reported as skipped under that reason instead of run.
    */
   knownBroken?: string;
+  /** The host mounts the "Waiting for you" page at /progressive-delivery, with a navigation item. */
+  waitingPage?: boolean;
 }
 
 export interface Host extends HostDescription {

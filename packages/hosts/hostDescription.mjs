@@ -35,6 +35,12 @@ export function readHost(dir) {
   ) {
     problems.push('"knownBroken", when present, must be the error as a string');
   }
+  if (
+    description.waitingPage !== undefined &&
+    typeof description.waitingPage !== 'boolean'
+  ) {
+    problems.push('"waitingPage", when present, must be true or false');
+  }
   if (problems.length > 0) {
     throw new Error(`${file}: ${problems.join('; ')}`);
   }

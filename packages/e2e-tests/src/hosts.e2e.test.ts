@@ -104,6 +104,28 @@ describe.each(
   test("another team's release is read-only", () =>
     anotherTeamsReleaseIsReadOnly(ctx));
 
+  // A host that does not mount the page (tdp-1.20, as the TDP wrappers) reports it skipped.
+  // eslint-disable-next-line jest/no-disabled-tests
+  const waitingPageTest = host.waitingPage ? test : test.skip;
+  waitingPageTest(
+    'the "Waiting for you" page opens from the sidebar',
+    async () => {
+      await ctx.page.goto(`${ctx.portalUrl}/catalog`);
+      await ctx.page
+        .getByRole('link', { name: 'Waiting for you' })
+        .first()
+        .click();
+      await ctx.page.waitForURL(/\/progressive-delivery$/);
+      await ctx.page
+        .getByRole('checkbox', { name: /Show everything I may read/ })
+        .waitFor({ timeout: MINUTE });
+      // The guest is in hello-gated's owning group: the page looked at its entities.
+      await ctx.page
+        .getByRole('heading', { name: /^Waiting for your decision \(\d+\)$/ })
+        .waitFor({ timeout: MINUTE });
+    },
+  );
+
   test('the tab does not scroll the page sideways at 1024, 1280, 1440 and 1920 px', async () => {
     const widths = [1024, 1280, 1440, 1920];
     const overflow: Record<string, number> = {};

@@ -23,6 +23,7 @@ import {
 import { createApp } from '@backstage/app-defaults';
 import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { CatalogGraphPage } from '@backstage/plugin-catalog-graph';
+import { ProgressiveDeliveryWaitingPage } from '@progressive-delivery/plugin-progressive-delivery';
 import { RequirePermission } from '@backstage/plugin-permission-react';
 import { catalogEntityCreatePermission } from '@backstage/plugin-catalog-common/alpha';
 
@@ -65,6 +66,10 @@ const routes = (
     />
     <Route path="/settings" element={<UserSettingsPage />} />
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />
+    <Route
+      path="/progressive-delivery"
+      element={<ProgressiveDeliveryWaitingPage />}
+    />
   </FlatRoutes>
 );
 

@@ -23,6 +23,7 @@ import {
 import MenuIcon from '@material-ui/icons/Menu';
 import { MyGroupsSidebarItem } from '@backstage/plugin-org';
 import GroupIcon from '@material-ui/icons/People';
+import NotificationsActiveIcon from '@material-ui/icons/NotificationsActiveOutlined';
 
 const useSidebarLogoStyles = makeStyles({
   root: {
@@ -66,6 +67,11 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
           icon={GroupIcon}
         />
         <SidebarItem icon={ExtensionIcon} to="api-docs" text="APIs" />
+        <SidebarItem
+          icon={NotificationsActiveIcon}
+          to="progressive-delivery"
+          text="Waiting for you"
+        />
         {/* End global nav */}
         <SidebarDivider />
         <SidebarScrollWrapper>
