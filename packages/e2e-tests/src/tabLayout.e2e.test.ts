@@ -126,10 +126,14 @@ async function guestToken(): Promise<string> {
 }
 
 async function goto(path: string) {
-  await page.goto(`${portal.url}${path}`);
+  const url = `${portal.url}${path}`;
+  await page.goto(url);
   const enter = page.getByRole('button', { name: 'Enter' });
   if (await enter.isVisible({ timeout: 3000 }).catch(() => false)) {
     await enter.click();
+    // The sign-in page may land on the home page rather than the link that led to it.
+    await enter.waitFor({ state: 'detached' });
+    if (page.url() !== url) await page.goto(url);
   }
 }
 

@@ -66,12 +66,14 @@ export function journeySteps(ctx: JourneyContext) {
 
   async function openTab(entity: string) {
     const { page } = ctx;
-    await page.goto(
-      `${ctx.portalUrl}/catalog/default/component/${entity}/progressive-delivery`,
-    );
+    const url = `${ctx.portalUrl}/catalog/default/component/${entity}/progressive-delivery`;
+    await page.goto(url);
     const enter = page.getByRole('button', { name: 'Enter' });
     if (await enter.isVisible({ timeout: 5000 }).catch(() => false)) {
       await enter.click();
+      // The sign-in page may land on the home page rather than the link that led to it.
+      await enter.waitFor({ state: 'detached' });
+      if (page.url() !== url) await page.goto(url);
     }
     await waitForProgressiveDeliveryTab(page);
   }
