@@ -44,6 +44,23 @@ let api: PortalApi;
 
 jest.setTimeout(15 * MINUTE);
 
+/**
+ * Opens `url`. The app asks the guest to enter again on every full page load, so after Enter it
+ * moves within the app (the router follows history), as a click on a link would.
+ */
+async function visit(url: string) {
+  await page.goto(url);
+  const enter = page.getByRole('button', { name: 'Enter' });
+  if (await enter.isVisible({ timeout: 5000 }).catch(() => false)) {
+    await enter.click();
+    await enter.waitFor({ state: 'detached' });
+    await page.evaluate(target => {
+      window.history.pushState({}, '', target);
+      window.dispatchEvent(new PopStateEvent('popstate'));
+    }, new URL(url).pathname + new URL(url).search);
+  }
+}
+
 const phase = async () => (await readCanary('dev', NS, APP)).status?.phase;
 
 beforeAll(async () => {
@@ -109,13 +126,8 @@ test('a release waiting for its owner is on the Waiting page, and its notificati
     { timeoutMs: 3 * MINUTE, intervalMs: 1000 },
   );
 
-  // The Waiting page, reached from the app's navigation.
-  await page.goto(`${portal.url}/catalog`);
-  const enter = page.getByRole('button', { name: 'Enter' });
-  if (await enter.isVisible({ timeout: 5000 }).catch(() => false))
-    await enter.click();
-  await page.getByRole('link', { name: 'Waiting for you' }).first().click();
-  await page.waitForURL(/\/progressive-delivery$/);
+  // The Waiting page.
+  await visit(`${portal.url}/progressive-delivery`);
   const waitingRow = page
     .getByRole('row')
     .filter({ hasText: APP })
@@ -125,7 +137,9 @@ test('a release waiting for its owner is on the Waiting page, and its notificati
     'hello-gated on the Waiting page',
     async () => {
       if (await waitingRow.isVisible()) return true;
-      await page.reload();
+      // What the page showed instead, kept if it never lists the release.
+      await screenshot(page, artifactsDir, 'waiting-page-last-seen');
+      await visit(page.url());
       return undefined;
     },
     { timeoutMs: 2 * MINUTE, intervalMs: 5000 },
@@ -136,13 +150,13 @@ test('a release waiting for its owner is on the Waiting page, and its notificati
   });
 
   // The notification, in the notifications plugin's page.
-  await page.goto(`${portal.url}/notifications`);
+  await visit(`${portal.url}/notifications`);
   const notification = page.getByText(WAITING_TITLE).first();
   await eventually(
     'the notification of the waiting release',
     async () => {
       if (await notification.isVisible()) return true;
-      await page.reload();
+      await visit(page.url());
       return undefined;
     },
     { timeoutMs: 2 * MINUTE, intervalMs: 5000 },
