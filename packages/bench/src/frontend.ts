@@ -218,7 +218,13 @@ export async function measureTabRender(options: {
     const tabUrl = `${options.portalUrl}/catalog/default/component/${options.entityName}/progressive-delivery`;
     await page.goto(options.portalUrl);
     const enter = page.getByRole('button', { name: 'Enter' });
-    if (await enter.isVisible({ timeout: 30_000 }).catch(() => false)) {
+    // isVisible does not wait, whatever timeout it is given: wait for the sign-in page or the app.
+    await enter
+      .or(page.getByRole('navigation'))
+      .first()
+      .waitFor({ timeout: 30_000 })
+      .catch(() => undefined);
+    if (await enter.isVisible()) {
       await enter.click();
     }
     await page.waitForLoadState('networkidle');

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { release, SAMPLE_NAMESPACE } from '@progressive-delivery/sandbox';
 import { PortalApi } from './harness/api';
-import { launchBrowser, screenshot } from './harness/browser';
+import { launchBrowser, openAsGuest, screenshot } from './harness/browser';
 import { signInAsOwner } from './faults/support';
 import { guestToken, JourneyContext, MINUTE } from './harness/journeys';
 import {
@@ -44,22 +44,7 @@ let api: PortalApi;
 
 jest.setTimeout(15 * MINUTE);
 
-/**
- * Opens `url`. The app asks the guest to enter again on every full page load, so after Enter it
- * moves within the app (the router follows history), as a click on a link would.
- */
-async function visit(url: string) {
-  await page.goto(url);
-  const enter = page.getByRole('button', { name: 'Enter' });
-  if (await enter.isVisible({ timeout: 5000 }).catch(() => false)) {
-    await enter.click();
-    await enter.waitFor({ state: 'detached' });
-    await page.evaluate(target => {
-      window.history.pushState({}, '', target);
-      window.dispatchEvent(new PopStateEvent('popstate'));
-    }, new URL(url).pathname + new URL(url).search);
-  }
-}
+const visit = (url: string) => openAsGuest(page, url);
 
 const phase = async () => (await readCanary('dev', NS, APP)).status?.phase;
 
@@ -172,6 +157,7 @@ test('a release waiting for its owner is on the Waiting page, and its notificati
       `/catalog/default/component/${APP}/progressive-delivery#pd-row-dev-${NS}-${APP}$`,
     ),
   );
+  expect(new URL(page.url()).hash).toBe(`#pd-row-dev-${NS}-${APP}`);
   await page
     .getByRole('region', { name: `${APP} in dev` })
     .getByText('Waiting for approval to start the rollout')

@@ -8,7 +8,7 @@ import { Browser, Locator, Page } from 'playwright-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { release, SAMPLE_NAMESPACE } from '@progressive-delivery/sandbox';
-import { launchBrowser, screenshot } from './harness/browser';
+import { launchBrowser, openAsGuest, screenshot } from './harness/browser';
 import { visitEntityContents } from './harness/entityPage';
 import {
   buildAppIfNeeded,
@@ -126,15 +126,7 @@ async function guestToken(): Promise<string> {
 }
 
 async function goto(path: string) {
-  const url = `${portal.url}${path}`;
-  await page.goto(url);
-  const enter = page.getByRole('button', { name: 'Enter' });
-  if (await enter.isVisible({ timeout: 3000 }).catch(() => false)) {
-    await enter.click();
-    // The sign-in page may land on the home page rather than the link that led to it.
-    await enter.waitFor({ state: 'detached' });
-    if (page.url() !== url) await page.goto(url);
-  }
+  await openAsGuest(page, `${portal.url}${path}`);
 }
 
 /** Opens an entity's Progressive Delivery tab and waits for its releases. */

@@ -25,3 +25,22 @@ export async function screenshot(page: Page, dir: string, name: string) {
   // Viewport captures: Backstage's fixed sidebar garbles full-page ones.
   await page.screenshot({ path: join(dir, `${name}.png`) });
 }
+
+/**
+ * Opens `url`, entering as the guest when the app's sign-in page asks first. `isVisible` does not
+ * wait whatever timeout it is given, so this waits for the sign-in button or the app's
+ * navigation, whichever the app shows.
+ */
+export async function openAsGuest(page: Page, url: string, timeoutMs = 30_000) {
+  await page.goto(url);
+  const enter = page.getByRole('button', { name: 'Enter' });
+  await enter
+    .or(page.getByRole('navigation'))
+    .first()
+    .waitFor({ timeout: timeoutMs })
+    .catch(() => undefined);
+  if (!(await enter.isVisible())) return;
+  await enter.click();
+  await enter.waitFor({ state: 'detached' });
+  if (page.url() !== url) await page.goto(url);
+}

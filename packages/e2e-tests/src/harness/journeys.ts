@@ -4,7 +4,7 @@
  */
 import { Locator, Page } from 'playwright-core';
 import { release, SAMPLE_NAMESPACE } from '@progressive-delivery/sandbox';
-import { screenshot } from './browser';
+import { openAsGuest, screenshot } from './browser';
 import { waitForProgressiveDeliveryTab } from './entityPage';
 import {
   eventually,
@@ -67,14 +67,7 @@ export function journeySteps(ctx: JourneyContext) {
   async function openTab(entity: string) {
     const { page } = ctx;
     const url = `${ctx.portalUrl}/catalog/default/component/${entity}/progressive-delivery`;
-    await page.goto(url);
-    const enter = page.getByRole('button', { name: 'Enter' });
-    if (await enter.isVisible({ timeout: 5000 }).catch(() => false)) {
-      await enter.click();
-      // The sign-in page may land on the home page rather than the link that led to it.
-      await enter.waitFor({ state: 'detached' });
-      if (page.url() !== url) await page.goto(url);
-    }
+    await openAsGuest(page, url);
     await waitForProgressiveDeliveryTab(page);
   }
 
