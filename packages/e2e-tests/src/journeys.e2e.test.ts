@@ -49,8 +49,15 @@ let portal: RunningPortal;
 let browser: Browser;
 let page: Page;
 const ctx = { artifactsDir } as JourneyContext;
-const { api, summaryOf, openTab, section, act, phaseAfterRelease } =
-  journeySteps(ctx);
+const {
+  api,
+  summaryOf,
+  openTab,
+  section,
+  act,
+  phaseAfterRelease,
+  settledGated,
+} = journeySteps(ctx);
 
 jest.setTimeout(12 * MINUTE);
 
@@ -89,7 +96,7 @@ test('2. the gated release waits for promotion; Promote with a comment; Flagger 
 });
 
 test('3. Rollback during the analysis: Flagger rolls back, the old image keeps serving, history shows who', async () => {
-  await settled('dev', NS, 'hello-gated');
+  await settledGated('dev', 'hello-gated');
   const servingBefore = firstImage(
     await readDeployment('dev', NS, 'hello-gated-primary'),
   );

@@ -24,7 +24,7 @@ import {
   readCanary,
   requireSandbox,
   sandboxCredentialsEnv,
-  settled,
+  settledThroughPortal,
 } from './harness/sandbox';
 
 const NS = SAMPLE_NAMESPACE;
@@ -47,6 +47,12 @@ jest.setTimeout(15 * MINUTE);
 const visit = (url: string) => openAsGuest(page, url);
 
 const phase = async () => (await readCanary('dev', NS, APP)).status?.phase;
+
+/** This portal answers hello-gated's gates: a release left in flight is ended through it. */
+const settledGated = () =>
+  settledThroughPortal('dev', NS, APP, action =>
+    api.act('dev', NS, APP, action, { entity: APP }),
+  );
 
 beforeAll(async () => {
   const info = requireSandbox();
@@ -71,17 +77,9 @@ beforeAll(async () => {
 }, 10 * MINUTE);
 
 afterAll(async () => {
-  // Leave hello-gated at rest for the tests after this one.
+  // Leave hello-gated at rest for the tests after this one, while this portal still answers.
   try {
-    const now = api ? await phase() : undefined;
-    if (now === 'Waiting')
-      await api.act('dev', NS, APP, 'approve-rollout', { entity: APP });
-    if (
-      now === 'Waiting' ||
-      now === 'Progressing' ||
-      now === 'WaitingPromotion'
-    )
-      await api.act('dev', NS, APP, 'rollback', { entity: APP });
+    if (api) await settledGated();
   } finally {
     await browser?.close();
     await portal?.stop();
@@ -89,21 +87,7 @@ afterAll(async () => {
 }, 5 * MINUTE);
 
 test('a release waiting for its owner is on the Waiting page, and its notification leads to its row', async () => {
-  await eventually(
-    `${APP} to settle before the release`,
-    async () => {
-      const now = await phase();
-      if (now === 'Waiting')
-        await api.act('dev', NS, APP, 'approve-rollout', { entity: APP });
-      if (now === 'Progressing' || now === 'WaitingPromotion')
-        await api.act('dev', NS, APP, 'rollback', { entity: APP });
-      return ['Initialized', 'Succeeded', 'Failed'].includes(now ?? '')
-        ? now
-        : undefined;
-    },
-    { timeoutMs: 6 * MINUTE, intervalMs: 5000 },
-  );
-  await settled('dev', NS, APP);
+  await settledGated();
   await release(APP, { cluster: 'dev' });
   await eventually(
     `${APP} to wait for approval to start`,

@@ -21,7 +21,7 @@ import {
   readCanary,
   requireSandbox,
   sandboxCredentialsEnv,
-  settled,
+  settledThroughPortal,
 } from './harness/sandbox';
 
 const MINUTE = 60_000;
@@ -305,6 +305,46 @@ async function visibleErrors(): Promise<string[]> {
   });
 }
 
+/** Looks at one content of an entity's page (a tab, or the Overview) for errors. */
+async function checkEntityContent(
+  entity: any,
+  tabName: string,
+  problems: string[],
+  visited: string[],
+) {
+  const errorsBefore = pageErrors.length;
+  // Let the tab load (its progress bar goes away), then look.
+  await page.waitForTimeout(500);
+  await page
+    .getByTestId('progress')
+    .first()
+    .waitFor({ state: 'detached', timeout: 30_000 })
+    .catch(() => undefined);
+  await page.waitForTimeout(1000);
+  const errors = [
+    ...(await visibleErrors()),
+    ...pageErrors.slice(errorsBefore),
+  ];
+  const where = `${entity.kind}:${entity.metadata.name} › ${tabName}`;
+  visited.push(where);
+  if (
+    entity.metadata.name === 'example-malformed-annotation' &&
+    ['Overview', 'Progressive Delivery'].includes(tabName)
+  ) {
+    // This entity exists to show what a malformed annotation gets: an explanation on the tab
+    // and on the overview card, not a crash or a failed request.
+    const explained = await page
+      .getByText("The entity's progressive-delivery annotations need fixing")
+      .waitFor({ timeout: 30_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (!explained) errors.push('the malformed annotation is not explained');
+  }
+  if (errors.length) problems.push(`${where}: ${errors.join(' | ')}`);
+}
+
 test('every entity page of the sandbox entities renders without an error', async () => {
   // The catalog reads its files in the background after the start.
   const entities: any[] = await eventually(
@@ -342,43 +382,9 @@ test('every entity page of the sandbox entities renders without an error', async
       .first()
       .waitFor({ timeout: 30_000 })
       .catch(() => undefined);
-    const check = async (tabName: string) => {
-      const errorsBefore = pageErrors.length;
-      // Let the tab load (its progress bar goes away), then look.
-      await page.waitForTimeout(500);
-      await page
-        .getByTestId('progress')
-        .first()
-        .waitFor({ state: 'detached', timeout: 30_000 })
-        .catch(() => undefined);
-      await page.waitForTimeout(1000);
-      const errors = [
-        ...(await visibleErrors()),
-        ...pageErrors.slice(errorsBefore),
-      ];
-      const where = `${entity.kind}:${entity.metadata.name} › ${tabName}`;
-      visited.push(where);
-      if (
-        entity.metadata.name === 'example-malformed-annotation' &&
-        ['Overview', 'Progressive Delivery'].includes(tabName)
-      ) {
-        // This entity exists to show what a malformed annotation gets: an explanation on the tab
-        // and on the overview card, not a crash or a failed request.
-        const explained = await page
-          .getByText(
-            "The entity's progressive-delivery annotations need fixing",
-          )
-          .waitFor({ timeout: 10_000 })
-          .then(
-            () => true,
-            () => false,
-          );
-        if (!explained)
-          errors.push('the malformed annotation is not explained');
-      }
-      if (errors.length) problems.push(`${where}: ${errors.join(' | ')}`);
-    };
     // Each content: its tab, its link, or its item in a group's menu.
+    const check = (tabName: string) =>
+      checkEntityContent(entity, tabName, problems, visited);
     const contents = await visitEntityContents(page, check);
     if (!contents.length) await check('Overview');
   }
@@ -523,7 +529,22 @@ test('promote and roll back with the keyboard alone', async () => {
   if (
     (await readCanary('dev', NS, 'hello-gated')).status?.phase !== 'Waiting'
   ) {
-    await settled('dev', NS, 'hello-gated');
+    await settledThroughPortal('dev', NS, 'hello-gated', action =>
+      fetch(
+        `${portal.url}/api/progressive-delivery/canaries/dev/${NS}/hello-gated/actions/${action}`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({
+            entityRef: 'component:default/hello-gated',
+            comment: 'ending a release another test left in flight',
+          }),
+        },
+      ),
+    );
     await release('hello-gated', { cluster: 'dev' });
   }
   await openTab('hello-gated');

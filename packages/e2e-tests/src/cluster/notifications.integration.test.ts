@@ -17,7 +17,7 @@ import {
   readCanary,
   requireSandbox,
   sandboxCredentialsEnv,
-  settled,
+  settledThroughPortal,
 } from '../harness/sandbox';
 import { artifactsFor, MINUTE, SECOND, signInAsOwner } from '../faults/support';
 
@@ -98,21 +98,9 @@ describe('notifications of a release whose gates the portal answers', () => {
       { timeoutMs: 2 * MINUTE },
     );
     // A release left running by an interrupted run is ended through the portal first.
-    await eventually(
-      `${APP} to settle`,
-      async () => {
-        const now = await phase();
-        if (now === 'Waiting')
-          await api.act('dev', NS, APP, 'approve-rollout', { entity: APP });
-        if (now === 'Progressing' || now === 'WaitingPromotion')
-          await api.act('dev', NS, APP, 'rollback', { entity: APP });
-        return ['Initialized', 'Succeeded', 'Failed'].includes(now ?? '')
-          ? now
-          : undefined;
-      },
-      { timeoutMs: 5 * MINUTE, intervalMs: 5 * SECOND },
+    await settledThroughPortal('dev', NS, APP, action =>
+      api.act('dev', NS, APP, action, { entity: APP }),
     );
-    await settled('dev', NS, APP);
     const since = Date.now();
     await release(APP, { cluster: 'dev' });
     await phaseBecomes('Waiting', 3 * MINUTE);
@@ -198,7 +186,7 @@ describe('notifications of a release whose gates the portal answers', () => {
     expect(tools.tools.map((t: any) => t.name)).toContain(
       'progressive-delivery.describe-release',
     );
-    const described = await rpc('tools/call', {
+    const answer = await rpc('tools/call', {
       name: 'progressive-delivery.describe-release',
       arguments: {
         entityRef: `component:default/${APP}`,
@@ -207,9 +195,9 @@ describe('notifications of a release whose gates the portal answers', () => {
         name: APP,
       },
     });
-    expect(described.isError).toBeFalsy();
-    const release = JSON.parse(described.content[0].text).release;
-    expect(release).toMatchObject({ name: APP, cluster: 'dev' });
-    expect(release.metrics.length).toBeGreaterThan(0);
+    expect(answer.isError).toBeFalsy();
+    const described = JSON.parse(answer.content[0].text).release;
+    expect(described).toMatchObject({ name: APP, cluster: 'dev' });
+    expect(described.metrics.length).toBeGreaterThan(0);
   });
 });

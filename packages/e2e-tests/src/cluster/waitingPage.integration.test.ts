@@ -23,23 +23,19 @@ import {
   readCanary,
   requireSandbox,
   sandboxCredentialsEnv,
-  settled,
+  settledThroughPortal,
 } from '../harness/sandbox';
 import {
   artifactsFor,
   entityReady,
   MINUTE,
-  SECOND,
   signInAsOwner,
-  sleep,
 } from '../faults/support';
 
 const NS = SAMPLE_NAMESPACE;
 const APP = 'hello-gated';
 const ENTITY_REF = 'component:default/hello-gated';
 const OUTSIDER = 'user:default/outsider';
-/** hello-gated's analysis interval: Flagger calls its gates this often. */
-const TICK_MS = 10 * SECOND;
 
 let info: SandboxInfo;
 let artifactsDir: string;
@@ -69,23 +65,13 @@ const isGatedRow = (row: any) =>
   row.canary.name === APP;
 
 /** Leaves hello-gated settled whatever happened: finishes or aborts a release in flight. */
-const settle = (action: string) =>
-  owner.act('dev', NS, APP, action, {
-    entity: APP,
-    comment: 'waiting page test: settling',
-  });
-
-async function settleGated() {
-  for (let i = 0; i < 4; i += 1) {
-    const current = await phase();
-    if (['Initialized', 'Succeeded', 'Failed'].includes(current)) break;
-    if (current === 'Waiting') await settle('approve-rollout');
-    if (['Progressing', 'WaitingPromotion'].includes(current))
-      await settle('rollback');
-    await sleep(TICK_MS);
-  }
-  await settled('dev', NS, APP);
-}
+const settleGated = () =>
+  settledThroughPortal('dev', NS, APP, action =>
+    owner.act('dev', NS, APP, action, {
+      entity: APP,
+      comment: 'waiting page test: settling',
+    }),
+  );
 
 beforeAll(async () => {
   info = requireSandbox();

@@ -23,6 +23,7 @@ import {
   requireSandbox,
   sandboxCredentialsEnv,
   settled,
+  settledThroughPortal,
 } from '../harness/sandbox';
 import {
   artifactsFor,
@@ -120,19 +121,10 @@ function openDatabase() {
 }
 
 /** Leaves the sample app settled whatever happened: finishes or aborts a release in flight. */
-async function settleGated() {
-  for (let i = 0; i < 3; i += 1) {
-    const current = await phase();
-    if (['Initialized', 'Succeeded', 'Failed'].includes(current)) break;
-    if (current === 'Waiting')
-      await act('approve-rollout', 'fault tests: settling');
-    if (['Progressing', 'WaitingPromotion'].includes(current)) {
-      await act('rollback', 'fault tests: settling');
-    }
-    await sleep(TICK_MS);
-  }
-  await settled('dev', NS, APP);
-}
+const settleGated = () =>
+  settledThroughPortal('dev', NS, APP, action =>
+    act(action, 'fault tests: settling'),
+  );
 
 beforeAll(async () => {
   const info = requireSandbox();

@@ -18,7 +18,7 @@ import {
   readCanary,
   requireSandbox,
   sandboxCredentialsEnv,
-  settled,
+  settledThroughPortal,
 } from '../harness/sandbox';
 import {
   artifactsFor,
@@ -83,19 +83,10 @@ function webhook(
 }
 
 /** Leaves the sample app settled whatever happened: finishes or aborts a release in flight. */
-async function settleGated() {
-  for (let i = 0; i < 3; i += 1) {
-    const current = await phase();
-    if (['Initialized', 'Succeeded', 'Failed'].includes(current)) break;
-    if (current === 'Waiting')
-      await act('approve-rollout', 'secret tests: settling');
-    if (['Progressing', 'WaitingPromotion'].includes(current)) {
-      await act('rollback', 'secret tests: settling');
-    }
-    await sleep(TICK_MS);
-  }
-  await settled('dev', NS, APP);
-}
+const settleGated = () =>
+  settledThroughPortal('dev', NS, APP, action =>
+    act(action, 'secret tests: settling'),
+  );
 
 beforeAll(async () => {
   const info = requireSandbox();

@@ -12,6 +12,7 @@ import {
   readCanary,
   readDeployment,
   settled,
+  settledThroughPortal,
 } from './sandbox';
 
 export const MINUTE = 60_000;
@@ -109,9 +110,30 @@ export function journeySteps(ctx: JourneyContext) {
     );
   }
 
+  /** Settles a gated sample canary through this portal, which answers its gates. */
+  const settledGated = (cluster: 'dev' | 'prod', name: string) =>
+    settledThroughPortal(cluster, NS, name, action =>
+      api(`/canaries/${cluster}/${NS}/${name}/actions/${action}`, {
+        method: 'POST',
+        body: JSON.stringify({
+          entityRef: `component:default/${name}`,
+          comment: 'ending a release another test left in flight',
+        }),
+      }),
+    );
+
   const shot = (name: string) => screenshot(ctx.page, ctx.artifactsDir, name);
 
-  return { api, summaryOf, openTab, section, act, phaseAfterRelease, shot };
+  return {
+    api,
+    summaryOf,
+    openTab,
+    section,
+    act,
+    phaseAfterRelease,
+    settledGated,
+    shot,
+  };
 }
 
 /** Journey 1: a good release on the Contour canary moves step by step to Succeeded. */
@@ -162,8 +184,9 @@ export async function watchAReleaseMove(ctx: JourneyContext) {
 
 /** Journey 2: the gated release waits; approve, promote with a comment; history shows who. */
 export async function promoteAGatedRelease(ctx: JourneyContext) {
-  const { openTab, section, phaseAfterRelease, act, shot } = journeySteps(ctx);
-  await settled('dev', NS, 'hello-gated');
+  const { openTab, section, phaseAfterRelease, act, settledGated, shot } =
+    journeySteps(ctx);
+  await settledGated('dev', 'hello-gated');
   await openTab('hello-gated');
   const released = await release('hello-gated', { cluster: 'dev' });
   const row = section('hello-gated', 'dev');

@@ -73,6 +73,8 @@ export async function eventually<T>(
   throw new Error(`Timed out waiting for ${what}${last ? `: ${last}` : ''}`);
 }
 
+const SETTLED_PHASES = ['Initialized', 'Succeeded', 'Failed'];
+
 /** Waits until Flagger has no rollout in progress, so a journey starts from a settled canary. */
 export async function settled(
   cluster: ClusterName,
@@ -83,10 +85,39 @@ export async function settled(
     `${cluster}/${namespace}/${name} to settle`,
     async () => {
       const phase = (await readCanary(cluster, namespace, name)).status?.phase;
-      return ['Initialized', 'Succeeded', 'Failed'].includes(phase)
-        ? phase
-        : undefined;
+      return SETTLED_PHASES.includes(phase) ? phase : undefined;
     },
     { timeoutMs: 6 * 60_000, intervalMs: 2000 },
+  );
+}
+
+/** A gate decision posted through the portal whose backend answers the canary's gate webhooks. */
+export type DecideThroughPortal = (
+  action: 'approve-rollout' | 'rollback',
+) => Promise<unknown>;
+
+/**
+ * Settles a gated canary, ending a release another test left in flight: a release waiting to
+ * start is approved, one in its analysis or waiting for promotion is rolled back. Flagger only
+ * hears a decision when it next calls the gates, so the portal must stay up until this returns.
+ */
+export async function settledThroughPortal(
+  cluster: ClusterName,
+  namespace: string,
+  name: string,
+  decide: DecideThroughPortal,
+) {
+  return eventually(
+    `${cluster}/${namespace}/${name} to settle through the portal`,
+    async () => {
+      const phase = (await readCanary(cluster, namespace, name)).status?.phase;
+      if (SETTLED_PHASES.includes(phase)) return phase;
+      if (phase === 'Waiting') await decide('approve-rollout');
+      if (phase === 'Progressing' || phase === 'WaitingPromotion') {
+        await decide('rollback');
+      }
+      return undefined;
+    },
+    { timeoutMs: 6 * 60_000, intervalMs: 5000 },
   );
 }

@@ -12,7 +12,7 @@ import {
   readCanary,
   requireSandbox,
   sandboxCredentialsEnv,
-  settled,
+  settledThroughPortal,
 } from '../harness/sandbox';
 import { EventStream } from '../harness/stream';
 import { artifactsFor, MINUTE, SECOND, signInAsOwner } from '../faults/support';
@@ -132,7 +132,9 @@ describe('two backend replicas on one PostgreSQL', () => {
 
       // A release already waiting for approval (left by an interrupted run) serves as well.
       if ((await phase()) !== 'Waiting') {
-        await settled('dev', NS, APP);
+        await settledThroughPortal('dev', NS, APP, action =>
+          apiA.act('dev', NS, APP, action, { entity: APP }),
+        );
         await release(APP, { cluster: 'dev' });
         await phaseBecomes('Waiting', 3 * MINUTE);
       }
