@@ -313,10 +313,11 @@ describeSandbox('sandbox (integration)', () => {
           ),
         ]),
       );
-      // The kubernetes provider's query ran over the canary pods' own series.
+      // The kubernetes provider's query ran over the canary pods' own series. Those pods are
+      // scaled down after the promotion and their series go stale, so look back over the run.
       const served = await promQuery(
         info!.clusters.prod.prometheusUrl,
-        `sum(http_request_duration_seconds_count{kubernetes_namespace="${IT_NAMESPACE}",kubernetes_pod_name=~"${BLUEGREEN.name}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"})`,
+        `sum(max_over_time(http_request_duration_seconds_count{kubernetes_namespace="${IT_NAMESPACE}",kubernetes_pod_name=~"${BLUEGREEN.name}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[10m]))`,
       );
       expect(served[0]?.value).toBeGreaterThan(0);
     },
