@@ -20,6 +20,7 @@ function sandbox(command) {
   }).status;
 }
 
+const startedAt = Date.now();
 mkdirSync(stateDir, { recursive: true });
 // The hosts (packages/hosts/*) install the plugins from these tarballs, never from workspaces.
 try {
@@ -134,11 +135,13 @@ if (!sandboxWasUp) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const failures = [];
+const durations = [];
 for (const phase of phases) {
   const file = join(stateDir, `jest-results-${phase.name}.json`);
   if (!existsSync(file)) {
     failed += 1;
-    log(`jest wrote no results for the ${phase.name} tests (${file})`);
+    failures.push(`${phase.name}: jest wrote no results (${file})`);
     continue;
   }
   const results = JSON.parse(readFileSync(file, 'utf8'));
@@ -146,10 +149,50 @@ for (const phase of phases) {
   skipped += results.numPendingTests + (results.numTodoTests ?? 0);
   // A suite that fails to load or crashes has no failing test of its own; count it.
   failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
+  for (const suite of results.testResults) {
+    const file = suite.name.replace(`${repoRoot}/`, '');
+    durations.push({ file, seconds: (suite.endTime - suite.startTime) / 1000 });
+    if (suite.status === 'failed' && suite.assertionResults.length === 0) {
+      failures.push(`${file}: ${firstLine(suite.message)}`);
+    }
+    for (const test of suite.assertionResults) {
+      if (test.status === 'failed') {
+        failures.push(
+          `${file} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`,
+        );
+      }
+    }
+  }
 }
-const summary = `${passed} passed, ${failed} failed${
-  skipped ? `, ${skipped} skipped` : ''
-}`;
+
+function firstLine(message = '') {
+  // eslint-disable-next-line no-control-regex
+  const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
+  return (
+    plain
+      .split('\n')
+      .map(line => line.trim())
+      .find(line => line && !line.startsWith('●')) ?? ''
+  ).slice(0, 300);
+}
+
+// What a reader of the last lines of the log needs: where the time went and what failed.
+const slowest = durations.sort((a, b) => b.seconds - a.seconds).slice(0, 20);
+console.log('\nslowest test files (seconds):');
+for (const { file, seconds } of slowest) {
+  console.log(`  ${seconds.toFixed(0).padStart(5)}  ${file}`);
+}
+if (failures.length > 0) {
+  console.log(`\nfailed (${failures.length}):`);
+  for (const failure of failures) console.log(`  ${failure}`);
+}
+if (skipped > 0) console.log(`\n${skipped} skipped`);
+console.log(
+  `\nnpm test took ${Math.round(
+    (Date.now() - startedAt) / 60_000,
+  )} min after setup`,
+);
+const summary = `${passed} passed, ${failed} failed`;
 writeFileSync(summaryFile, `${summary}\n`);
 console.log(summary);
 process.exit(failed > 0 || exitCodes.some(code => code !== 0) ? 1 : 0);
