@@ -60,6 +60,7 @@ function newestMtime(dir) {
  * @param {(host: HostTools) => void} options.build builds what `start` needs
  * @param {string} options.backendEntry what the host's Node runs in packages/backend
  * @param {(host: HostTools) => void} [options.afterInstall] runs after every `npm install`
+ * @param {(host: HostTools) => void} [options.prepare] runs before `install` and `build`
  */
 export function runHostCommand({
   hostModuleUrl,
@@ -67,6 +68,7 @@ export function runHostCommand({
   build,
   backendEntry,
   afterInstall,
+  prepare,
 }) {
   const hostModule = fileURLToPath(hostModuleUrl);
   const hostDir = dirname(hostModule);
@@ -265,6 +267,7 @@ export function runHostCommand({
 
   const [command, ...args] = process.argv.slice(2);
   const started = Date.now();
+  if (command === 'install' || command === 'build') prepare?.(tools);
   if (command === 'install') install();
   else if (command === 'build') buildCommand();
   else if (command === 'start') start(args);
@@ -279,6 +282,53 @@ export function runHostCommand({
   if (command === 'install' || command === 'build') {
     log(`${command} took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
+}
+
+/**
+ * The build of a host in the shape `create-app` makes (packages/app and packages/backend on the
+ * current release): the backend's production bundle unpacked in place, then the app.
+ *
+ * @param {HostTools} host
+ * @param {{ appConfigs?: string[] }} [options] config files the app's build reads (its
+ *   index.html template and the frontend config are filled in from them)
+ */
+export function buildBackendAndApp(
+  { hostDir, hostNode, backstageCli, env, log, run },
+  { appConfigs = [] } = {},
+) {
+  const backendDir = join(hostDir, 'packages', 'backend');
+  // The backend's build would build the app through yarn; the app is built on its own below.
+  // (backstage-cli's dist workspace step reads a yarn.lock: the host has an empty one.)
+  log('backstage-cli package build in packages/backend');
+  run(
+    hostNode,
+    [backstageCli, 'package', 'build', '--skip-build-dependencies'],
+    { cwd: backendDir, env },
+  );
+  // The build leaves the backend as dist/bundle.tar.gz (what a Dockerfile unpacks); `start`
+  // runs packages/backend's main, dist/index.cjs.js, from the bundle, against the host's
+  // node_modules.
+  run(
+    'tar',
+    [
+      '-xzf',
+      'dist/bundle.tar.gz',
+      '--strip-components=2',
+      'packages/backend/dist',
+    ],
+    { cwd: backendDir },
+  );
+  log('backstage-cli package build in packages/app (a few minutes on 2 cores)');
+  run(
+    hostNode,
+    [
+      backstageCli,
+      'package',
+      'build',
+      ...appConfigs.flatMap(file => ['--config', file]),
+    ],
+    { cwd: join(hostDir, 'packages', 'app'), env },
+  );
 }
 
 /**

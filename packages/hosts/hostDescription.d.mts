@@ -13,6 +13,11 @@ export interface HostDescription {
   knownBroken?: string;
   /** The host mounts the "Waiting for you" page at /progressive-delivery, with a navigation item. */
   waitingPage?: boolean;
+  /**
+   * The host runs every journey (journeys.e2e.test.ts), not only the three of hosts.e2e.test.ts:
+   * the repository's own app, installed from the tarballs.
+   */
+  allJourneys?: boolean;
 }
 
 export interface Host extends HostDescription {

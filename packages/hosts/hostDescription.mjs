@@ -41,6 +41,12 @@ export function readHost(dir) {
   ) {
     problems.push('"waitingPage", when present, must be true or false');
   }
+  if (
+    description.allJourneys !== undefined &&
+    typeof description.allJourneys !== 'boolean'
+  ) {
+    problems.push('"allJourneys", when present, must be true or false');
+  }
   if (problems.length > 0) {
     throw new Error(`${file}: ${problems.join('; ')}`);
   }

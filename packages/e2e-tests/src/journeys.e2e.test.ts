@@ -1,7 +1,8 @@
 /*
  * The whole journey in a real browser (Debian's chromium) on the real control plane: the
- * sandbox's API servers with the real Flagger and Prometheus, the real backend serving the
- * built app. Every journey is checked in the page and against the API server.
+ * sandbox's API servers with the real Flagger and Prometheus, the repository's own backend
+ * serving its built app, both installed from the plugins' tarballs (packages/hosts/current).
+ * Every journey is checked in the page and against the API server.
  */
 import { Browser, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -23,12 +24,8 @@ import {
   promoteAGatedRelease,
   watchAReleaseMove,
 } from './harness/journeys';
-import {
-  buildAppIfNeeded,
-  repoRoot,
-  RunningPortal,
-  startPortal,
-} from './harness/portal';
+import { listHosts, runHostCommand, startHost } from './harness/hosts';
+import { repoRoot, RunningPortal } from './harness/portal';
 import {
   eventually,
   firstImage,
@@ -64,8 +61,14 @@ jest.setTimeout(12 * MINUTE);
 beforeAll(async () => {
   const info = requireSandbox();
   mkdirSync(artifactsDir, { recursive: true });
-  buildAppIfNeeded(line => process.stderr.write(`${line}\n`));
-  portal = await startPortal({
+  // The repository's own app and backend as a user installs the plugins: from the tarballs
+  // (packages/hosts/current). npm test installs and builds it before; these answer at once then.
+  const host = listHosts().find(candidate => candidate.allJourneys);
+  if (!host) throw new Error('no host in packages/hosts has "allJourneys"');
+  const logFile = join(artifactsDir, 'host-commands.log');
+  runHostCommand(host, 'install', logFile);
+  runHostCommand(host, 'build', logFile);
+  portal = await startHost(host, {
     artifactsDir,
     env: sandboxCredentialsEnv(info),
   });

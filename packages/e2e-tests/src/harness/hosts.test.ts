@@ -77,9 +77,21 @@ describe('host.json', () => {
     );
   });
 
-  it("reads every one of the repository's hosts", () => {
-    expect(listRepositoryHosts().map(host => host.name)).toEqual(
-      expect.arrayContaining(['legacy-frontend', 'tdp-1.20']),
+  it('refuses an allJourneys that is not true or false', () => {
+    writeHost('all', { ...valid, allJourneys: 'yes' });
+
+    expect(() => readHost(join(dir, 'all'))).toThrow(
+      '"allJourneys", when present, must be true or false',
     );
+  });
+
+  it("reads every one of the repository's hosts; exactly one runs every journey", () => {
+    const hosts = listRepositoryHosts();
+    expect(hosts.map(host => host.name)).toEqual(
+      expect.arrayContaining(['current', 'legacy-frontend', 'tdp-1.20']),
+    );
+    expect(
+      hosts.filter(host => host.allJourneys).map(host => host.name),
+    ).toEqual(['current']);
   });
 });
