@@ -24,7 +24,7 @@ import {
   promoteAGatedRelease,
   watchAReleaseMove,
 } from './harness/journeys';
-import { listHosts, runHostCommand, startHost } from './harness/hosts';
+import { startRepositoryApp } from './harness/hosts';
 import { repoRoot, RunningPortal } from './harness/portal';
 import {
   eventually,
@@ -61,14 +61,8 @@ jest.setTimeout(12 * MINUTE);
 beforeAll(async () => {
   const info = requireSandbox();
   mkdirSync(artifactsDir, { recursive: true });
-  // The repository's own app and backend as a user installs the plugins: from the tarballs
-  // (packages/hosts/current). npm test installs and builds it before; these answer at once then.
-  const host = listHosts().find(candidate => candidate.allJourneys);
-  if (!host) throw new Error('no host in packages/hosts has "allJourneys"');
-  const logFile = join(artifactsDir, 'host-commands.log');
-  runHostCommand(host, 'install', logFile);
-  runHostCommand(host, 'build', logFile);
-  portal = await startHost(host, {
+  // The repository's own app and backend, installed from the tarballs (packages/hosts/current).
+  portal = await startRepositoryApp({
     artifactsDir,
     env: sandboxCredentialsEnv(info),
   });

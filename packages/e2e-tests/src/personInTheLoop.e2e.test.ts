@@ -13,12 +13,8 @@ import { PortalApi } from './harness/api';
 import { launchBrowser, openAsGuest, screenshot } from './harness/browser';
 import { signInAsOwner } from './faults/support';
 import { guestToken, JourneyContext, MINUTE } from './harness/journeys';
-import {
-  buildAppIfNeeded,
-  repoRoot,
-  RunningPortal,
-  startPortal,
-} from './harness/portal';
+import { startRepositoryApp } from './harness/hosts';
+import { repoRoot, RunningPortal } from './harness/portal';
 import {
   eventually,
   readCanary,
@@ -57,8 +53,7 @@ const settledGated = () =>
 beforeAll(async () => {
   const info = requireSandbox();
   mkdirSync(artifactsDir, { recursive: true });
-  buildAppIfNeeded(line => process.stderr.write(`${line}\n`));
-  portal = await startPortal({
+  portal = await startRepositoryApp({
     artifactsDir,
     env: sandboxCredentialsEnv(info),
   });

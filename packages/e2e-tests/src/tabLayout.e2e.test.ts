@@ -10,12 +10,8 @@ import { join } from 'node:path';
 import { release, SAMPLE_NAMESPACE } from '@progressive-delivery/sandbox';
 import { launchBrowser, openAsGuest, screenshot } from './harness/browser';
 import { visitEntityContents } from './harness/entityPage';
-import {
-  buildAppIfNeeded,
-  repoRoot,
-  RunningPortal,
-  startPortal,
-} from './harness/portal';
+import { startRepositoryApp } from './harness/hosts';
+import { repoRoot, RunningPortal } from './harness/portal';
 import {
   eventually,
   readCanary,
@@ -74,18 +70,10 @@ beforeAll(async () => {
   const info = requireSandbox();
   mkdirSync(artifactsDir, { recursive: true });
   const extraCatalog = writeExtraCatalog();
-  buildAppIfNeeded(line => process.stderr.write(`${line}\n`));
-  portal = await startPortal({
+  portal = await startRepositoryApp({
     artifactsDir,
     env: sandboxCredentialsEnv(info),
-    extraConfig: [
-      'catalog:',
-      '  locations:',
-      '    - type: file',
-      `      target: ${join(repoRoot, 'catalog-info.yaml')}`,
-      '    - type: file',
-      `      target: ${extraCatalog}`,
-    ].join('\n'),
+    catalogFiles: [extraCatalog],
   });
   token = await guestToken();
   browser = await launchBrowser();

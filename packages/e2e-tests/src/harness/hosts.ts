@@ -70,6 +70,8 @@ export async function startHost(
   options: {
     artifactsDir: string;
     env?: Record<string, string>;
+    /** Catalog files read beside the repository's catalog-info.yaml. */
+    catalogFiles?: string[];
     timeoutMs?: number;
   },
 ): Promise<RunningHost> {
@@ -93,8 +95,9 @@ export async function startHost(
       `    origin: ${portalUrl}`,
       'catalog:',
       '  locations:',
-      '    - type: file',
-      `      target: ${join(repoRoot, 'catalog-info.yaml')}`,
+      ...[join(repoRoot, 'catalog-info.yaml'), ...(options.catalogFiles ?? [])]
+        .map(file => ['    - type: file', `      target: ${file}`])
+        .flat(),
       '',
     ].join('\n'),
   );
@@ -168,4 +171,23 @@ export async function startHost(
     stop,
     startSeconds: (Date.now() - started) / 1000,
   };
+}
+
+/**
+ * The repository's own app and backend as a user installs the plugins (the host whose host.json
+ * has `allJourneys`, packages/hosts/current), installed, built and started. npm test installs
+ * and builds it before the tests; the commands answer at once then.
+ */
+export async function startRepositoryApp(options: {
+  artifactsDir: string;
+  env?: Record<string, string>;
+  catalogFiles?: string[];
+}): Promise<RunningHost> {
+  const host = listHosts().find(candidate => candidate.allJourneys);
+  if (!host) throw new Error('no host in packages/hosts has "allJourneys"');
+  mkdirSync(options.artifactsDir, { recursive: true });
+  const logFile = join(options.artifactsDir, 'host-commands.log');
+  runHostCommand(host, 'install', logFile);
+  runHostCommand(host, 'build', logFile);
+  return startHost(host, options);
 }

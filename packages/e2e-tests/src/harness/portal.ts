@@ -1,62 +1,10 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandboxPaths } from '@progressive-delivery/sandbox';
 
 export const repoRoot = sandboxPaths().repoRoot;
 export const portalUrl = 'http://127.0.0.1:7007';
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
-    const path = join(dir, entry.name);
-    newest = Math.max(
-      newest,
-      entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs,
-    );
-  }
-  return newest;
-}
-
-/**
- * Builds the app bundle when its sources (or the frontend plugin's) changed since the last
- * build; the backend's app plugin serves it, as in production.
- */
-export function buildAppIfNeeded(log: (line: string) => void) {
-  const appDir = join(repoRoot, 'packages', 'app');
-  const builtIndex = join(appDir, 'dist', 'index.html');
-  const sources = Math.max(
-    newestMtime(join(appDir, 'src')),
-    newestMtime(join(repoRoot, 'plugins', 'progressive-delivery', 'src')),
-    newestMtime(
-      join(repoRoot, 'plugins', 'progressive-delivery-common', 'src'),
-    ),
-  );
-  if (existsSync(builtIndex) && statSync(builtIndex).mtimeMs > sources) {
-    return;
-  }
-  log('building the app bundle (a few minutes on 2 cores)');
-  const build = spawnSync('npx', ['backstage-cli', 'package', 'build'], {
-    cwd: appDir,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      NODE_OPTIONS: '--max-old-space-size=4096',
-    },
-  });
-  if (build.status !== 0) {
-    throw new Error(`App build failed:\n${build.stdout}\n${build.stderr}`);
-  }
-}
 
 export interface RunningPortal {
   url: string;
