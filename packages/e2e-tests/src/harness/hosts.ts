@@ -187,6 +187,17 @@ export async function startRepositoryApp(options: {
   if (!host) throw new Error('no host in packages/hosts has "allJourneys"');
   mkdirSync(options.artifactsDir, { recursive: true });
   const logFile = join(options.artifactsDir, 'host-commands.log');
+  // A test run on its own sees the plugins as they are now (nothing is packed when unchanged).
+  const pack = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'packages', 'devtools', 'bin', 'pack.mjs')],
+    { cwd: repoRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (pack.status !== 0) {
+    throw new Error(
+      `packing the plugins failed:\n${pack.stdout}\n${pack.stderr}`,
+    );
+  }
   runHostCommand(host, 'install', logFile);
   runHostCommand(host, 'build', logFile);
   return startHost(host, options);
