@@ -23,7 +23,17 @@ const identity: LegacyRouterOptions['identity'] = {
     const token = /^Bearer (user:\S+)$/.exec(
       req.headers.authorization ?? '',
     )?.[1];
-    return token ? { token, identity: { userEntityRef: token } } : undefined;
+    if (!token) return undefined;
+    // ana is in team-delivery, as the legacy identity's ownership claims say.
+    const groups =
+      token === 'user:default/ana' ? ['group:default/team-delivery'] : [];
+    return {
+      token,
+      identity: {
+        userEntityRef: token,
+        ownershipEntityRefs: [token, ...groups],
+      },
+    };
   },
 };
 
@@ -185,7 +195,10 @@ describe('legacy createRouter', () => {
         .get('/waiting')
         .set('authorization', 'Bearer user:default/ana');
       expect(response.status).toBe(200);
-      expect(response.body.ownershipRefs).toEqual(['user:default/ana']);
+      expect(response.body.ownershipRefs).toEqual([
+        'user:default/ana',
+        'group:default/team-delivery',
+      ]);
       expect(response.body.waiting).toMatchObject([
         {
           entity: { ref: 'component:default/hello-gated' },
@@ -195,8 +208,9 @@ describe('legacy createRouter', () => {
       expect(seen).toEqual([
         {
           filter: [
-            'metadata.annotations.progressive-delivery/workload-name,relations.ownedBy=user:default/ana',
-            'metadata.annotations.progressive-delivery/canaries,relations.ownedBy=user:default/ana',
+            // the same key twice in one filter: owned by either
+            'metadata.annotations.progressive-delivery/workload-name,relations.ownedBy=user:default/ana,relations.ownedBy=group:default/team-delivery',
+            'metadata.annotations.progressive-delivery/canaries,relations.ownedBy=user:default/ana,relations.ownedBy=group:default/team-delivery',
           ],
           fields:
             'kind,metadata.name,metadata.namespace,metadata.title,metadata.annotations,spec.owner',

@@ -51,10 +51,12 @@ export interface LegacyRouterOptions {
   };
   /** The legacy `IdentityApi` (`DefaultIdentityClient`): who sent a request. */
   identity: {
-    getIdentity(options: {
-      request: express.Request<any>;
-    }): Promise<
-      { token: string; identity: { userEntityRef: string } } | undefined
+    getIdentity(options: { request: express.Request<any> }): Promise<
+      | {
+          token: string;
+          identity: { userEntityRef: string; ownershipEntityRefs?: string[] };
+        }
+      | undefined
     >;
   };
   /** The legacy `TokenManager`: lets other backend plugins read (service tokens). */
@@ -106,6 +108,9 @@ export async function createLegacyRouter(
   options: LegacyRouterOptions & { clusterSide?: ClusterSide },
 ): Promise<express.Router> {
   const tokens = new WeakMap<BackstageCredentials, string>();
+  // The legacy identity carries the user's ownership (user and groups) with the token.
+  const ownership = new WeakMap<BackstageCredentials, string[]>();
+  const userInfo = legacyUserInfo(ownership);
   const services = await createServices({
     config: options.config,
     logger: options.logger,
@@ -113,14 +118,15 @@ export async function createLegacyRouter(
     catalog: legacyCatalog(options, tokens),
     permissions: legacyPermissions(options, tokens),
     auditor: options.auditor ?? loggerAuditor(options.logger),
+    userInfo,
     clusterSide: options.clusterSide,
   });
   await services.start();
   options.lifecycle?.addShutdownHook(() => services.stop());
   return buildRouter({
     services,
-    httpAuth: legacyHttpAuth(options, tokens),
-    userInfo: legacyUserInfo(),
+    httpAuth: legacyHttpAuth(options, tokens, ownership),
+    userInfo,
   });
 }
 
@@ -132,6 +138,7 @@ function bearerToken(req: express.Request): string | undefined {
 function legacyHttpAuth(
   options: LegacyRouterOptions,
   tokens: WeakMap<BackstageCredentials, string>,
+  ownership: WeakMap<BackstageCredentials, string[]>,
 ): Pick<HttpAuthService, 'credentials'> {
   async function credentials(
     req: express.Request,
@@ -151,6 +158,7 @@ function legacyHttpAuth(
         },
       };
       tokens.set(result, identity.token);
+      ownership.set(result, identity.identity.ownershipEntityRefs ?? []);
     } else {
       const token = bearerToken(req);
       const isService =
@@ -186,7 +194,9 @@ function legacyHttpAuth(
   return { credentials: credentials as HttpAuthService['credentials'] };
 }
 
-function legacyUserInfo(): Pick<UserInfoService, 'getUserInfo'> {
+function legacyUserInfo(
+  ownership: WeakMap<BackstageCredentials, string[]>,
+): Pick<UserInfoService, 'getUserInfo'> {
   return {
     async getUserInfo(credentials) {
       const principal = credentials.principal as {
@@ -198,7 +208,7 @@ function legacyUserInfo(): Pick<UserInfoService, 'getUserInfo'> {
       }
       return {
         userEntityRef: principal.userEntityRef,
-        ownershipEntityRefs: [],
+        ownershipEntityRefs: ownership.get(credentials) ?? [],
       };
     },
   };
