@@ -56,6 +56,7 @@ import {
   ScaleRow,
 } from './report';
 import { subscribe } from './sse';
+import { weighSseParsers } from './sseParsers';
 import { percentile, round } from './stats';
 
 const ONE_WAY_DELAY_MS = 50;
@@ -647,6 +648,7 @@ async function main() {
     }
     buildAppIfNeeded(info.repoRoot, log);
   }
+  frontend.sseParsing = weighSseParsers();
 
   log(
     'stopping Flagger in both clusters for the benchmark (restarted at the end)',

@@ -1,5 +1,6 @@
 /* The benchmark's result rows and how they are printed. */
 import type { BundleSize, RenderTiming } from './frontend';
+import type { SseParserFigures } from './sseParsers';
 
 export interface ScaleRow {
   clusters: number;
@@ -47,6 +48,8 @@ export interface ScaleRow {
 export interface FrontendResult {
   bundle: BundleSize | { error: string };
   render: RenderTiming | { error: string } | null;
+  /** The plugin's server-sent-events parser against eventsource-parser used directly. */
+  sseParsing?: SseParserFigures;
 }
 
 export interface BenchResults {
@@ -138,6 +141,18 @@ export function formatNotes(
   } else {
     lines.push(`tab render: failed: ${render.error.split('\n')[0]}`);
   }
+  const sse = frontend.sseParsing;
+  if (sse) {
+    lines.push(
+      `stream parsing of ${sse.frames} change frames (${cell(
+        sse.megabytes,
+      )} MB, cut as a network delivers them): the plugin's parser ${cell(
+        sse.oursMsPerMb,
+      )} ms/MB, eventsource-parser directly ${cell(
+        sse.libraryMsPerMb,
+      )} ms/MB; ${sse.sameEvents ? 'the same events' : 'DIFFERENT EVENTS'}`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -152,6 +167,7 @@ export function resultRows(results: BenchResults) {
       'gzipBytes' in bundle ? round1(bundle.gzipBytes / 1024) : null,
     renderCanaries: render && 'renderMs' in render ? render.canaries : null,
     renderMs: render && 'renderMs' in render ? round1(render.renderMs) : null,
+    sseParsing: results.frontend.sseParsing ?? null,
   };
   return results.rows.map(row => ({
     ...row,
