@@ -1,20 +1,43 @@
-import { SseParser } from './sse';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ServerSentEvent, subscribe } from './sse';
 
-describe('SseParser', () => {
-  it('yields events split across chunks, with their names and data', () => {
-    const parser = new SseParser();
-    expect(parser.push('event: change\ndata: {"type":')).toEqual([]);
-    expect(
-      parser.push('"canary-changed"}\n\n: heartbeat\n\nevent: chan'),
-    ).toEqual([{ event: 'change', data: '{"type":"canary-changed"}' }]);
-    expect(parser.push('ge\r\ndata: a\r\ndata: b\r\n\r\n')).toEqual([
+describe('subscribe', () => {
+  let server: Server;
+
+  afterEach(() => new Promise(done => server.close(done)));
+
+  it('yields the events of a stream written in pieces split anywhere, with their names', async () => {
+    const pieces = [
+      ': connected\n\nevent: change\ndata: {"type":',
+      '"canary-changed"}\n\n: heartbeat\n\nevent: chan',
+      'ge\r\ndata: a\r\ndata: b\r\n\r\ndata:x\n\n',
+    ];
+    server = createServer((_request, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let next = 0;
+      const write = () => {
+        if (next === pieces.length) return;
+        res.write(pieces[next++]);
+        setTimeout(write, 20);
+      };
+      write();
+    });
+    await new Promise<void>(done => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    const events: ServerSentEvent[] = [];
+    const subscription = subscribe(`http://127.0.0.1:${port}/`, {}, event =>
+      events.push(event),
+    );
+    await subscription.opened;
+    const deadline = Date.now() + 5000;
+    while (events.length < 3 && Date.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+    subscription.close();
+    expect(events).toEqual([
+      { event: 'change', data: '{"type":"canary-changed"}' },
       { event: 'change', data: 'a\nb' },
-    ]);
-  });
-
-  it('names events without an event field "message" and ignores comment-only blocks', () => {
-    const parser = new SseParser();
-    expect(parser.push(':ping\n\ndata:x\n\n')).toEqual([
       { event: 'message', data: 'x' },
     ]);
   });

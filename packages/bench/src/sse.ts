@@ -1,39 +1,9 @@
 /* A client for server-sent events over fetch, enough for the backend's change stream. */
+import { createParser } from 'eventsource-parser';
 
 export interface ServerSentEvent {
   event: string;
   data: string;
-}
-
-/** Turns a text stream into events; feed it chunks as they come, in order. */
-export class SseParser {
-  #buffer = '';
-
-  push(chunk: string): ServerSentEvent[] {
-    this.#buffer += chunk.replace(/\r\n?/g, '\n');
-    const events: ServerSentEvent[] = [];
-    for (
-      let end = this.#buffer.indexOf('\n\n');
-      end >= 0;
-      end = this.#buffer.indexOf('\n\n')
-    ) {
-      const block = this.#buffer.slice(0, end);
-      this.#buffer = this.#buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) continue;
-        const colon = line.indexOf(':');
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let value = colon < 0 ? '' : line.slice(colon + 1);
-        if (value.startsWith(' ')) value = value.slice(1);
-        if (field === 'event') event = value;
-        if (field === 'data') data.push(value);
-      }
-      if (data.length > 0) events.push({ event, data: data.join('\n') });
-    }
-    return events;
-  }
 }
 
 export interface SseSubscription {
@@ -59,7 +29,11 @@ export function subscribe(
         `the stream answered ${response.status}: ${await response.text()}`,
       );
     }
-    const parser = new SseParser();
+    let receivedAt = 0;
+    const parser = createParser({
+      onEvent: ({ event, data }) =>
+        onEvent({ event: event ?? 'message', data }, receivedAt),
+    });
     const decoder = new TextDecoder();
     const reader = response.body.getReader();
     void (async () => {
@@ -67,12 +41,8 @@ export function subscribe(
         for (;;) {
           const { done, value } = await reader.read();
           if (done) return;
-          const receivedAt = performance.now();
-          for (const event of parser.push(
-            decoder.decode(value, { stream: true }),
-          )) {
-            onEvent(event, receivedAt);
-          }
+          receivedAt = performance.now();
+          parser.feed(decoder.decode(value, { stream: true }));
         }
       } catch {
         // aborted by close()

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { createParser } from 'eventsource-parser';
 
 export interface StreamMessage {
   event: string;
@@ -33,7 +34,14 @@ export class EventStream {
         },
       });
       const stream = new EventStream(() => req.destroy());
-      let buffer = '';
+      const parser = createParser({
+        onEvent: ({ event, data }) =>
+          stream.messages.push({
+            event: event ?? 'message',
+            data: JSON.parse(data),
+            receivedAt: Date.now(),
+          }),
+      });
       let opened = false;
       req.on('response', response => {
         stream.status = response.statusCode;
@@ -48,28 +56,7 @@ export class EventStream {
             opened = true;
             resolve(stream);
           }
-          buffer += chunk;
-          for (
-            let end = buffer.indexOf('\n\n');
-            end >= 0;
-            end = buffer.indexOf('\n\n')
-          ) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            let event = 'message';
-            const data: string[] = [];
-            for (const line of block.split('\n')) {
-              if (line.startsWith('event: ')) event = line.slice(7);
-              if (line.startsWith('data: ')) data.push(line.slice(6));
-            }
-            if (data.length > 0) {
-              stream.messages.push({
-                event,
-                data: JSON.parse(data.join('\n')),
-                receivedAt: Date.now(),
-              });
-            }
-          }
+          parser.feed(chunk);
         });
         response.on('close', () => {
           if (!stream.#closing)
