@@ -1,7 +1,7 @@
 // Runs every test of the repository in one jest run (unit, integration on the sandbox,
 // end-to-end in chromium), then prints one plain closing line: "N passed, N failed".
 // The sandbox is brought up first when it is not running, and stopped again afterwards.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { listHosts } from '../../hosts/hostDescription.mjs';
@@ -31,37 +31,54 @@ try {
   );
 }
 
-/** Installs and builds every host through its host.mjs, before the journeys run in them. */
-function prepareHosts() {
+/** Runs `node host.mjs <command>` for a host; resolves with its exit status and seconds. */
+function hostCommand({ name, dir }, command) {
+  log(`host ${name}: ${command}`);
+  const started = Date.now();
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, [join(dir, 'host.mjs'), command], {
+      cwd: dir,
+      stdio: 'inherit',
+    });
+    child.on('error', () => resolve({ status: 1, seconds: 0 }));
+    child.on('exit', status =>
+      resolve({ status, seconds: Math.round((Date.now() - started) / 1000) }),
+    );
+  });
+}
+
+/**
+ * Installs and builds every host through its host.mjs, before the journeys run in them. The
+ * installs (mostly waiting on the registry) run side by side; the builds, which want both
+ * CPUs, one after the other.
+ */
+async function prepareHosts() {
+  const hosts = [];
+  for (const host of listHosts(join(repoRoot, 'packages', 'hosts'))) {
+    if (host.knownBroken) {
+      log(`host ${host.name}: not prepared, known broken: ${host.knownBroken}`);
+    } else {
+      hosts.push(host);
+    }
+  }
   const times = {};
-  for (const { name, dir, knownBroken } of listHosts(
-    join(repoRoot, 'packages', 'hosts'),
-  )) {
-    if (knownBroken) {
-      log(`host ${name}: not prepared, known broken: ${knownBroken}`);
+  const installs = await Promise.all(
+    hosts.map(host => hostCommand(host, 'install')),
+  );
+  for (const [index, host] of hosts.entries()) {
+    times[host.name] = { installSeconds: installs[index].seconds };
+    if (installs[index].status !== 0) {
+      log(
+        `host ${host.name}: install failed; its journeys will fail and say why`,
+      );
       continue;
     }
-    times[name] = {};
-    for (const command of ['install', 'build']) {
-      log(`host ${name}: ${command}`);
-      const started = Date.now();
-      const result = spawnSync(
-        process.execPath,
-        [join(dir, 'host.mjs'), command],
-        {
-          cwd: dir,
-          stdio: 'inherit',
-        },
+    const build = await hostCommand(host, 'build');
+    times[host.name].buildSeconds = build.seconds;
+    if (build.status !== 0) {
+      log(
+        `host ${host.name}: build failed; its journeys will fail and say why`,
       );
-      times[name][`${command}Seconds`] = Math.round(
-        (Date.now() - started) / 1000,
-      );
-      if (result.status !== 0) {
-        log(
-          `host ${name}: ${command} failed; its journeys will fail and say why`,
-        );
-        break;
-      }
     }
   }
   writeFileSync(
@@ -71,7 +88,7 @@ function prepareHosts() {
   log(`hosts prepared: ${JSON.stringify(times)}`);
 }
 
-prepareHosts();
+await prepareHosts();
 
 const sandboxWasUp = sandbox('status') === 0;
 if (!sandboxWasUp) {
