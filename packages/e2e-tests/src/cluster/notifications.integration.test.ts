@@ -42,8 +42,12 @@ async function phaseBecomes(wanted: string, timeoutMs: number) {
   );
 }
 
-/** The guest's notifications of this plugin's topic sent since `since`, newest first. */
-async function notificationsSince(since: number): Promise<any[]> {
+/**
+ * The guest's notifications of this plugin's topic sent since `since` about the release of
+ * `image`, newest first. A backend that starts also tells of a rollback it finds from the hour
+ * before (another test's release): those name another image.
+ */
+async function notificationsOf(image: string, since: number): Promise<any[]> {
   const response = await fetch(
     `${backend.url}/api/notifications/notifications?topic=progressive-delivery&limit=50`,
     { headers: { authorization: `Bearer ${api.token}` } },
@@ -57,15 +61,20 @@ async function notificationsSince(since: number): Promise<any[]> {
   }
   const body = await response.json();
   return body.notifications.filter(
-    (n: any) => Date.parse(n.created) >= since - SECOND,
+    (n: any) =>
+      Date.parse(n.created) >= since - SECOND &&
+      // the whole reference: hello-gated:v1 is not hello-gated:v12
+      new RegExp(
+        `${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w.-])`,
+      ).test(String(n.payload.description)),
   );
 }
 
-async function notified(title: string, since: number) {
+async function notified(title: string, image: string, since: number) {
   return eventually(
-    `a notification "${title}"`,
+    `a notification "${title}" about ${image}`,
     async () =>
-      (await notificationsSince(since)).find(
+      (await notificationsOf(image, since)).find(
         (n: any) => n.payload.title === title,
       ),
     { timeoutMs: MINUTE, intervalMs: 1000 },
@@ -102,11 +111,12 @@ describe('notifications of a release whose gates the portal answers', () => {
       api.act('dev', NS, APP, action, { entity: APP }),
     );
     const since = Date.now();
-    await release(APP, { cluster: 'dev' });
+    const { image } = await release(APP, { cluster: 'dev' });
     await phaseBecomes('Waiting', 3 * MINUTE);
 
     const waiting = await notified(
       'Release of hello-gated waits for approval to start its rollout',
+      image,
       since,
     );
     expect(waiting.payload).toMatchObject({
@@ -126,6 +136,7 @@ describe('notifications of a release whose gates the portal answers', () => {
     await phaseBecomes('WaitingPromotion', 5 * MINUTE);
     await notified(
       'Release of hello-gated waits for promotion approval',
+      image,
       since,
     );
 
@@ -137,13 +148,14 @@ describe('notifications of a release whose gates the portal answers', () => {
     await phaseBecomes('Failed', 3 * MINUTE);
     const failed = await notified(
       'Release of hello-gated was rolled back',
+      image,
       since,
     );
     expect(failed.payload.severity).toBe('critical');
     expect(failed.payload.description).toMatch(/Rolled back/);
 
     // Each state once, although Flagger asked the gates and the watch reported many times.
-    const titles = (await notificationsSince(since)).map(
+    const titles = (await notificationsOf(image, since)).map(
       (n: any) => n.payload.title,
     );
     for (const title of new Set(titles)) {
