@@ -301,19 +301,27 @@ async function checkEntityContent(
   visited: string[],
 ) {
   const errorsBefore = pageErrors.length;
+  const started = Date.now();
+  const where = `${entity.kind}:${entity.metadata.name} › ${tabName}`;
   // Let the tab load (its progress bar goes away), then look.
   await page.waitForTimeout(500);
   await page
     .getByTestId('progress')
     .first()
     .waitFor({ state: 'detached', timeout: 30_000 })
-    .catch(() => undefined);
+    .catch(() => {
+      findings['entity contents still loading after 30 s'] = [
+        ...((findings[
+          'entity contents still loading after 30 s'
+        ] as string[]) ?? []),
+        where,
+      ];
+    });
   await page.waitForTimeout(1000);
   const errors = [
     ...(await visibleErrors()),
     ...pageErrors.slice(errorsBefore),
   ];
-  const where = `${entity.kind}:${entity.metadata.name} › ${tabName}`;
   visited.push(where);
   if (
     entity.metadata.name === 'example-malformed-annotation' &&
@@ -331,6 +339,11 @@ async function checkEntityContent(
     if (!explained) errors.push('the malformed annotation is not explained');
   }
   if (errors.length) problems.push(`${where}: ${errors.join(' | ')}`);
+  const seconds = (findings['seconds per entity content'] ??= {}) as Record<
+    string,
+    number
+  >;
+  seconds[where] = Math.round((Date.now() - started) / 100) / 10;
 }
 
 test('every entity page of the sandbox entities renders without an error', async () => {
