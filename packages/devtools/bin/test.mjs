@@ -126,49 +126,84 @@ const backstageCli = join(
   'bin',
   'backstage-cli',
 );
-const phases = [
-  { name: 'unit', args: [`--testPathIgnorePatterns=${serialPattern}`] },
+// Beside the tab-layout suite (a browser on the repository's app, which neither stops an API
+// server nor releases anything outside the sample apps), the suites that work in namespaces of
+// their own run at the same time: mostly waiting on Flagger, they cost it little CPU.
+const besideTheLayout = '(sandbox|flaggerDocs)\\.integration\\.test\\.ts$';
+const layout = 'tabLayout\\.e2e\\.test\\.ts$';
+/** Steps run one after the other; the phases of a step run side by side. */
+const steps = [
+  [{ name: 'unit', args: [`--testPathIgnorePatterns=${serialPattern}`] }],
   // The plugins support Node 22 as well as the repository's Node 24: their tests run on both.
-  {
-    name: 'plugins-on-node-22',
-    node: node22Binary,
-    args: [
-      `--testPathIgnorePatterns=${serialPattern}`,
-      `--testPathPatterns=${join(repoRoot, 'plugins')}/`,
-    ],
-  },
-  {
-    name: 'integration',
-    args: ['--runInBand', `--testPathPatterns=${serialPattern}`],
-  },
+  [
+    {
+      name: 'plugins-on-node-22',
+      node: node22Binary,
+      args: [
+        `--testPathIgnorePatterns=${serialPattern}`,
+        `--testPathPatterns=${join(repoRoot, 'plugins')}/`,
+      ],
+    },
+  ],
+  [
+    {
+      name: 'integration-tab-layout',
+      args: ['--runInBand', `--testPathPatterns=${layout}`],
+    },
+    {
+      name: 'integration-own-namespaces',
+      args: ['--runInBand', `--testPathPatterns=${besideTheLayout}`],
+    },
+  ],
+  [
+    {
+      name: 'integration',
+      args: [
+        '--runInBand',
+        `--testPathPatterns=${serialPattern}`,
+        `--testPathIgnorePatterns=${layout}`,
+        `--testPathIgnorePatterns=${besideTheLayout}`,
+      ],
+    },
+  ],
 ];
-const exitCodes = [];
-for (const phase of phases) {
+const phases = steps.flat();
+
+/** Runs one phase's jest; resolves with its exit status. */
+function runPhase(phase) {
   log(`running the ${phase.name} tests`);
   const node = phase.node ?? process.execPath;
   if (!existsSync(node)) {
     log(`${node} is missing: run \`npm run setup\``);
-    exitCodes.push(1);
-    continue;
+    return Promise.resolve(1);
   }
-  const result = spawnSync(
-    node,
-    [
-      backstageCli,
-      'repo',
-      'test',
-      '--json',
-      `--outputFile=${join(stateDir, `jest-results-${phase.name}.json`)}`,
-      ...phase.args,
-      ...jestArgs,
-    ],
-    {
-      cwd: repoRoot,
-      stdio: 'inherit',
-      env: { ...jestEnv, PATH: `${dirname(node)}:${process.env.PATH}` },
-    },
-  );
-  exitCodes.push(result.status);
+  return new Promise(resolve => {
+    const child = spawn(
+      node,
+      [
+        backstageCli,
+        'repo',
+        'test',
+        '--json',
+        '--passWithNoTests',
+        `--outputFile=${join(stateDir, `jest-results-${phase.name}.json`)}`,
+        ...phase.args,
+        ...jestArgs,
+      ],
+      {
+        cwd: repoRoot,
+        stdio: 'inherit',
+        env: { ...jestEnv, PATH: `${dirname(node)}:${process.env.PATH}` },
+      },
+    );
+    child.on('error', () => resolve(1));
+    child.on('exit', status => resolve(status ?? 1));
+  });
+}
+
+const exitCodes = [];
+for (const step of steps) {
+  exitCodes.push(...(await Promise.all(step.map(runPhase))));
 }
 
 stopPostgres();
