@@ -380,6 +380,7 @@ test('every entity page of the sandbox entities renders without an error', async
     await page
       .getByRole('tab')
       .or(page.getByRole('navigation', { name: 'Content navigation' }))
+      .filter({ visible: true })
       .first()
       .waitFor({ timeout: 30_000 })
       .catch(() => undefined);

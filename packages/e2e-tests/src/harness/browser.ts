@@ -29,13 +29,15 @@ export async function screenshot(page: Page, dir: string, name: string) {
 /**
  * Opens `url`, entering as the guest when the app's sign-in page asks first. `isVisible` does not
  * wait whatever timeout it is given, so this waits for the sign-in button or the app's
- * navigation, whichever the app shows.
+ * navigation, whichever the app shows. Only visible ones count: the first navigation in the
+ * document can be a hidden one, and waiting for it to show took the whole timeout every time.
  */
 export async function openAsGuest(page: Page, url: string, timeoutMs = 30_000) {
   await page.goto(url);
   const enter = page.getByRole('button', { name: 'Enter' });
   await enter
     .or(page.getByRole('navigation'))
+    .filter({ visible: true })
     .first()
     .waitFor({ timeout: timeoutMs })
     .catch(() => undefined);

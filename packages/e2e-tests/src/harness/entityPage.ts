@@ -35,7 +35,12 @@ export async function waitForProgressiveDeliveryTab(
     name: PROGRESSIVE_DELIVERY_GROUP,
     exact: true,
   });
-  await legacyTab.or(ownLink).or(group).first().waitFor({ timeout });
+  await legacyTab
+    .or(ownLink)
+    .or(group)
+    .filter({ visible: true })
+    .first()
+    .waitFor({ timeout });
   if ((await legacyTab.count()) || (await ownLink.count())) return;
   await group.click();
   await page
