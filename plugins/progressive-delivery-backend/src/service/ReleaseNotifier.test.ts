@@ -173,6 +173,76 @@ describe('ReleaseNotifier', () => {
     notifier.stop();
   });
 
+  it('tells of each rollback once, though Flagger records the next revision while still Failed', async () => {
+    const db = await openPluginDatabase(await databases.init('SQLITE_3'));
+    const store = new FakeCanaryStore();
+    const notifications = new FakeNotifications();
+    const notifier = notifierOver(db, store, notifications);
+    const rolledBack = gatedCanary('Failed');
+    rolledBack.status.lastTransitionTime = new Date().toISOString();
+    store.put('dev', rolledBack, waiting());
+    await notifier.idle();
+    expect(notifications.sent).toHaveLength(1);
+
+    // The next release: Flagger writes its revision (and the time) before leaving Failed.
+    const nextRevision = gatedCanary('Failed');
+    nextRevision.status.lastAppliedSpec = 'the-next-release';
+    nextRevision.status.lastTransitionTime = new Date().toISOString();
+    store.put('dev', nextRevision, {
+      ...waiting(),
+      target: deployment('hello-gated', 'registry.local/hello:3'),
+    });
+    await notifier.idle();
+    expect(notifications.sent).toHaveLength(1);
+
+    // That release runs and is rolled back in its turn: news again.
+    const progressing = gatedCanary('Progressing');
+    progressing.status.lastAppliedSpec = 'the-next-release';
+    store.put('dev', progressing, {
+      ...waiting(),
+      target: deployment('hello-gated', 'registry.local/hello:3'),
+    });
+    await notifier.idle();
+    const rolledBackAgain = gatedCanary('Failed');
+    rolledBackAgain.status.lastAppliedSpec = 'the-next-release';
+    rolledBackAgain.status.lastTransitionTime = new Date().toISOString();
+    store.put('dev', rolledBackAgain, {
+      ...waiting(),
+      target: deployment('hello-gated', 'registry.local/hello:3'),
+    });
+    await notifier.idle();
+    expect(notifications.sent.map(n => n.payload.title)).toEqual([
+      'Release of hello-gated was rolled back',
+      'Release of hello-gated was rolled back',
+    ]);
+    expect(notifications.sent[1].payload.description).toContain(
+      'registry.local/hello:3',
+    );
+    notifier.stop();
+  });
+
+  it('says nothing of the next revision recorded while Failed, though the rollback was untold', async () => {
+    const db = await openPluginDatabase(await databases.init('SQLITE_3'));
+    const store = new FakeCanaryStore();
+    const notifications = new FakeNotifications();
+    const catalog = new FakeCatalog();
+    const loaded = catalog.entities;
+    catalog.entities = []; // the catalog is still loading
+    const notifier = notifierOver(db, store, notifications, catalog);
+    const rolledBack = gatedCanary('Failed');
+    rolledBack.status.lastTransitionTime = new Date().toISOString();
+    store.put('dev', rolledBack, waiting());
+    await notifier.idle();
+    catalog.entities = loaded;
+    const nextRevision = gatedCanary('Failed');
+    nextRevision.status.lastAppliedSpec = 'the-next-release';
+    nextRevision.status.lastTransitionTime = new Date().toISOString();
+    store.put('dev', nextRevision, waiting());
+    await notifier.idle();
+    expect(notifications.sent).toEqual([]);
+    notifier.stop();
+  });
+
   it('says nothing of a gate the portal does not answer, or a canary no entity selects', async () => {
     const db = await openPluginDatabase(await databases.init('SQLITE_3'));
     const store = new FakeCanaryStore();

@@ -28,6 +28,12 @@ export class ReleaseNotifier {
   #queue: Promise<void> = Promise.resolve();
   /** What this replica already handled, so an unchanged state costs no database round trip. */
   readonly #handled = new Map<string, string>();
+  /**
+   * The revision each canary had when it entered Failed. Flagger records the next revision
+   * (status.lastAppliedSpec) while the status still reads Failed from the release before: that
+   * is no rollback of the next release, which has not run yet.
+   */
+  readonly #failedAt = new Map<string, string | undefined>();
 
   constructor(
     private readonly options: {
@@ -71,6 +77,14 @@ export class ReleaseNotifier {
     const { store, summarizer, decisions, rollouts, notices } = this.options;
     const watched = store.getCanary(message.ref);
     const key = canaryKey(message.ref);
+    if (watched?.object?.status?.phase !== 'Failed') {
+      this.#failedAt.delete(key);
+    } else if (!this.#failedAt.has(key)) {
+      this.#failedAt.set(key, watched.revision);
+      if (this.#failedAt.size > 10_000) this.#failedAt.clear();
+    } else if (this.#failedAt.get(key) !== watched.revision) {
+      return;
+    }
     if (!watched?.revision) {
       this.#handled.delete(key);
       return;
