@@ -8,6 +8,7 @@ import { Browser, Locator, Page } from 'playwright-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { release, SAMPLE_NAMESPACE } from '@progressive-delivery/sandbox';
+import { PortalApi } from './harness/api';
 import { launchBrowser, openAsGuest, screenshot } from './harness/browser';
 import { visitEntityContents } from './harness/entityPage';
 import { startRepositoryApp } from './harness/hosts';
@@ -531,21 +532,12 @@ test('promote and roll back with the keyboard alone', async () => {
   if (
     (await readCanary('dev', NS, 'hello-gated')).status?.phase !== 'Waiting'
   ) {
+    const api = PortalApi.withToken(portal.url, token);
     await settledThroughPortal('dev', NS, 'hello-gated', action =>
-      fetch(
-        `${portal.url}/api/progressive-delivery/canaries/dev/${NS}/hello-gated/actions/${action}`,
-        {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify({
-            entityRef: 'component:default/hello-gated',
-            comment: 'ending a release another test left in flight',
-          }),
-        },
-      ),
+      api.act('dev', NS, 'hello-gated', action, {
+        entity: 'hello-gated',
+        comment: 'ending a release another test left in flight',
+      }),
     );
     await release('hello-gated', { cluster: 'dev' });
   }

@@ -5,6 +5,11 @@ export const entityRef = (entity: string) =>
 export class PortalApi {
   private constructor(readonly baseUrl: string, readonly token: string) {}
 
+  /** The API as the holder of `token` (a Backstage token from a sign-in) sees it. */
+  static withToken(baseUrl: string, token: string): PortalApi {
+    return new PortalApi(baseUrl, token);
+  }
+
   /** Signs in as the guest user, as the app does. */
   static async signIn(baseUrl: string): Promise<PortalApi> {
     const response = await fetch(

@@ -4,6 +4,7 @@
  */
 import { Locator, Page } from 'playwright-core';
 import { release, SAMPLE_NAMESPACE } from '@progressive-delivery/sandbox';
+import { PortalApi } from './api';
 import { openAsGuest, screenshot } from './browser';
 import { waitForProgressiveDeliveryTab } from './entityPage';
 import {
@@ -113,13 +114,16 @@ export function journeySteps(ctx: JourneyContext) {
   /** Settles a gated sample canary through this portal, which answers its gates. */
   const settledGated = (cluster: 'dev' | 'prod', name: string) =>
     settledThroughPortal(cluster, NS, name, action =>
-      api(`/canaries/${cluster}/${NS}/${name}/actions/${action}`, {
-        method: 'POST',
-        body: JSON.stringify({
-          entityRef: `component:default/${name}`,
+      PortalApi.withToken(ctx.portalUrl, ctx.token).act(
+        cluster,
+        NS,
+        name,
+        action,
+        {
+          entity: name,
           comment: 'ending a release another test left in flight',
-        }),
-      }),
+        },
+      ),
     );
 
   const shot = (name: string) => screenshot(ctx.page, ctx.artifactsDir, name);

@@ -175,26 +175,3 @@ export async function startBackend(
     },
   };
 }
-
-/**
- * Starts the real backend (with the app bundle) on 127.0.0.1:7007 against the sandbox,
- * with a fresh database, and waits until it is ready.
- */
-export async function startPortal(options: {
-  artifactsDir: string;
-  env?: Record<string, string>;
-  extraConfig?: string;
-  timeoutMs?: number;
-}): Promise<RunningPortal> {
-  return startBackend({
-    ...options,
-    port: 7007,
-    extraConfig: [
-      '  cors:',
-      `    origin: ${portalUrl}`,
-      'app:',
-      `  baseUrl: ${portalUrl}`,
-      options.extraConfig ?? '',
-    ].join('\n'),
-  });
-}
