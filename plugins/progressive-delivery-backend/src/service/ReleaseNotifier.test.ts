@@ -243,6 +243,29 @@ describe('ReleaseNotifier', () => {
     notifier.stop();
   });
 
+  it('says nothing of an untold rollback once the next release reached the deployment', async () => {
+    const db = await openPluginDatabase(await databases.init('SQLITE_3'));
+    const store = new FakeCanaryStore();
+    const notifications = new FakeNotifications();
+    const catalog = new FakeCatalog();
+    const loaded = catalog.entities;
+    catalog.entities = []; // the catalog is still loading
+    const notifier = notifierOver(db, store, notifications, catalog);
+    const rolledBack = gatedCanary('Failed');
+    rolledBack.status.lastTransitionTime = new Date().toISOString();
+    store.put('dev', rolledBack, waiting());
+    await notifier.idle();
+    catalog.entities = loaded;
+    // Same revision and status; only the deployment names the next release's image.
+    store.put('dev', rolledBack, {
+      ...waiting(),
+      target: deployment('hello-gated', 'registry.local/hello:3'),
+    });
+    await notifier.idle();
+    expect(notifications.sent).toEqual([]);
+    notifier.stop();
+  });
+
   it('says nothing of a gate the portal does not answer, or a canary no entity selects', async () => {
     const db = await openPluginDatabase(await databases.init('SQLITE_3'));
     const store = new FakeCanaryStore();

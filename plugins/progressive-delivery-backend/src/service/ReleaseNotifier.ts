@@ -29,11 +29,12 @@ export class ReleaseNotifier {
   /** What this replica already handled, so an unchanged state costs no database round trip. */
   readonly #handled = new Map<string, string>();
   /**
-   * The revision each canary had when it entered Failed. Flagger records the next revision
-   * (status.lastAppliedSpec) while the status still reads Failed from the release before: that
-   * is no rollback of the next release, which has not run yet.
+   * The revision and images each canary had when this replica first saw it Failed. The next
+   * release reaches a failed canary's deployment first, then Flagger records its revision
+   * (status.lastAppliedSpec), while the status still reads Failed from the release before:
+   * neither is a rollback of the next release, which has not run yet.
    */
-  readonly #failedAt = new Map<string, string | undefined>();
+  readonly #failedAt = new Map<string, string>();
 
   constructor(
     private readonly options: {
@@ -79,11 +80,14 @@ export class ReleaseNotifier {
     const key = canaryKey(message.ref);
     if (watched?.object?.status?.phase !== 'Failed') {
       this.#failedAt.delete(key);
-    } else if (!this.#failedAt.has(key)) {
-      this.#failedAt.set(key, watched.revision);
-      if (this.#failedAt.size > 10_000) this.#failedAt.clear();
-    } else if (this.#failedAt.get(key) !== watched.revision) {
-      return;
+    } else {
+      const release = `${watched.revision}>${imagesOf(watched).join(',')}`;
+      if (!this.#failedAt.has(key)) {
+        this.#failedAt.set(key, release);
+        if (this.#failedAt.size > 10_000) this.#failedAt.clear();
+      } else if (this.#failedAt.get(key) !== release) {
+        return;
+      }
     }
     if (!watched?.revision) {
       this.#handled.delete(key);
