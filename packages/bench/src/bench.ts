@@ -19,7 +19,13 @@ import {
   stopComponent,
 } from '@progressive-delivery/sandbox';
 import { BackendProcess } from './backend/BackendProcess';
-import { benchAppConfig, benchCatalog, ProxiedCluster } from './benchConfig';
+import {
+  benchAppConfig,
+  benchCatalog,
+  OWNED_ENTITIES,
+  ownedEntityName,
+  ProxiedCluster,
+} from './benchConfig';
 import {
   BENCH_APP,
   BENCH_APP_NAMESPACE,
@@ -41,9 +47,19 @@ import {
   removeBenchCanaries,
 } from './cluster';
 import {
+  BaselineFigures,
+  formatTargets,
+  pageTargets,
+  perThousandCanaries,
+  rowTargets,
+  RunFigures,
+  runFigures,
+  worstOf,
+} from './figures';
+import {
   buildAppIfNeeded,
+  measurePages,
   measurePluginBundle,
-  measureTabRender,
 } from './frontend';
 import { LatencyProxy } from './LatencyProxy';
 import { PortalClient, peerCanaries } from './portalClient';
@@ -64,9 +80,14 @@ const SUMMARY_WARMUP = 20;
 const SUMMARY_REQUESTS = 300;
 const PEER_WARMUP = 3;
 const PEER_REQUESTS = 50;
+/** The peer's views per run stop after this long once PEER_MINIMUM were made. */
+const PEER_BUDGET_MS = 15_000;
+const PEER_MINIMUM = 10;
+/** Consecutive runs of each row's page views (`PD_BENCH_RUNS`). */
+const RUNS = Number(process.env.PD_BENCH_RUNS ?? 3);
 const FRESHNESS_PATCHES = 100;
 const FRESHNESS_TIMEOUT_MS = 5_000;
-const IDLE_WINDOW_MS = Number(process.env.PD_BENCH_IDLE_SECONDS ?? 60) * 1000;
+const IDLE_WINDOW_MS = Number(process.env.PD_BENCH_IDLE_SECONDS ?? 30) * 1000;
 const RENDER_CANARIES = 200;
 /** Backstage's Kubernetes frontend refreshes its objects this often (it has no push channel). */
 const PEER_REFRESH_INTERVAL_SECONDS = 10;
@@ -218,19 +239,31 @@ function checkSummary(
   return undefined;
 }
 
-/** Sequential requests after a warm-up; every answer must pass `check`. */
+/**
+ * Sequential requests after a warm-up; every answer must pass `check`. With a budget, stops
+ * after `budgetMs` once `minimum` requests were made (the peer at 100 clusters takes seconds).
+ */
 async function latencies(
   count: number,
   warmup: number,
   request: () => Promise<{ status: number; body: any }>,
   check: (answer: { status: number; body: any }) => string | undefined,
+  limit?: { budgetMs: number; minimum: number },
 ): Promise<number[]> {
   for (let i = 0; i < warmup; i++) {
     const problem = check(await request());
     if (problem) throw new Error(problem);
   }
   const samples: number[] = [];
+  const started = performance.now();
   for (let i = 0; i < count; i++) {
+    if (
+      limit &&
+      samples.length >= limit.minimum &&
+      performance.now() - started > limit.budgetMs
+    ) {
+      break;
+    }
     const { ms, value } = await timed(request);
     const problem = check(value);
     if (problem) throw new Error(problem);
@@ -342,8 +375,9 @@ async function runScale(
   scale: Scale,
   workDir: string,
   catalogFile: string,
-  options: { renderCanaries: number },
-): Promise<{ row: ScaleRow; render?: FrontendResult['render'] }> {
+  options: { renderCanaries: number; baseline: BaselineFigures | undefined },
+): Promise<{ row: ScaleRow; pages?: FrontendResult['pages'] }> {
+  const { baseline } = options;
   const errors: string[] = [];
   const perServer = canariesPerServer(scale);
   const servers = serversUsed(scale);
@@ -415,72 +449,81 @@ async function runScale(
   log(`  settling for ${SETTLE_MS / 1000} s before measuring page views`);
   await sleep(SETTLE_MS);
 
-  // Our summary: a burst of page views, with the API servers' request counters around it.
-  for (let i = 0; i < SUMMARY_WARMUP; i++) await portal.canaries(BENCH_ENTITY);
-  await backend.measure({ resetEventLoopDelay: true });
-  const before = await allApiServerCounts(servers);
-  const bytesBefore = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
-  const summary = await latencies(
-    SUMMARY_REQUESTS,
-    0,
-    () => portal.canaries(BENCH_ENTITY),
-    answer => checkSummary(answer, scale.clusters),
-  );
-  const bytesAfter = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
-  const after = await allApiServerCounts(servers);
-  // What held the backend's event loop while the burst ran (its tail is the summary's tail).
-  const duringSummary = await backend.measure();
-  const apiRequestsPerPageView =
-    (after.portalOnly - before.portalOnly) / SUMMARY_REQUESTS;
-  const apiBytesSentPerPageView = (bytesAfter - bytesBefore) / SUMMARY_REQUESTS;
-  log(
-    `  ours: p50 ${percentile(summary, 50).toFixed(1)} ms, p99 ${percentile(
-      summary,
-      99,
-    ).toFixed(1)} ms; ` +
-      `${apiRequestsPerPageView} API requests and ${apiBytesSentPerPageView.toFixed(
-        1,
-      )} bytes to API servers per view; ` +
-      `event-loop delay p99 ${duringSummary.eventLoopDelayP99Ms.toFixed(
-        1,
-      )} ms, max ${duringSummary.eventLoopDelayMaxMs.toFixed(1)} ms`,
-  );
+  // Page views in RUNS consecutive runs, each a burst of ours then the peer's, so that one
+  // lucky run is no result: the row reports the worst run and the spread.
+  const runs: RunFigures[] = [];
+  let apiRequestsPerPageView = 0;
+  let apiBytesSentPerPageView = 0;
+  let apiRequestsPerPeerPageView = 0;
+  for (let run = 1; run <= RUNS; run++) {
+    // Ours, with the API servers' request counters around it.
+    for (let i = 0; i < SUMMARY_WARMUP; i++)
+      await portal.canaries(BENCH_ENTITY);
+    await backend.measure({ resetEventLoopDelay: true });
+    const before = await allApiServerCounts(servers);
+    const bytesBefore = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
+    const summary = await latencies(
+      SUMMARY_REQUESTS,
+      0,
+      () => portal.canaries(BENCH_ENTITY),
+      answer => checkSummary(answer, scale.clusters),
+    );
+    const bytesAfter = proxies.reduce((s, p) => s + p.bytesFromClients, 0);
+    const after = await allApiServerCounts(servers);
+    // What held the backend's event loop while the burst ran (its tail is the summary's tail).
+    const duringSummary = await backend.measure();
+    apiRequestsPerPageView = Math.max(
+      apiRequestsPerPageView,
+      (after.portalOnly - before.portalOnly) / SUMMARY_REQUESTS,
+    );
+    apiBytesSentPerPageView = Math.max(
+      apiBytesSentPerPageView,
+      (bytesAfter - bytesBefore) / SUMMARY_REQUESTS,
+    );
 
-  // The peer, in the same process, same clusters, same canaries.
-  const peerBefore = await allApiServerCounts(servers);
-  let peerErrors: string[] = [];
-  const peer = await latencies(
-    PEER_REQUESTS,
-    PEER_WARMUP,
-    () => portal.peerCustomResources(BENCH_ENTITY),
-    answer => {
-      if (answer.status !== 200) {
-        return `the peer answered ${answer.status}: ${JSON.stringify(
-          answer.body,
-        ).slice(0, 300)}`;
-      }
-      const found = peerCanaries(answer.body);
-      peerErrors = found.errors;
-      return found.canaries !== scale.clusters && found.errors.length === 0
-        ? `the peer found ${found.canaries} canaries, expected ${scale.clusters}`
-        : undefined;
-    },
-  );
-  const peerAfter = await allApiServerCounts(servers);
-  if (peerErrors.length > 0)
-    errors.push(`peer cluster errors: ${peerErrors.slice(0, 3).join('; ')}`);
-  const apiRequestsPerPeerPageView =
-    (peerAfter.portalOnly - peerBefore.portalOnly) /
-    (PEER_REQUESTS + PEER_WARMUP);
-  log(
-    `  peer: p50 ${percentile(peer, 50).toFixed(0)} ms, p99 ${percentile(
-      peer,
-      99,
-    ).toFixed(0)} ms; ` +
-      `${apiRequestsPerPeerPageView.toFixed(1)} API requests per view`,
-  );
+    // The peer, in the same process, same clusters, same canaries.
+    const peerBefore = await allApiServerCounts(servers);
+    let peerErrors: string[] = [];
+    const peer = await latencies(
+      PEER_REQUESTS,
+      PEER_WARMUP,
+      () => portal.peerCustomResources(BENCH_ENTITY),
+      answer => {
+        if (answer.status !== 200) {
+          return `the peer answered ${answer.status}: ${JSON.stringify(
+            answer.body,
+          ).slice(0, 300)}`;
+        }
+        const found = peerCanaries(answer.body);
+        peerErrors = found.errors;
+        return found.canaries !== scale.clusters && found.errors.length === 0
+          ? `the peer found ${found.canaries} canaries, expected ${scale.clusters}`
+          : undefined;
+      },
+      { budgetMs: PEER_BUDGET_MS, minimum: PEER_MINIMUM },
+    );
+    const peerAfter = await allApiServerCounts(servers);
+    if (peerErrors.length > 0)
+      errors.push(
+        `run ${run}: peer cluster errors: ${peerErrors.slice(0, 3).join('; ')}`,
+      );
+    apiRequestsPerPeerPageView =
+      (peerAfter.portalOnly - peerBefore.portalOnly) /
+      (peer.length + PEER_WARMUP);
+    const figures = runFigures(summary, peer, duringSummary);
+    runs.push(figures);
+    log(
+      `  run ${run}/${RUNS}: ours p50 ${figures.summaryP50Ms} ms, p99 ${figures.summaryP99Ms} ms ` +
+        `(event-loop delay p99 ${figures.eventLoopDelayP99Ms} ms, max ${figures.eventLoopDelayMaxMs} ms); ` +
+        `peer p50 ${figures.peerP50Ms} ms, p99 ${figures.peerP99Ms} ms over ${peer.length} views ` +
+        `(${apiRequestsPerPeerPageView.toFixed(1)} API requests per view); ` +
+        `ours ${apiRequestsPerPageView} API requests and ${apiBytesSentPerPageView.toFixed(
+          1,
+        )} bytes per view`,
+    );
+  }
 
-  // Steady state: nobody looks for a minute.
+  // Steady state: nobody looks.
   const prometheusUrls = servers.map(
     server => info.clusters[server].prometheusUrl,
   );
@@ -524,47 +567,61 @@ async function runScale(
       )} ms; ${freshness.missed} missed)`,
   );
 
-  let render: FrontendResult['render'] | undefined;
+  let pages: FrontendResult['pages'] | undefined;
   if (options.renderCanaries > 0) {
     try {
       await portal.waitForEntity(RENDER_ENTITY);
-      render = await measureTabRender({
-        portalUrl: backend.url,
-        entityName: RENDER_APP,
-        canaryPrefix: 'render-',
-        expected: options.renderCanaries,
-      });
-      log(
-        `  render of ${
-          options.renderCanaries
-        } canaries: ${render.renderMs.toFixed(0)} ms (samples ${render.samplesMs
-          .map(sample => sample.toFixed(0))
-          .join(', ')})`,
+      await portal.waitForEntity(
+        `component:default/${ownedEntityName(OWNED_ENTITIES - 1)}`,
       );
+      const entityPage = `/catalog/default/component/${RENDER_APP}`;
+      pages = await measurePages({
+        portalUrl: backend.url,
+        pages: [
+          {
+            name: 'tab',
+            path: `${entityPage}/progressive-delivery`,
+            ready: {
+              kind: 'canary-sections',
+              prefix: 'render-',
+              expected: options.renderCanaries,
+            },
+          },
+          {
+            name: 'overview',
+            path: entityPage,
+            ready: { kind: 'overview', prefix: 'render-' },
+          },
+          {
+            name: 'waiting',
+            path: '/progressive-delivery',
+            ready: { kind: 'waiting-sections', sections: 3 },
+          },
+        ],
+      });
+      for (const page of pages) {
+        log(
+          `  ${page.name} page (${page.path}): ${page.medianMs.toFixed(
+            0,
+          )} ms (samples ${page.samplesMs
+            .map(sample => sample.toFixed(0))
+            .join(', ')})`,
+        );
+      }
     } catch (error) {
-      render = { error: (error as Error).message };
-      log(`  render failed: ${(error as Error).message}`);
+      pages = { error: (error as Error).message };
+      log(`  pages not measured: ${(error as Error).message}`);
     }
   }
 
   const memory = await backend.measure({ collectGarbage: true });
   await cleanups.pop()!.run(); // the backend
   await cleanups.pop()!.run(); // the proxies
-  const nullable = (samples: number[], p: number) =>
-    samples.length ? round(percentile(samples, p), 1) : null;
   const row: ScaleRow = {
     clusters: scale.clusters,
     canaries: scale.canaries,
-    summaryP50Ms: nullable(summary, 50),
-    summaryP99Ms: nullable(summary, 99),
-    summaryMaxMs: summary.length ? round(Math.max(...summary), 1) : null,
-    eventLoopDelayP99Ms: round(duringSummary.eventLoopDelayP99Ms, 1),
-    eventLoopDelayMaxMs: round(duringSummary.eventLoopDelayMaxMs, 1),
-    peerP50Ms: nullable(peer, 50),
-    peerP99Ms: nullable(peer, 99),
-    ratio: summary.length
-      ? round(percentile(peer, 99) / percentile(summary, 99), 1)
-      : null,
+    ...worstOf(runs),
+    runs,
     freshnessP50Ms: freshness
       ? round(percentile(freshness.first, 50), 0)
       : null,
@@ -575,12 +632,8 @@ async function runScale(
       ? round(percentile(freshness.all, 95), 0)
       : null,
     freshnessMissed: freshness ? freshness.missed : null,
-    apiRequestsPerPageView:
-      apiRequestsPerPageView === null ? null : round(apiRequestsPerPageView, 3),
-    apiBytesSentPerPageView:
-      apiBytesSentPerPageView === null
-        ? null
-        : round(apiBytesSentPerPageView, 1),
+    apiRequestsPerPageView: round(apiRequestsPerPageView, 3),
+    apiBytesSentPerPageView: round(apiBytesSentPerPageView, 1),
     apiRequestsPerPeerPageView: round(apiRequestsPerPeerPageView, 2),
     apiRequestsPerMinute: round(apiRequestsPerMinute, 1),
     promQueriesPerRefresh:
@@ -591,6 +644,7 @@ async function runScale(
         : round(promQueriesPerRefresh / scale.clusters, 2),
     rssMb: round(memory.rssMb, 0),
     heapMb: round(memory.heapUsedMb, 0),
+    ...perThousandCanaries(memory, baseline, scale.canaries),
     cpuSeconds: round(synced.cpuSeconds, 1),
     idleCpuSecondsPerMinute: round(
       (idleAfter.cpu - idleBefore.cpu) / idleMinutes,
@@ -599,7 +653,67 @@ async function runScale(
     syncSeconds: syncSeconds === null ? null : round(syncSeconds, 1),
     errors,
   };
-  return { row, render };
+  return { row, pages };
+}
+
+/**
+ * The backend with no cluster at all, once settled, after a full GC: what a row's memory is
+ * counted above. Undefined (and said) when it could not be measured.
+ */
+async function measureBaseline(
+  info: SandboxInfo,
+  workDir: string,
+  catalogFile: string,
+): Promise<BaselineFigures | undefined> {
+  const dir = join(workDir, 'baseline');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'db'), { recursive: true });
+  const configFile = join(dir, 'app-config.bench.yaml');
+  writeFileSync(
+    configFile,
+    JSON.stringify(
+      benchAppConfig({
+        port: PORT,
+        clusters: [],
+        catalogFiles: [join(info.repoRoot, 'catalog-info.yaml'), catalogFile],
+        replacedClusters: [...CLUSTER_NAMES],
+        metricsRefreshSeconds: METRICS_REFRESH_SECONDS,
+      }),
+      null,
+      2,
+    ),
+  );
+  log('baseline: the backend with no cluster');
+  let backend: BackendProcess | undefined;
+  try {
+    backend = await BackendProcess.start({
+      repoRoot: info.repoRoot,
+      port: PORT,
+      configFiles: [join(info.repoRoot, 'app-config.yaml'), configFile],
+      dataDir: join(dir, 'db'),
+      logFile: join(dir, 'backend.log'),
+      env: sandboxCredentialsEnv(info),
+    });
+    const portal = new PortalClient(backend.url);
+    await portal.signIn();
+    await portal.waitForEntity(BENCH_ENTITY);
+    await sleep(SETTLE_MS);
+    const memory = await backend.measure({ collectGarbage: true });
+    const figures = {
+      heapMb: round(memory.heapUsedMb, 1),
+      rssMb: round(memory.rssMb, 1),
+      cpuSeconds: round(memory.cpuSeconds, 1),
+    };
+    log(
+      `  heap ${figures.heapMb} MB, RSS ${figures.rssMb} MB, ${figures.cpuSeconds} CPU-s to start and settle`,
+    );
+    return figures;
+  } catch (error) {
+    log(`  baseline not measured: ${(error as Error).message}`);
+    return undefined;
+  } finally {
+    await backend?.stop();
+  }
 }
 
 async function main() {
@@ -628,7 +742,7 @@ async function main() {
   const skipFrontend = process.env.PD_BENCH_SKIP_FRONTEND === '1';
   const frontend: FrontendResult = {
     bundle: { error: 'PD_BENCH_SKIP_FRONTEND=1' },
-    render: null,
+    pages: null,
   };
   if (!skipFrontend) {
     log('frontend: building the plugin to measure its bundle');
@@ -676,11 +790,12 @@ async function main() {
     },
   });
 
+  const scales = parseScales(process.env.PD_BENCH_SCALES);
+  const baseline = await measureBaseline(info, workDir, catalogFile);
   const rows: ScaleRow[] = [];
-  for (const [index, scale] of parseScales(
-    process.env.PD_BENCH_SCALES,
-  ).entries()) {
+  for (const [index, scale] of scales.entries()) {
     const result = await runScale(info, scale, workDir, catalogFile, {
+      baseline,
       renderCanaries:
         index === 0 &&
         !skipFrontend &&
@@ -689,7 +804,7 @@ async function main() {
           : 0,
     });
     rows.push(result.row);
-    if (result.render !== undefined) frontend.render = result.render;
+    if (result.pages !== undefined) frontend.pages = result.pages;
   }
 
   const results: BenchResults = {
@@ -702,7 +817,10 @@ async function main() {
     settings: {
       oneWayDelayMs: ONE_WAY_DELAY_MS,
       summaryRequests: SUMMARY_REQUESTS,
+      runs: RUNS,
       peerRequests: PEER_REQUESTS,
+      peerBudgetSeconds: PEER_BUDGET_MS / 1000,
+      baseline: baseline ?? null,
       freshnessPatches: FRESHNESS_PATCHES,
       idleWindowSeconds: IDLE_WINDOW_MS / 1000,
       peerRefreshIntervalSeconds: PEER_REFRESH_INTERVAL_SECONDS,
@@ -715,7 +833,14 @@ async function main() {
     join(info.repoRoot, 'bench-results.json'),
     `${JSON.stringify(resultRows(results), null, 2)}\n`,
   );
+  const targets = [
+    ...rows.flatMap(row => rowTargets(row)),
+    ...(frontend.pages && !('error' in frontend.pages)
+      ? pageTargets(frontend.pages)
+      : []),
+  ];
   console.log(`\n${formatTable(rows)}\n`);
+  console.log(`${formatTargets(targets)}\n`);
   console.log(`${formatNotes(frontend, PEER_REFRESH_INTERVAL_SECONDS)}\n`);
   console.log(
     `Results written to bench-results.json (${results.settings.totalSeconds} s in all).`,

@@ -77,7 +77,7 @@ describe('benchAppConfig', () => {
 
 describe('benchCatalog', () => {
   it('declares the bench entities with the annotations that select their canaries', () => {
-    const entities = benchCatalog()
+    const entities = benchCatalog(0)
       .split('\n---\n')
       .map(document => JSON.parse(document));
     expect(entities.map(e => e.metadata.name)).toEqual([
@@ -90,5 +90,35 @@ describe('benchCatalog', () => {
         'app.kubernetes.io/part-of=bench-app',
     });
     expect(entities[0].spec.owner).toBe('group:default/team-delivery');
+  });
+});
+
+describe("benchCatalog with entities of the guest's team", () => {
+  it('names one rendered canary of the first cluster in each, going round the canaries', () => {
+    const entities = benchCatalog(5, 2)
+      .split('\n---\n')
+      .map(document => JSON.parse(document))
+      .slice(2);
+    expect(entities.map(e => e.metadata.name)).toEqual([
+      'bench-owned-001',
+      'bench-owned-002',
+      'bench-owned-003',
+      'bench-owned-004',
+      'bench-owned-005',
+    ]);
+    expect(
+      entities.map(
+        e => e.metadata.annotations['progressive-delivery/canaries'],
+      ),
+    ).toEqual([
+      'dev-01/bench-render/render-000',
+      'dev-01/bench-render/render-001',
+      'dev-01/bench-render/render-000',
+      'dev-01/bench-render/render-001',
+      'dev-01/bench-render/render-000',
+    ]);
+    expect(
+      entities.every(e => e.spec.owner === 'group:default/team-delivery'),
+    ).toBe(true);
   });
 });

@@ -2,7 +2,16 @@
  * The configuration and catalog the benchmark hands the real backend. Both are written as JSON,
  * which is YAML too, so no YAML library is needed.
  */
-import { BENCH_APP, RENDER_APP } from './canaries';
+import {
+  BENCH_APP,
+  proxiedClusterName,
+  RENDER_APP,
+  RENDER_NAMESPACE,
+  renderCanaryName,
+} from './canaries';
+
+/** Opted-in entities of the guest's team, for the "Waiting for you" page at scale. */
+export const OWNED_ENTITIES = 500;
 
 export interface ProxiedCluster {
   name: string;
@@ -75,18 +84,18 @@ export function benchAppConfig(options: BenchConfigOptions) {
   };
 }
 
-function component(name: string, description: string) {
+function component(
+  name: string,
+  description: string,
+  annotations: Record<string, string> = {
+    'progressive-delivery/workload-name': name,
+    'backstage.io/kubernetes-label-selector': `app.kubernetes.io/part-of=${name}`,
+  },
+) {
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
-    metadata: {
-      name,
-      description,
-      annotations: {
-        'progressive-delivery/workload-name': name,
-        'backstage.io/kubernetes-label-selector': `app.kubernetes.io/part-of=${name}`,
-      },
-    },
+    metadata: { name, description, annotations },
     spec: {
       type: 'service',
       lifecycle: 'experimental',
@@ -95,11 +104,30 @@ function component(name: string, description: string) {
   };
 }
 
-/** The benchmark's entities as a multi-document YAML catalog file. */
-export function benchCatalog(): string {
+/** Name of the i-th (0-based) opted-in entity the guest's team owns. */
+export function ownedEntityName(index: number): string {
+  return `bench-owned-${String(index + 1).padStart(3, '0')}`;
+}
+
+/**
+ * The benchmark's entities as a multi-document YAML catalog file: the measured apps, and
+ * `owned` entities of the guest's team, each naming one of the rendered canaries (of the first
+ * cluster) in `progressive-delivery/canaries`.
+ */
+export function benchCatalog(
+  owned = OWNED_ENTITIES,
+  renderCanaries = 200,
+): string {
   return [
     component(BENCH_APP, 'Benchmark app: one canary in every cluster.'),
     component(RENDER_APP, 'Benchmark app: the canaries the browser renders.'),
+    ...Array.from({ length: owned }, (_, i) =>
+      component(ownedEntityName(i), "Benchmark entity of the guest's team.", {
+        'progressive-delivery/canaries': `${proxiedClusterName(
+          0,
+        )}/${RENDER_NAMESPACE}/${renderCanaryName(i % renderCanaries)}`,
+      }),
+    ),
   ]
     .map(entity => JSON.stringify(entity, null, 2))
     .join('\n---\n');

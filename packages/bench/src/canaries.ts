@@ -30,6 +30,8 @@ export const SCALES: readonly Scale[] = [
   { clusters: 1, canaries: 1_000 },
   { clusters: 5, canaries: 5_000 },
   { clusters: 20, canaries: 10_000 },
+  { clusters: 50, canaries: 50_000 },
+  { clusters: 100, canaries: 100_000 },
 ];
 
 /**

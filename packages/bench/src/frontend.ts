@@ -1,6 +1,6 @@
 /*
- * Frontend figures: the plugin's bundle size and the time to render an entity's tab with many
- * canaries in Debian's chromium.
+ * Frontend figures: the plugin's bundle size, and the time to show an entity's tab with many
+ * canaries, the same entity's Overview and the "Waiting for you" page in Debian's chromium.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -23,14 +23,6 @@ export interface BundleSize {
   rawBytes: number;
   gzipBytes: number;
   buildSeconds: number;
-}
-
-export interface RenderTiming {
-  canaries: number;
-  /** Median, from navigation start (a full page load of the app) to every canary section visible. */
-  renderMs: number;
-  /** Every navigation's time; the first already has the bundle cached by the sign-in page. */
-  samplesMs: number[];
 }
 
 function run(
@@ -185,18 +177,77 @@ export function buildAppIfNeeded(
 export const CHROMIUM_PATH =
   process.env.PD_CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** What marks a page as shown: checked in the page, so it must be plain data. */
+export type PageReady =
+  /** Every canary section of the tab (`<section aria-label="<canary> in <cluster>">`). */
+  | { kind: 'canary-sections'; prefix: string; expected: number }
+  /** The entity's About card and a canary of our overview card. */
+  | { kind: 'overview'; prefix: string }
+  /** The "Waiting for you" page's sections, each with its count. */
+  | { kind: 'waiting-sections'; sections: number };
+
+export interface PageProbe {
+  name: string;
+  /** Below the portal's URL, e.g. `/catalog/default/component/x/progressive-delivery`. */
+  path: string;
+  ready: PageReady;
+}
+
+export interface PageTiming {
+  name: string;
+  path: string;
+  /** Median, from navigation start (a full page load of the app) until the page is shown. */
+  medianMs: number;
+  samplesMs: number[];
+}
+
+/** Runs in the page: the page's navigation-relative time once `ready` holds, else false. */
+function pageShown(ready: PageReady): number | false {
+  const shown = (element: Element) => {
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
+  };
+  let done = false;
+  if (ready.kind === 'canary-sections') {
+    const sections = Array.from(
+      document.querySelectorAll('section[aria-label]'),
+    ).filter(section => {
+      const label = section.getAttribute('aria-label') ?? '';
+      return label.startsWith(ready.prefix) && / in \S+$/.test(label);
+    });
+    done = sections.filter(shown).length >= ready.expected;
+  } else if (ready.kind === 'overview') {
+    // The About card's title is no heading element in every frontend system: its own text.
+    const about = Array.from(document.querySelectorAll('body *')).some(
+      element =>
+        element.childElementCount === 0 &&
+        element.textContent?.trim() === 'About' &&
+        shown(element),
+    );
+    done =
+      about &&
+      Array.from(document.querySelectorAll('h3')).some(
+        h => (h.textContent ?? '').startsWith(ready.prefix) && shown(h),
+      );
+  } else {
+    const counted = Array.from(
+      document.querySelectorAll('section[aria-labelledby] > h3'),
+    ).filter(h => /\(\d+\)$/.test(h.textContent ?? '') && shown(h));
+    done = counted.length >= ready.sections;
+  }
+  // performance.now() in the page counts from its navigation start.
+  return done ? performance.now() : false;
+}
+
 /**
- * Opens the entity's Progressive Delivery tab in chromium (signed in as guest) and measures
- * the time from navigation start until all `expected` canary sections (`<section
- * aria-label="<canary> in <cluster>">`, role region) are visible; twice, cold and warm.
+ * Opens each page in one chromium (signed in as guest) three times, the pages taking turns, and
+ * measures the time from navigation start of a full page load until the page is shown.
  */
-export async function measureTabRender(options: {
+export async function measurePages(options: {
   portalUrl: string;
-  entityName: string;
-  canaryPrefix: string;
-  expected: number;
+  pages: PageProbe[];
   timeoutMs?: number;
-}): Promise<RenderTiming> {
+}): Promise<PageTiming[]> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -215,12 +266,11 @@ export async function measureTabRender(options: {
       viewport: { width: 1440, height: 1000 },
     });
     const page = await context.newPage();
-    const tabUrl = `${options.portalUrl}/catalog/default/component/${options.entityName}/progressive-delivery`;
     await page.goto(options.portalUrl);
     const enter = page.getByRole('button', { name: 'Enter' });
     // isVisible does not wait, whatever timeout it is given: wait for the sign-in page or the app.
     await enter
-      .or(page.getByRole('navigation'))
+      .or(page.getByRole('navigation').filter({ visible: true }))
       .first()
       .waitFor({ timeout: 30_000 })
       .catch(() => undefined);
@@ -229,37 +279,39 @@ export async function measureTabRender(options: {
     }
     await page.waitForLoadState('networkidle');
 
-    const once = async () => {
+    const once = async (probe: PageProbe) => {
       await page.goto('about:blank');
-      await page.goto(tabUrl, { waitUntil: 'commit' });
-      const done = await page.waitForFunction(
-        ({ prefix, expected }) => {
-          const sections = Array.from(
-            document.querySelectorAll('section[aria-label]'),
-          ).filter(
-            section =>
-              (section.getAttribute('aria-label') ?? '').startsWith(prefix) &&
-              / in \S+$/.test(section.getAttribute('aria-label') ?? ''),
+      await page.goto(`${options.portalUrl}${probe.path}`, {
+        waitUntil: 'commit',
+      });
+      const done = await page
+        .waitForFunction(pageShown, probe.ready, {
+          timeout: options.timeoutMs ?? 60_000,
+          polling: 50,
+        })
+        .catch(error => {
+          throw new Error(
+            `the ${probe.name} page (${probe.path}) was not shown: ${
+              (error as Error).message.split('\n')[0]
+            }`,
           );
-          const visible = sections.filter(section => {
-            const box = section.getBoundingClientRect();
-            return box.width > 0 && box.height > 0;
-          });
-          // performance.now() in the page counts from its navigation start.
-          return visible.length >= expected ? performance.now() : false;
-        },
-        { prefix: options.canaryPrefix, expected: options.expected },
-        { timeout: options.timeoutMs ?? 60_000, polling: 50 },
-      );
+        });
       return (await done.jsonValue()) as number;
     };
-    const samplesMs: number[] = [];
-    for (let i = 0; i < 3; i++) samplesMs.push(await once());
-    return {
-      canaries: options.expected,
-      renderMs: percentile(samplesMs, 50),
-      samplesMs,
-    };
+    const samples = new Map(
+      options.pages.map(probe => [probe.name, [] as number[]]),
+    );
+    for (let i = 0; i < 3; i++) {
+      for (const probe of options.pages) {
+        samples.get(probe.name)!.push(await once(probe));
+      }
+    }
+    return options.pages.map(probe => ({
+      name: probe.name,
+      path: probe.path,
+      medianMs: percentile(samples.get(probe.name)!, 50),
+      samplesMs: samples.get(probe.name)!,
+    }));
   } finally {
     await browser.close();
   }

@@ -6,6 +6,8 @@ const row: ScaleRow = {
   summaryP50Ms: 3.21,
   summaryP99Ms: 7.5,
   summaryMaxMs: 12,
+  summaryP99SpreadMs: 1.5,
+  runs: [],
   eventLoopDelayP99Ms: 11.2,
   eventLoopDelayMaxMs: 14.1,
   peerP50Ms: 420,
@@ -23,6 +25,8 @@ const row: ScaleRow = {
   promQueriesPerRefreshPerCluster: 4,
   rssMb: 412,
   heapMb: 180,
+  heapPer1000CanariesMb: 1.23,
+  rssPer1000CanariesMb: 2.5,
   cpuSeconds: 30.2,
   idleCpuSecondsPerMinute: 1.5,
   syncSeconds: 40,
@@ -37,7 +41,11 @@ describe('formatTable', () => {
     ]).split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/clusters\s+canaries\s+ours p50\/p99 ms/);
-    expect(lines[1]).toMatch(/^\s*20\s+10000\s+3\.2\/7\.5\s+420\/910\s+121\s/);
+    expect(lines[1]).toMatch(
+      /^\s*20\s+10000\s+3\.2\/7\.5\s+1\.5\s+420\/910\s+121\s/,
+    );
+    expect(lines[0]).toMatch(/heap MB\/1k\s+sync s/);
+    expect(lines[1]).toMatch(/\s1\.23\s+40\.0\s/);
     expect(new Set(lines.map(line => line.length)).size).toBe(1);
   });
 
@@ -63,7 +71,10 @@ describe('resultRows', () => {
           gzipBytes: 30_822,
           buildSeconds: 9,
         },
-        render: { canaries: 200, renderMs: 812.34, samplesMs: [812.34] },
+        pages: [
+          { name: 'tab', path: '/t', medianMs: 812.34, samplesMs: [812.34] },
+          { name: 'overview', path: '/o', medianMs: 700, samplesMs: [700] },
+        ],
       },
     });
     expect(rows).toHaveLength(2);
@@ -72,8 +83,9 @@ describe('resultRows', () => {
       canaries: 1000,
       ratio: 121.3,
       bundleGzipKb: 30.1,
-      renderCanaries: 200,
-      renderMs: 812.3,
+      tabMs: 812.3,
+      overviewMs: 700,
+      waitingPageMs: null,
       machine: { cpus: 2 },
     });
   });
@@ -84,9 +96,9 @@ describe('resultRows', () => {
       machine: { cpus: 2, node: 'v20', platform: 'linux' },
       settings: {},
       rows: [row],
-      frontend: { bundle: { error: 'not measured' }, render: null },
+      frontend: { bundle: { error: 'not measured' }, pages: null },
     });
-    expect(only).toMatchObject({ bundleGzipKb: null, renderMs: null });
+    expect(only).toMatchObject({ bundleGzipKb: null, tabMs: null });
   });
 });
 
@@ -100,14 +112,21 @@ describe('formatNotes', () => {
           gzipBytes: 30_822,
           buildSeconds: 9,
         },
-        render: { canaries: 200, renderMs: 812.34, samplesMs: [900.1, 812.34] },
+        pages: [
+          {
+            name: 'tab',
+            path: '/catalog/default/component/x/progressive-delivery',
+            medianMs: 812.34,
+            samplesMs: [900.1, 812.34],
+          },
+        ],
       },
       10,
     );
     expect(notes).toContain('polls every 10 s');
     expect(notes).toContain('plugin bundle: 30.1 kB gzip (3 JS files');
     expect(notes).toContain(
-      'tab render with 200 canaries in Chromium: 812 ms median (samples 900, 812 ms)',
+      'tab page in Chromium (/catalog/default/component/x/progressive-delivery): 812 ms median to visible (samples 900, 812 ms)',
     );
   });
 
@@ -115,14 +134,14 @@ describe('formatNotes', () => {
     const notes = formatNotes(
       {
         bundle: { error: 'PD_BENCH_SKIP_FRONTEND=1' },
-        render: { error: 'chromium crashed\nstack' },
+        pages: { error: 'chromium crashed\nstack' },
       },
       10,
     );
     expect(notes).toContain(
       'plugin bundle: not measured: PD_BENCH_SKIP_FRONTEND=1',
     );
-    expect(notes).toContain('tab render: failed: chromium crashed');
+    expect(notes).toContain('pages in Chromium: failed: chromium crashed');
     expect(notes).not.toContain('stack');
   });
 });

@@ -1,22 +1,29 @@
 /* The benchmark's result rows and how they are printed. */
-import type { BundleSize, RenderTiming } from './frontend';
+import type { RunFigures } from './figures';
+import type { BundleSize, PageTiming } from './frontend';
 import type { SseParserFigures } from './sseParsers';
 
 export interface ScaleRow {
   clusters: number;
   /** Canaries the backend sees in all clusters together. */
   canaries: number;
-  /** Our `GET /canaries?entityRef=` for the bench entity (one canary per cluster). */
+  /**
+   * Our `GET /canaries?entityRef=` for the bench entity (one canary per cluster): the worst of
+   * the row's runs, and the spread of the runs' p99.
+   */
   summaryP50Ms: number | null;
   summaryP99Ms: number | null;
   summaryMaxMs: number | null;
+  summaryP99SpreadMs: number | null;
+  /** Each run's own figures, ours and the peer's. */
+  runs: RunFigures[];
   /** The backend's event-loop delay while our summary was measured: what its tail waits on. */
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
   /** Backstage's Kubernetes backend, `POST /resources/custom/query`, same entity and canaries. */
   peerP50Ms: number | null;
   peerP99Ms: number | null;
-  /** peer p99 / ours p99. */
+  /** peer p99 / ours p99: the smallest of the runs' own ratios. */
   ratio: number | null;
   /** From a status PATCH of the bench canary to its `canary-changed` message on our stream. */
   freshnessP50Ms: number | null;
@@ -37,6 +44,9 @@ export interface ScaleRow {
   /** The backend process after a full GC, once synced and measured. */
   rssMb: number;
   heapMb: number;
+  /** Above the backend started with no cluster (the idle baseline), per 1,000 canaries seen. */
+  heapPer1000CanariesMb: number | null;
+  rssPer1000CanariesMb: number | null;
   /** CPU time of the backend from its start until all clusters were synced. */
   cpuSeconds: number;
   idleCpuSecondsPerMinute: number;
@@ -47,7 +57,8 @@ export interface ScaleRow {
 
 export interface FrontendResult {
   bundle: BundleSize | { error: string };
-  render: RenderTiming | { error: string } | null;
+  /** The tab with many canaries, the same entity's Overview, the "Waiting for you" page. */
+  pages: PageTiming[] | { error: string } | null;
   /** The plugin's server-sent-events parser against eventsource-parser used directly. */
   sseParsing?: SseParserFigures;
 }
@@ -71,6 +82,7 @@ export function formatTable(rows: ScaleRow[]): string {
     ['clusters', r => String(r.clusters)],
     ['canaries', r => String(r.canaries)],
     ['ours p50/p99 ms', r => `${cell(r.summaryP50Ms)}/${cell(r.summaryP99Ms)}`],
+    ['p99 spread', r => cell(r.summaryP99SpreadMs)],
     ['peer p50/p99 ms', r => `${cell(r.peerP50Ms, 0)}/${cell(r.peerP99Ms, 0)}`],
     ['ratio', r => cell(r.ratio, 0)],
     [
@@ -94,6 +106,8 @@ export function formatTable(rows: ScaleRow[]): string {
     ],
     ['rss MB', r => cell(r.rssMb, 0)],
     ['heap MB', r => cell(r.heapMb, 0)],
+    ['heap MB/1k', r => cell(r.heapPer1000CanariesMb, 2)],
+    ['sync s', r => cell(r.syncSeconds, 1)],
     ['cpu s', r => cell(r.cpuSeconds, 1)],
     ['idle cpu s/min', r => cell(r.idleCpuSecondsPerMinute, 2)],
   ];
@@ -117,7 +131,7 @@ export function formatNotes(
   frontend: FrontendResult,
   peerRefreshIntervalSeconds: number,
 ): string {
-  const { bundle, render } = frontend;
+  const { bundle, pages } = frontend;
   const lines = [
     `freshness: ours is the stream's p50/p95 above; Backstage's Kubernetes tab polls every ` +
       `${peerRefreshIntervalSeconds} s (a change shows after up to ${peerRefreshIntervalSeconds} s + one request)`,
@@ -127,19 +141,21 @@ export function formatNotes(
         } JS files, ${cell(bundle.rawBytes / 1024)} kB raw)`
       : `plugin bundle: not measured: ${bundle.error.split('\n')[0]}`,
   ];
-  if (render === null) {
-    lines.push('tab render: not measured');
-  } else if ('renderMs' in render) {
-    lines.push(
-      `tab render with ${render.canaries} canaries in Chromium: ${cell(
-        render.renderMs,
-        0,
-      )} ms median (samples ${render.samplesMs
-        .map(sample => cell(sample, 0))
-        .join(', ')} ms)`,
-    );
+  if (pages === null) {
+    lines.push('pages in Chromium: not measured');
+  } else if ('error' in pages) {
+    lines.push(`pages in Chromium: failed: ${pages.error.split('\n')[0]}`);
   } else {
-    lines.push(`tab render: failed: ${render.error.split('\n')[0]}`);
+    for (const page of pages) {
+      lines.push(
+        `${page.name} page in Chromium (${page.path}): ${cell(
+          page.medianMs,
+          0,
+        )} ms median to visible (samples ${page.samplesMs
+          .map(sample => cell(sample, 0))
+          .join(', ')} ms)`,
+      );
+    }
   }
   const sse = frontend.sseParsing;
   if (sse) {
@@ -161,12 +177,20 @@ export function formatNotes(
  * figures, machine and settings, so a row reads on its own.
  */
 export function resultRows(results: BenchResults) {
-  const { bundle, render } = results.frontend;
+  const { bundle, pages } = results.frontend;
+  const shown = (name: string) => {
+    const page =
+      pages && !('error' in pages)
+        ? pages.find(candidate => candidate.name === name)
+        : undefined;
+    return page ? round1(page.medianMs) : null;
+  };
   const frontend = {
     bundleGzipKb:
       'gzipBytes' in bundle ? round1(bundle.gzipBytes / 1024) : null,
-    renderCanaries: render && 'renderMs' in render ? render.canaries : null,
-    renderMs: render && 'renderMs' in render ? round1(render.renderMs) : null,
+    tabMs: shown('tab'),
+    overviewMs: shown('overview'),
+    waitingPageMs: shown('waiting'),
     sseParsing: results.frontend.sseParsing ?? null,
   };
   return results.rows.map(row => ({
