@@ -136,6 +136,29 @@ describe('MetricsCache', () => {
     expect(counts).toEqual([4, 4]);
   });
 
+  it('reads a canary that a watch update replaced with the queries of its new spec', async () => {
+    const canaries = [watched('app', 'contour', builtins)];
+    const prometheus = fakePrometheus(() => []);
+    const metrics = cache(canaries, prometheus.fetchImpl);
+    await metrics.refresh('dev');
+    const before = metrics.readings('dev', 'tap-apps', 'app')!;
+    expect(before.get('request-success-rate')!.query).toContain(
+      'tap-apps_app-canary_',
+    );
+    // The watch replaces the object: the new spec targets another Deployment.
+    const updated = watched('app', 'contour', builtins);
+    updated.object.spec.targetRef.name = 'app-v2';
+    canaries[0] = updated;
+    await metrics.refresh('dev');
+    const after = metrics.readings('dev', 'tap-apps', 'app')!;
+    expect(after.get('request-success-rate')!.query).toContain(
+      'tap-apps_app-v2-canary_',
+    );
+    expect(after.get('request-duration')!.primaryQuery).toContain(
+      'app-v2-primary',
+    );
+  });
+
   it('marks every reading unavailable, with the reason, when Prometheus is down', async () => {
     const prometheus = fakePrometheus(() => new Error('down'));
     const metrics = cache(
