@@ -67,7 +67,7 @@ function cache(
   templates: Record<string, Obj> = {},
   cluster: Partial<ClusterConfig> = {},
 ) {
-  return new MetricsCache({
+  const metrics = new MetricsCache({
     clusters: [
       {
         name: 'dev',
@@ -86,6 +86,12 @@ function cache(
     fetchImpl,
     now: () => new Date('2026-11-23T03:00:00Z'),
   });
+  /** The readings of a canary of `canaries` as it is now (a test may replace it). */
+  const readingsOf = (namespace: string, name: string) =>
+    metrics.readings(
+      canaries.find(c => c.ref.namespace === namespace && c.ref.name === name)!,
+    );
+  return Object.assign(metrics, { readingsOf });
 }
 
 describe('MetricsCache', () => {
@@ -116,7 +122,7 @@ describe('MetricsCache', () => {
       await metrics.refresh('dev');
       counts.push(prometheus.queries.length);
 
-      const contour = metrics.readings('dev', 'tap-apps', 'app-1')!;
+      const contour = metrics.readingsOf('tap-apps', 'app-1')!;
       expect(contour.get('request-success-rate')).toMatchObject({
         value: 97.5,
         primaryValue: 100,
@@ -128,7 +134,7 @@ describe('MetricsCache', () => {
       expect(contour.get('request-success-rate')!.query).toContain(
         'tap-apps_app-1-canary_',
       );
-      const http = metrics.readings('dev', 'tap-apps', 'app-0')!;
+      const http = metrics.readingsOf('tap-apps', 'app-0')!;
       expect(http.get('request-duration')).toMatchObject({ value: 42 });
       expect(http.get('request-success-rate')!.value).toBeUndefined();
       expect(metrics.status('dev')).toEqual({ status: 'ok' });
@@ -141,7 +147,7 @@ describe('MetricsCache', () => {
     const prometheus = fakePrometheus(() => []);
     const metrics = cache(canaries, prometheus.fetchImpl);
     await metrics.refresh('dev');
-    const before = metrics.readings('dev', 'tap-apps', 'app')!;
+    const before = metrics.readingsOf('tap-apps', 'app')!;
     expect(before.get('request-success-rate')!.query).toContain(
       'tap-apps_app-canary_',
     );
@@ -150,7 +156,7 @@ describe('MetricsCache', () => {
     updated.object.spec.targetRef.name = 'app-v2';
     canaries[0] = updated;
     await metrics.refresh('dev');
-    const after = metrics.readings('dev', 'tap-apps', 'app')!;
+    const after = metrics.readingsOf('tap-apps', 'app')!;
     expect(after.get('request-success-rate')!.query).toContain(
       'tap-apps_app-v2-canary_',
     );
@@ -167,7 +173,7 @@ describe('MetricsCache', () => {
     );
     await metrics.refresh('dev');
     expect(
-      metrics.readings('dev', 'tap-apps', 'hello')!.get('request-success-rate'),
+      metrics.readingsOf('tap-apps', 'hello')!.get('request-success-rate'),
     ).toMatchObject({
       error: 'Prometheus at http://prom:9090 is unreachable: ECONNREFUSED',
       at: '2026-11-23T03:00:00.000Z',
@@ -204,7 +210,7 @@ describe('MetricsCache', () => {
       },
     });
     await metrics.refresh('dev');
-    const readings = metrics.readings('dev', 'tap-apps', 'hello')!;
+    const readings = metrics.readingsOf('tap-apps', 'hello')!;
     expect(readings.get('errors')).toMatchObject({
       value: 3.5,
       query: 'sum(rate(errors{svc="hello",route="x\\"y"}[1m]))',
@@ -267,7 +273,7 @@ describe('MetricsCache', () => {
       { prometheusServers: [{ address: inCluster, url: 'http://team-prom' }] },
     );
     await metrics.refresh('dev');
-    const readings = metrics.readings('dev', 'tap-apps', 'hello')!;
+    const readings = metrics.readingsOf('tap-apps', 'hello')!;
     expect(readings.get('team')).toMatchObject({ value: 7 });
     expect(readings.get('elsewhere')!.error).toBe(
       "MetricTemplate tap-apps/unknown-server queries http://nowhere:9090, a server this backend has no URL for; add { address: http://nowhere:9090, url: <how this backend reaches it> } to progressiveDelivery.clusters.dev.prometheus.servers (or set prometheus.address when it is the cluster's own Prometheus).",
@@ -277,7 +283,7 @@ describe('MetricsCache', () => {
       [expect.stringMatching(/^team-prom sum by/)],
     );
     expect(
-      metrics.readings('dev', 'tap-apps', 'stranger')!.get('request-duration')!
+      metrics.readingsOf('tap-apps', 'stranger')!.get('request-duration')!
         .error,
     ).toMatch(/spec\.metricsServer/);
     expect(asked.some(line => line.startsWith('nowhere'))).toBe(false);
@@ -313,7 +319,7 @@ describe('MetricsCache', () => {
       'sum(rate(errors{ns="tap-apps",svc="hello",route="checkout"}[2m]))';
     const metrics = cache([canary], prometheus.fetchImpl, templates);
     await metrics.refresh('dev');
-    const readings = metrics.readings('dev', 'tap-apps', 'hello')!;
+    const readings = metrics.readingsOf('tap-apps', 'hello')!;
     expect(readings.get('errors')).toMatchObject({
       query: rendered,
       serverUnknown: true,
@@ -373,7 +379,7 @@ describe('MetricsCache', () => {
     );
     await metrics.refresh('dev');
     expect(prometheus.queries).toHaveLength(2);
-    const readings = metrics.readings('dev', 'tap-apps', 'mesh')!;
+    const readings = metrics.readingsOf('tap-apps', 'mesh')!;
     expect(readings.get('request-success-rate')).toMatchObject({
       value: 99.5,
       query: expect.stringContaining('response_total{ namespace="tap-apps"'),
@@ -394,12 +400,11 @@ describe('MetricsCache', () => {
     // two metrics × canary and primary side, for the one traefik canary
     expect(prometheus.queries).toHaveLength(4);
     expect(
-      metrics.readings('dev', 'tap-apps', 'edge')!.get('request-success-rate'),
+      metrics.readingsOf('tap-apps', 'edge')!.get('request-success-rate'),
     ).toMatchObject({ value: 95, primaryValue: 100 });
     expect(
-      metrics
-        .readings('dev', 'tap-apps', 'serverless')!
-        .get('request-duration')!.error,
+      metrics.readingsOf('tap-apps', 'serverless')!.get('request-duration')!
+        .error,
     ).toMatch(/Knative Service's latest revision/);
   });
 

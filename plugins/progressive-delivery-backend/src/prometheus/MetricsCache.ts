@@ -21,12 +21,14 @@ import {
 } from './builtinQueries';
 import { templateModel } from './queries';
 import {
+  batchedReading,
+  BatchedReadings,
   CUSTOM_QUERY_CONCURRENCY,
   MetricReading,
   planBatches,
   Query,
   queryBatches,
-  readCanaries,
+  readOwnQueries,
   runLimited,
 } from './readings';
 import { ClusterServers, customQuery } from './servers';
@@ -43,7 +45,12 @@ interface ClusterMetrics {
   meshProvider: string;
   externalUrl?: string;
   status: ClusterStatus['prometheus'];
-  readings: Map<string, Map<string, MetricReading>>;
+  /** The canaries (`namespace/name`) the last refresh read: the others have no readings yet. */
+  read: Set<string>;
+  /** The last refresh's batch answers, from which viewed canaries' builtin metrics are read. */
+  batched: BatchedReadings;
+  /** Readings of the metrics queried per canary, by `namespace/name`. */
+  own: Map<string, Map<string, MetricReading>>;
   timer?: NodeJS.Timeout;
   running: boolean;
   /** How many queries the last refresh sent (exposed for tests and diagnostics). */
@@ -110,7 +117,9 @@ export class MetricsCache {
         meshProvider: cluster.meshProvider ?? 'istio',
         externalUrl: cluster.prometheusExternalUrl ?? cluster.prometheusUrl,
         status: { status: 'ok' },
-        readings: new Map(),
+        read: new Set(),
+        batched: { answers: new Map(), at: new Date(0).toISOString() },
+        own: new Map(),
         running: false,
         lastQueryCount: 0,
       });
@@ -190,12 +199,24 @@ export class MetricsCache {
     }
   }
 
-  readings(
-    cluster: string,
-    namespace: string,
-    name: string,
-  ): Map<string, MetricReading> | undefined {
-    return this.#clusters.get(cluster)?.readings.get(`${namespace}/${name}`);
+  /**
+   * A canary's metric readings as of the last refresh of its cluster; undefined before a
+   * refresh has read it. Builtin metrics are read from the refresh's batch answers now, so a
+   * refresh costs nothing per canary that is not viewed.
+   */
+  readings(watched: WatchedCanary): Map<string, MetricReading> | undefined {
+    const cluster = this.#clusters.get(watched.ref.cluster);
+    const key = `${watched.ref.namespace}/${watched.ref.name}`;
+    if (!cluster?.read.has(key)) return undefined;
+    const own = cluster.own.get(key);
+    const readings = new Map<string, MetricReading>();
+    for (const metric of metricsOf(watched.object)) {
+      const reading =
+        own?.get(metric.name) ??
+        batchedReading(cluster, watched.object, metric, cluster.batched);
+      if (reading) readings.set(metric.name, reading);
+    }
+    return readings;
   }
 
   /**
@@ -224,17 +245,14 @@ export class MetricsCache {
     const batches = planBatches(cluster, canaries);
     const answers = await queryBatches(batches, query);
     const perCanary: Array<() => Promise<void>> = [];
-    const readings = await readCanaries(
-      cluster,
-      canaries,
-      answers,
-      query,
-      at,
-      perCanary,
-    );
+    const own = await readOwnQueries(cluster, canaries, query, at, perCanary);
     await runLimited(perCanary, CUSTOM_QUERY_CONCURRENCY);
 
-    cluster.readings = readings;
+    cluster.read = new Set(
+      canaries.map(c => `${c.ref.namespace}/${c.ref.name}`),
+    );
+    cluster.batched = { answers, at };
+    cluster.own = own;
     cluster.lastQueryCount = queries;
     const previous = cluster.status;
     cluster.status = prometheusFailure

@@ -201,14 +201,100 @@ export async function queryBatches(
   return answers;
 }
 
+/** What a refresh leaves for reading a canary's builtin metrics later, when it is viewed. */
+export interface BatchedReadings {
+  answers: BatchAnswers;
+  at: string;
+}
+
 /**
- * Every canary's readings: builtin metrics from the batch answers, the rest as per-canary
- * queries pushed to `perCanary` (they fill their reading in when run).
+ * The reading of a builtin metric from the batch answers of the last refresh (or why there is
+ * none); undefined when the metric needs a query of its own (templates, inline queries and the
+ * observers whose series cannot be grouped).
  */
-export async function readCanaries(
+export function batchedReading(
+  cluster: ReadingCluster,
+  canary: Obj,
+  metric: Obj,
+  { answers, at }: BatchedReadings,
+): MetricReading | undefined {
+  if (!isBuiltinMetric(metric)) return undefined;
+  const provider = builtinProviderOf(canary, cluster.meshProvider);
+  const unreadable = unreadableReason(provider);
+  if (unreadable) {
+    return {
+      error: `${unreadable}; Flagger still checks ${metric.name}.`,
+      at,
+    };
+  }
+  const name = metric.name as BuiltinMetric;
+  try {
+    const plan = builtinPlanOf(canary, provider, name, metric);
+    const reading: MetricReading = {
+      query: plan.query,
+      primaryQuery: plan.primaryQuery,
+      at,
+    };
+    const server = cluster.servers.builtin(canary);
+    if ('error' in server) {
+      reading.error = server.error;
+      reading.serverUnknown = true;
+      return reading;
+    }
+    if (!batchOf(provider) || !plan.sideKeys) return undefined;
+    const interval = metric.interval || '1m';
+    const answer = answers.get(`${server.url}|${provider}|${interval}|${name}`);
+    if (!answer || answer instanceof Error) {
+      reading.error = answer?.message ?? 'not queried';
+    } else {
+      reading.value = convertValue(
+        provider,
+        name,
+        answer.get(plan.sideKeys.canary),
+      );
+      reading.primaryValue = convertValue(
+        provider,
+        name,
+        answer.get(plan.sideKeys.primary),
+      );
+    }
+    return reading;
+  } catch (error) {
+    return { error: (error as Error).message, at };
+  }
+}
+
+function convertValue(
+  provider: BuiltinProvider,
+  name: BuiltinMetric,
+  value: number | undefined,
+): number | undefined {
+  if (value === undefined || !Number.isFinite(value)) return undefined;
+  return name === 'request-duration'
+    ? durationMilliseconds(provider, value)
+    : value;
+}
+
+/** Whether a refresh must query this metric of this canary on its own. */
+function needsOwnQuery(cluster: ReadingCluster, canary: Obj, metric: Obj) {
+  if (!isBuiltinMetric(metric)) return true;
+  const provider = builtinProviderOf(canary, cluster.meshProvider);
+  return (
+    !unreadableReason(provider) &&
+    !batchOf(provider) &&
+    !('error' in cluster.servers.builtin(canary))
+  );
+}
+
+/**
+ * The readings a refresh must make per canary: template and inline-query metrics and builtin
+ * metrics of unbatched observers, as tasks pushed to `perCanary` (they fill their reading in
+ * when run). Batched builtin metrics are read from the answers when a canary is viewed
+ * (`batchedReading`), so a refresh walks every canary only to find these.
+ */
+export async function readOwnQueries(
   cluster: ReadingCluster,
   canaries: WatchedCanary[],
-  answers: BatchAnswers,
   query: Query,
   at: string,
   perCanary: Array<() => Promise<void>>,
@@ -218,84 +304,58 @@ export async function readCanaries(
     // Thousands of canaries take a while to walk; let page views in between.
     if (index > 0 && index % YIELD_EVERY === 0) await yieldToPageViews();
     const canary = watched.object;
-    const provider = builtinProviderOf(canary, cluster.meshProvider);
-    const perMetric = new Map<string, MetricReading>();
+    let perMetric: Map<string, MetricReading> | undefined;
     for (const metric of metricsOf(canary)) {
-      const interval = metric.interval || '1m';
+      if (!needsOwnQuery(cluster, canary, metric)) continue;
+      const own = (perMetric ??= new Map());
+      readings.set(`${watched.ref.namespace}/${watched.ref.name}`, own);
       if (!isBuiltinMetric(metric)) {
         perCanary.push(async () => {
-          perMetric.set(
+          own.set(
             metric.name,
             await customReading(cluster.servers, query, canary, metric, at),
           );
         });
         continue;
       }
-      const unreadable = unreadableReason(provider);
-      if (unreadable) {
-        perMetric.set(metric.name, {
-          error: `${unreadable}; Flagger still checks ${metric.name}.`,
-          at,
-        });
-        continue;
-      }
+      const provider = builtinProviderOf(canary, cluster.meshProvider);
       const name = metric.name as BuiltinMetric;
+      const server = cluster.servers.builtin(canary);
       let reading: MetricReading = { at };
       try {
         const plan = builtinPlanOf(canary, provider, name, metric);
-        reading = {
-          query: plan.query,
-          primaryQuery: plan.primaryQuery,
-          at,
-        };
-        const server = cluster.servers.builtin(canary);
-        const convert = (value: number | undefined) => {
-          if (value === undefined || !Number.isFinite(value)) return undefined;
-          return name === 'request-duration'
-            ? durationMilliseconds(provider, value)
-            : value;
-        };
-        const batch = batchOf(provider);
-        if ('error' in server) {
-          reading.error = server.error;
-          reading.serverUnknown = true;
-        } else if (batch && plan.sideKeys) {
-          const answer = answers.get(
-            `${server.url}|${provider}|${interval}|${name}`,
-          );
-          if (!answer || answer instanceof Error) {
-            reading.error = answer?.message ?? 'not queried';
-          } else {
-            const keys = plan.sideKeys;
-            reading.value = convert(answer.get(keys.canary));
-            reading.primaryValue = convert(answer.get(keys.primary));
-          }
-        } else {
-          const current = reading;
-          perCanary.push(async () => {
-            try {
-              const [canarySide, primarySide] = await Promise.all([
-                query(server.url, current.query!),
-                current.primaryQuery
-                  ? query(server.url, current.primaryQuery)
-                  : Promise.resolve([]),
-              ]);
-              // Like Flagger: the last series wins; NaN or nothing is "no values".
-              current.value = convert(canarySide[canarySide.length - 1]?.value);
-              current.primaryValue = convert(
-                primarySide[primarySide.length - 1]?.value,
-              );
-            } catch (error) {
-              current.error = (error as Error).message;
-            }
-          });
-        }
+        reading = { query: plan.query, primaryQuery: plan.primaryQuery, at };
       } catch (error) {
-        reading.error = (error as Error).message;
+        own.set(metric.name, { error: (error as Error).message, at });
+        continue;
       }
-      perMetric.set(metric.name, reading);
+      own.set(metric.name, reading);
+      if ('error' in server) continue;
+      const current = reading;
+      perCanary.push(async () => {
+        try {
+          const [canarySide, primarySide] = await Promise.all([
+            query(server.url, current.query!),
+            current.primaryQuery
+              ? query(server.url, current.primaryQuery)
+              : Promise.resolve([]),
+          ]);
+          // Like Flagger: the last series wins; NaN or nothing is "no values".
+          current.value = convertValue(
+            provider,
+            name,
+            canarySide[canarySide.length - 1]?.value,
+          );
+          current.primaryValue = convertValue(
+            provider,
+            name,
+            primarySide[primarySide.length - 1]?.value,
+          );
+        } catch (error) {
+          current.error = (error as Error).message;
+        }
+      });
     }
-    readings.set(`${watched.ref.namespace}/${watched.ref.name}`, perMetric);
   }
   return readings;
 }

@@ -37,11 +37,7 @@ export class DefaultCanarySummarizer implements CanarySummarizer {
           webhookBaseUrl,
           now,
           clusterFresh: store.isFresh(watched.ref.cluster),
-          metricReadings: metrics.readings(
-            watched.ref.cluster,
-            watched.ref.namespace,
-            watched.ref.name,
-          ),
+          metricReadings: metrics.readings(watched),
           prometheusUrl: metrics.externalUrl(watched.ref.cluster),
           prometheusConfigured: metrics.isConfigured(watched.ref.cluster),
           meshProvider: this.options.meshProviders?.[watched.ref.cluster],
