@@ -76,6 +76,52 @@ describe('summarizeProfile', () => {
   });
 });
 
+describe('summarizeProfile of code made at run time', () => {
+  it('names a frame without name and url by its nearest caller with a url, one entry per caller', () => {
+    const summary = summarizeProfile(
+      {
+        nodes: [
+          { id: 1, callFrame: frame('(root)'), children: [2, 4] },
+          {
+            id: 2,
+            callFrame: frame('compile', 'file:///repo/node_modules/q/a.js', 4),
+            children: [3],
+          },
+          // native or generated code run by `compile`, calling more of it
+          { id: 3, callFrame: frame(''), hitCount: 2, children: [5] },
+          { id: 5, callFrame: frame(''), hitCount: 1 },
+          {
+            id: 4,
+            callFrame: frame('', 'file:///repo/src/b.ts', 0),
+            children: [6],
+          },
+          { id: 6, callFrame: frame(''), hitCount: 1 },
+          { id: 7, callFrame: frame(''), hitCount: 1 },
+        ],
+        startTime: 0,
+        endTime: 5_000,
+      },
+      { repoRoot: '/repo' },
+    );
+    expect(summary.top).toEqual([
+      {
+        functionName: '(native or generated)',
+        location: 'called from compile node_modules/q/a.js:5',
+        selfMs: 3,
+        percent: 60,
+      },
+      {
+        functionName: '(native or generated)',
+        location: 'called from (anonymous) src/b.ts:1',
+        selfMs: 1,
+        percent: 20,
+      },
+      // no caller known at all
+      { functionName: '(anonymous)', location: '', selfMs: 1, percent: 20 },
+    ]);
+  });
+});
+
 describe('shortLocation', () => {
   it('keeps a dependency from node_modules on, a repository file relative, lines 1-based', () => {
     expect(

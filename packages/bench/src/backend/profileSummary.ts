@@ -7,6 +7,7 @@ export interface CpuProfile {
     id: number;
     callFrame: { functionName: string; url: string; lineNumber: number };
     hitCount?: number;
+    children?: number[];
   }[];
   /** Microseconds. */
   startTime: number;
@@ -63,6 +64,41 @@ function selfMicros(profile: CpuProfile): Map<number, number> {
   return self;
 }
 
+type ProfileNode = CpuProfile['nodes'][number];
+
+/**
+ * A native function of an addon (better-sqlite3's statements, say) and code made at run time
+ * (`new Function`, `eval`) have neither name nor url: such a frame is told apart, and found,
+ * by its nearest caller that has a url.
+ */
+function describeFrame(
+  node: ProfileNode,
+  parents: Map<number, ProfileNode>,
+  repoRoot: string | undefined,
+): { key: string; functionName: string; location: string } {
+  const { functionName, url, lineNumber } = node.callFrame;
+  if (url || functionName) {
+    return {
+      key: `${functionName}\0${url}\0${lineNumber}`,
+      functionName: functionName || '(anonymous)',
+      location: shortLocation(url, lineNumber, repoRoot),
+    };
+  }
+  let caller = parents.get(node.id);
+  while (caller && !caller.callFrame.url) caller = parents.get(caller.id);
+  if (!caller) {
+    return { key: '\0\0', functionName: '(anonymous)', location: '' };
+  }
+  const { callFrame } = caller;
+  return {
+    key: `\0\0\0${caller.id}`,
+    functionName: '(native or generated)',
+    location: `called from ${
+      callFrame.functionName || '(anonymous)'
+    } ${shortLocation(callFrame.url, callFrame.lineNumber, repoRoot)}`,
+  };
+}
+
 /**
  * The `top` functions by self time, each function's call sites (nodes of the call tree)
  * added together. `(idle)`, `(program)` and `(garbage collector)` are listed like functions.
@@ -72,17 +108,28 @@ export function summarizeProfile(
   options: { top?: number; repoRoot?: string } = {},
 ): ProfileSummary {
   const self = selfMicros(profile);
+  const parents = new Map<number, ProfileNode>();
+  const byId = new Map(profile.nodes.map(node => [node.id, node]));
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) {
+      const childNode = byId.get(child);
+      if (childNode) parents.set(childNode.id, node);
+    }
+  }
   const byFunction = new Map<string, ProfileEntry>();
   let totalMicros = 0;
   for (const node of profile.nodes) {
     const micros = self.get(node.id) ?? 0;
     totalMicros += micros;
     if (micros === 0) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const key = `${functionName}\0${url}\0${lineNumber}`;
+    const { key, functionName, location } = describeFrame(
+      node,
+      parents,
+      options.repoRoot,
+    );
     const entry = byFunction.get(key) ?? {
-      functionName: functionName || '(anonymous)',
-      location: shortLocation(url, lineNumber, options.repoRoot),
+      functionName,
+      location,
       selfMs: 0,
       percent: 0,
     };
