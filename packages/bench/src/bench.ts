@@ -67,6 +67,7 @@ import {
   LOAD_TARGETS,
   LoadFigures,
   loadSettings,
+  loadTargets,
   measureLoad,
 } from './load';
 import { PortalClient, peerCanaries } from './portalClient';
@@ -1043,6 +1044,7 @@ async function main() {
     ...(frontend.pages && !('error' in frontend.pages)
       ? pageTargets(frontend.pages)
       : []),
+    ...(load ? loadTargets(load) : []),
   ];
   console.log(`\n${formatTable(rows)}\n`);
   console.log(`${formatTargets(targets)}\n`);

@@ -5,6 +5,7 @@ import {
   LOAD_TARGETS,
   loadFigures,
   loadSettings,
+  loadTargets,
   measureLoad,
 } from './load';
 
@@ -105,6 +106,38 @@ describe('compareLoad', () => {
         { requestsPerSecond: 0, p99Ms: NaN, errors: 0 },
       ),
     ).toMatchObject({ throughputMet: false, p99Met: false, met: false });
+  });
+});
+
+describe('loadTargets', () => {
+  it('lists both load targets on the row the load ran at, with their figures', () => {
+    const ours = { requestsPerSecond: 539, p99Ms: 823.6, errors: 0 };
+    const floor = { requestsPerSecond: 2458.3, p99Ms: 128.2, errors: 0 };
+    expect(
+      loadTargets({
+        clusters: 1,
+        canaries: 1000,
+        ours,
+        floor,
+        targets: LOAD_TARGETS,
+        comparison: compareLoad(ours, floor),
+      }),
+    ).toEqual([
+      {
+        row: '1/1000',
+        what: "under load: ours req/s ÷ the floor's",
+        target: '≥ 0.8×',
+        value: '0.22× (539 / 2458 req/s)',
+        met: false,
+      },
+      {
+        row: '1/1000',
+        what: "under load: ours p99 ÷ the floor's",
+        target: '≤ 1.5×',
+        value: '6.42× (824 / 128 ms)',
+        met: false,
+      },
+    ]);
   });
 });
 

@@ -3,6 +3,7 @@
  * window, every answer checked; throughput and latency of the window.
  */
 import { Agent, request } from 'node:http';
+import type { Target } from './figures';
 import { percentile } from './stats';
 
 export interface LoadOptions {
@@ -228,4 +229,37 @@ export function compareLoad(
     p99Met,
     met: throughputMet && p99Met && ours.errors === 0 && floor.errors === 0,
   };
+}
+
+/** The two load targets in the benchmark's list of targets, on the row the load ran at. */
+export function loadTargets(load: {
+  clusters: number;
+  canaries: number;
+  ours: Pick<LoadFigures, 'requestsPerSecond' | 'p99Ms'>;
+  floor: Pick<LoadFigures, 'requestsPerSecond' | 'p99Ms'>;
+  targets: { minThroughputRatio: number; maxP99Ratio: number };
+  comparison: LoadComparison;
+}): Target[] {
+  const row = `${load.clusters}/${load.canaries}`;
+  const { ours, floor, targets, comparison } = load;
+  return [
+    {
+      row,
+      what: `under load: ours req/s ÷ the floor's`,
+      target: `≥ ${targets.minThroughputRatio}×`,
+      value: `${comparison.throughputRatio.toFixed(2)}× (${Math.round(
+        ours.requestsPerSecond,
+      )} / ${Math.round(floor.requestsPerSecond)} req/s)`,
+      met: comparison.throughputMet,
+    },
+    {
+      row,
+      what: `under load: ours p99 ÷ the floor's`,
+      target: `≤ ${targets.maxP99Ratio}×`,
+      value: `${comparison.p99Ratio.toFixed(2)}× (${Math.round(
+        ours.p99Ms,
+      )} / ${Math.round(floor.p99Ms)} ms)`,
+      met: comparison.p99Met,
+    },
+  ];
 }
