@@ -18,7 +18,7 @@ import {
   startComponent,
   stopComponent,
 } from '@progressive-delivery/sandbox';
-import { BackendProcess } from './backend/BackendProcess';
+import { BackendMeasurement, BackendProcess } from './backend/BackendProcess';
 import {
   benchAppConfig,
   benchCatalog,
@@ -62,13 +62,24 @@ import {
   measurePluginBundle,
 } from './frontend';
 import { LatencyProxy } from './LatencyProxy';
+import {
+  compareLoad,
+  LOAD_TARGETS,
+  LoadFigures,
+  loadSettings,
+  loadTargets,
+  measureLoad,
+} from './load';
 import { PortalClient, peerCanaries } from './portalClient';
 import {
   BenchResults,
   resultRows,
+  formatLoad,
   formatNotes,
   formatTable,
   FrontendResult,
+  LoadResult,
+  LoadSide,
   ScaleRow,
 } from './report';
 import { subscribe } from './sse';
@@ -97,6 +108,14 @@ const METRICS_REFRESH_SECONDS = 10;
 const SETTLE_MS = 15_000;
 const SYNC_TIMEOUT_MS = 8 * 60_000;
 const PORT = Number(process.env.PD_BENCH_PORT ?? 7017);
+/** Load before each measured window, not counted: connections open, both routes warm. */
+const LOAD_WARMUP_SECONDS = 5;
+/** Ours under load once more while the backend profiles itself, when a target was missed. */
+const LOAD_PROFILE_SECONDS = 15;
+const LOAD_PROFILE_TOP = 15;
+const LOAD = loadSettings(process.env);
+/** The benchmark's floor plugin (src/backend/floorPlugin.ts), in the same backend as ours. */
+const FLOOR_PATH = '/api/bench-floor/canaries';
 const BENCH_ENTITY = `component:default/${BENCH_APP}`;
 const RENDER_ENTITY = `component:default/${RENDER_APP}`;
 
@@ -370,13 +389,187 @@ async function sum(values: Promise<number>[]): Promise<number> {
   return (await Promise.all(values)).reduce((a, b) => a + b, 0);
 }
 
+/** What is wrong with an answer under load, if anything: ours lists one canary per cluster. */
+function checkLoadAnswer(
+  route: 'ours' | 'floor',
+  clusters: number,
+): (status: number, body: string) => string | undefined {
+  return (status, body) => {
+    if (status !== 200)
+      return `${route} answered ${status}: ${body.slice(0, 200)}`;
+    let parsed: any;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return `${route} answered something other than JSON: ${body.slice(
+        0,
+        200,
+      )}`;
+    }
+    const expected = route === 'ours' ? clusters : 0;
+    if (!Array.isArray(parsed?.items) || parsed.items.length !== expected) {
+      return `${route} listed ${parsed?.items?.length} canaries, expected ${expected}`;
+    }
+    if (!parsed.selector) return `${route} answered no selector`;
+    return undefined;
+  };
+}
+
+/** One route under the load, with the backend's event-loop delay and CPU over the window. */
+async function routeUnderLoad(
+  backend: BackendProcess,
+  portal: PortalClient,
+  path: string,
+  check: (status: number, body: string) => string | undefined,
+  settings: { clients: number; seconds: number },
+): Promise<LoadSide> {
+  let atWindowStart: Promise<BackendMeasurement> | undefined;
+  const figures = await measureLoad({
+    url: `${portal.url}${path}?entityRef=${encodeURIComponent(BENCH_ENTITY)}`,
+    headers: portal.headers,
+    clients: settings.clients,
+    seconds: settings.seconds,
+    warmupSeconds: LOAD_WARMUP_SECONDS,
+    check,
+    onWindowStart: () => {
+      atWindowStart = backend.measure({ resetEventLoopDelay: true });
+      return atWindowStart;
+    },
+  });
+  const after = await backend.measure();
+  const before = await atWindowStart!;
+  return {
+    ...roundLoadFigures(figures),
+    eventLoopDelayP99Ms: round(after.eventLoopDelayP99Ms, 1),
+    eventLoopDelayMaxMs: round(after.eventLoopDelayMaxMs, 1),
+    backendCpuMsPerRequest: figures.requests
+      ? round(
+          ((after.cpuSeconds - before.cpuSeconds) * 1000) / figures.requests,
+          3,
+        )
+      : NaN,
+  };
+}
+
+function roundLoadFigures(figures: LoadFigures): LoadFigures {
+  return {
+    ...figures,
+    requestsPerSecond: round(figures.requestsPerSecond, 1),
+    p50Ms: round(figures.p50Ms, 1),
+    p99Ms: round(figures.p99Ms, 1),
+    maxMs: round(figures.maxMs, 1),
+    clientCpuShare: round(figures.clientCpuShare, 2),
+  };
+}
+
+/**
+ * Our summary and the floor under the same load: the same entity, clients and window, ours
+ * first and then the floor (not interleaved: each window is long against the 10 s metrics
+ * refresh, so both see the same background work). When a target is missed, ours runs once
+ * more while the backend profiles itself.
+ */
+async function measureLoadRow(
+  backend: BackendProcess,
+  portal: PortalClient,
+  scale: Scale,
+  settings: { clients: number; seconds: number },
+): Promise<LoadResult> {
+  const oursPath = '/api/progressive-delivery/canaries';
+  const oursCheck = checkLoadAnswer('ours', scale.clusters);
+  const floorCheck = checkLoadAnswer('floor', scale.clusters);
+  // One plain request first, so that a floor that is not there fails with its answer.
+  const probe = await portal.getJson(
+    `${FLOOR_PATH}?entityRef=${encodeURIComponent(BENCH_ENTITY)}`,
+  );
+  const floorProblem = floorCheck(probe.status, JSON.stringify(probe.body));
+  if (floorProblem) throw new Error(`the floor route: ${floorProblem}`);
+
+  log(
+    `  load: ${settings.clients} clients for ${settings.seconds} s (after ${LOAD_WARMUP_SECONDS} s of warm-up) on ours, then on the floor`,
+  );
+  const ours = await routeUnderLoad(
+    backend,
+    portal,
+    oursPath,
+    oursCheck,
+    settings,
+  );
+  const describe = (side: LoadSide) =>
+    `${side.requestsPerSecond.toFixed(0)} req/s, p50 ${side.p50Ms.toFixed(
+      1,
+    )} ms, p99 ${side.p99Ms.toFixed(1)} ms, ${side.errors} errors; ` +
+    `event-loop delay p99 ${side.eventLoopDelayP99Ms.toFixed(1)} ms`;
+  log(`    ours:  ${describe(ours)}`);
+  const floor = await routeUnderLoad(
+    backend,
+    portal,
+    FLOOR_PATH,
+    floorCheck,
+    settings,
+  );
+  log(`    floor: ${describe(floor)}`);
+  const comparison = compareLoad(ours, floor);
+  const result: LoadResult = {
+    clusters: scale.clusters,
+    canaries: scale.canaries,
+    entityRef: BENCH_ENTITY,
+    clients: settings.clients,
+    seconds: settings.seconds,
+    warmupSeconds: LOAD_WARMUP_SECONDS,
+    order: 'ours first, then the floor',
+    ours,
+    floor,
+    targets: { ...LOAD_TARGETS },
+    comparison,
+  };
+  if (!comparison.throughputMet || !comparison.p99Met) {
+    log(
+      `  a load target was missed: ${LOAD_PROFILE_SECONDS} s more on ours while the backend profiles itself`,
+    );
+    try {
+      await backend.startProfile();
+      try {
+        await measureLoad({
+          url: `${portal.url}${oursPath}?entityRef=${encodeURIComponent(
+            BENCH_ENTITY,
+          )}`,
+          headers: portal.headers,
+          clients: settings.clients,
+          seconds: LOAD_PROFILE_SECONDS,
+          check: oursCheck,
+        });
+      } finally {
+        result.profile = {
+          seconds: LOAD_PROFILE_SECONDS,
+          summary: await backend.stopProfile(LOAD_PROFILE_TOP),
+        };
+      }
+    } catch (error) {
+      result.profile = {
+        seconds: LOAD_PROFILE_SECONDS,
+        error: (error as Error).message,
+      };
+    }
+  }
+  return result;
+}
+
 async function runScale(
   info: SandboxInfo,
   scale: Scale,
   workDir: string,
   catalogFile: string,
-  options: { renderCanaries: number; baseline: BaselineFigures | undefined },
-): Promise<{ row: ScaleRow; pages?: FrontendResult['pages'] }> {
+  options: {
+    renderCanaries: number;
+    baseline: BaselineFigures | undefined;
+    /** Only at the first scale, unless PD_BENCH_SKIP_LOAD=1. */
+    load?: { clients: number; seconds: number };
+  },
+): Promise<{
+  row: ScaleRow;
+  pages?: FrontendResult['pages'];
+  load?: LoadResult;
+}> {
   const { baseline } = options;
   const errors: string[] = [];
   const perServer = canariesPerServer(scale);
@@ -523,6 +716,12 @@ async function runScale(
     );
   }
 
+  // Many users at once, ours beside the floor, after the runs' latency bursts and before
+  // the steady state.
+  const load = options.load
+    ? await measureLoadRow(backend, portal, scale, options.load)
+    : undefined;
+
   // Steady state: nobody looks.
   const prometheusUrls = servers.map(
     server => info.clusters[server].prometheusUrl,
@@ -653,7 +852,7 @@ async function runScale(
     syncSeconds: syncSeconds === null ? null : round(syncSeconds, 1),
     errors,
   };
-  return { row, pages };
+  return { row, pages, load };
 }
 
 /**
@@ -793,6 +992,7 @@ async function main() {
   const scales = parseScales(process.env.PD_BENCH_SCALES);
   const baseline = await measureBaseline(info, workDir, catalogFile);
   const rows: ScaleRow[] = [];
+  let load: LoadResult | undefined;
   for (const [index, scale] of scales.entries()) {
     const result = await runScale(info, scale, workDir, catalogFile, {
       baseline,
@@ -802,9 +1002,11 @@ async function main() {
         canariesPerServer(scale) > RENDER_CANARIES
           ? RENDER_CANARIES
           : 0,
+      load: index === 0 ? LOAD : undefined,
     });
     rows.push(result.row);
     if (result.pages !== undefined) frontend.pages = result.pages;
+    if (result.load) load = result.load;
   }
 
   const results: BenchResults = {
@@ -824,10 +1026,14 @@ async function main() {
       freshnessPatches: FRESHNESS_PATCHES,
       idleWindowSeconds: IDLE_WINDOW_MS / 1000,
       peerRefreshIntervalSeconds: PEER_REFRESH_INTERVAL_SECONDS,
+      loadClients: LOAD?.clients ?? null,
+      loadSeconds: LOAD?.seconds ?? null,
+      loadWarmupSeconds: LOAD ? LOAD_WARMUP_SECONDS : null,
       totalSeconds: round((performance.now() - started) / 1000, 0),
     },
     rows,
     frontend,
+    load,
   };
   writeFileSync(
     join(info.repoRoot, 'bench-results.json'),
@@ -838,10 +1044,16 @@ async function main() {
     ...(frontend.pages && !('error' in frontend.pages)
       ? pageTargets(frontend.pages)
       : []),
+    ...(load ? loadTargets(load) : []),
   ];
   console.log(`\n${formatTable(rows)}\n`);
   console.log(`${formatTargets(targets)}\n`);
   console.log(`${formatNotes(frontend, PEER_REFRESH_INTERVAL_SECONDS)}\n`);
+  console.log(
+    load
+      ? `${formatLoad(load)}\n`
+      : 'load: not measured (PD_BENCH_SKIP_LOAD=1)\n',
+  );
   console.log(
     `Results written to bench-results.json (${results.settings.totalSeconds} s in all).`,
   );

@@ -1,6 +1,8 @@
 /* The benchmark's result rows and how they are printed. */
+import type { ProfileSummary } from './backend/probeMessages';
 import type { RunFigures } from './figures';
 import type { BundleSize, PageTiming } from './frontend';
+import type { LoadComparison, LoadFigures } from './load';
 import type { SseParserFigures } from './sseParsers';
 
 export interface ScaleRow {
@@ -63,12 +65,47 @@ export interface FrontendResult {
   sseParsing?: SseParserFigures;
 }
 
+/** One route under load, with what the backend did meanwhile. */
+export interface LoadSide extends LoadFigures {
+  /** The backend's event-loop delay during the window. */
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
+  /** The backend's CPU time per request of the window. */
+  backendCpuMsPerRequest: number;
+}
+
+/**
+ * Our summary and the floor (the same backend's `bench-floor` route: identity, permission,
+ * catalog and selector, remembered as ours are, and a constant answer) under the same load.
+ */
+export interface LoadResult {
+  /** The scale it ran at: the first. */
+  clusters: number;
+  canaries: number;
+  entityRef: string;
+  clients: number;
+  seconds: number;
+  warmupSeconds: number;
+  /** In which order the two windows ran. */
+  order: string;
+  ours: LoadSide;
+  floor: LoadSide;
+  targets: { minThroughputRatio: number; maxP99Ratio: number };
+  comparison: LoadComparison;
+  /** Only when a target was missed: ours under load once more, profiled in the backend. */
+  profile?:
+    | { seconds: number; summary: ProfileSummary }
+    | { seconds: number; error: string };
+}
+
 export interface BenchResults {
   generatedAt: string;
   machine: { cpus: number; node: string; platform: string };
   settings: Record<string, unknown>;
   rows: ScaleRow[];
   frontend: FrontendResult;
+  /** Measured at the first scale; absent with PD_BENCH_SKIP_LOAD=1. */
+  load?: LoadResult;
 }
 
 function cell(value: number | null | undefined, digits = 1): string {
@@ -172,9 +209,104 @@ export function formatNotes(
   return lines.join('\n');
 }
 
+/** Ours beside the floor under load, the ratios and targets, and the profile if one was taken. */
+export function formatLoad(load: LoadResult): string {
+  const columns: [string, (side: LoadSide) => string][] = [
+    ['requests', s => String(s.requests)],
+    ['req/s', s => cell(s.requestsPerSecond, 1)],
+    ['p50 ms', s => cell(s.p50Ms)],
+    ['p99 ms', s => cell(s.p99Ms)],
+    ['max ms', s => cell(s.maxMs)],
+    ['errors', s => String(s.errors)],
+    [
+      'loop p99/max ms',
+      s => `${cell(s.eventLoopDelayP99Ms)}/${cell(s.eventLoopDelayMaxMs)}`,
+    ],
+    ['cpu ms/req', s => cell(s.backendCpuMsPerRequest, 2)],
+    ['client cpu', s => cell(s.clientCpuShare, 2)],
+  ];
+  const lines = [
+    ['', ...columns.map(([title]) => title)],
+    ['ours', ...columns.map(([, get]) => get(load.ours))],
+    ['floor', ...columns.map(([, get]) => get(load.floor))],
+  ];
+  const widths = lines[0].map((_, i) =>
+    Math.max(...lines.map(line => line[i].length)),
+  );
+  const table = lines.map(line =>
+    line
+      .map((text, i) =>
+        i === 0 ? text.padEnd(widths[i]) : text.padStart(widths[i]),
+      )
+      .join('  '),
+  );
+  const { comparison: c, targets: t } = load;
+  const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
+  const out = [
+    `load at ${load.clusters} cluster(s), ${load.canaries} canaries: ${load.clients} clients back to back ` +
+      `over keep-alive connections, ${cell(
+        load.seconds,
+        0,
+      )} s each after a ${cell(load.warmupSeconds, 0)} s warm-up, ${
+        load.order
+      }; ${load.entityRef}`,
+    ...table,
+    `ours/floor: throughput ${cell(c.throughputRatio, 2)} (target >= ${cell(
+      t.minThroughputRatio,
+      2,
+    )}: ${verdict(c.throughputMet)}), p99 ${cell(
+      c.p99Ratio,
+      2,
+    )}x (target <= ${cell(t.maxP99Ratio, 2)}x: ${verdict(c.p99Met)})${
+      load.ours.errors + load.floor.errors > 0 ? '; errors under load' : ''
+    }: targets ${c.met ? 'met' : 'missed'}`,
+  ];
+  for (const [name, side] of [
+    ['ours', load.ours],
+    ['floor', load.floor],
+  ] as const) {
+    if (side.firstErrors.length > 0) {
+      out.push(`${name} errors: ${side.firstErrors.join('; ')}`);
+    }
+  }
+  const { profile } = load;
+  if (profile && 'error' in profile) {
+    out.push(`profile of ours under load: failed: ${profile.error}`);
+  } else if (profile) {
+    const { summary } = profile;
+    out.push(
+      `profile of ours under load (${cell(
+        profile.seconds,
+        0,
+      )} s in the backend, ${cell(summary.totalMs, 0)} ms sampled), top ${
+        summary.top.length
+      } by self time:`,
+    );
+    const rows = summary.top.map(entry => [
+      cell(entry.selfMs, 1),
+      cell(entry.percent, 1),
+      entry.functionName,
+      entry.location,
+    ]);
+    const header = ['self ms', '%', 'function', 'location'];
+    const w = header.map((_, i) =>
+      Math.max(...[header, ...rows].map(line => line[i].length)),
+    );
+    for (const line of [header, ...rows]) {
+      out.push(
+        `  ${line[0].padStart(w[0])}  ${line[1].padStart(
+          w[1],
+        )}  ${line[2].padEnd(w[2])}  ${line[3]}`.trimEnd(),
+      );
+    }
+  }
+  return out.join('\n');
+}
+
 /**
  * What `bench-results.json` holds: one row per scale, each carrying the run's frontend
- * figures, machine and settings, so a row reads on its own.
+ * figures, machine and settings, so a row reads on its own; the first (where the load ran)
+ * also carries the load figures.
  */
 export function resultRows(results: BenchResults) {
   const { bundle, pages } = results.frontend;
@@ -193,8 +325,9 @@ export function resultRows(results: BenchResults) {
     waitingPageMs: shown('waiting'),
     sseParsing: results.frontend.sseParsing ?? null,
   };
-  return results.rows.map(row => ({
+  return results.rows.map((row, index) => ({
     ...row,
+    load: index === 0 ? results.load ?? null : null,
     ...frontend,
     generatedAt: results.generatedAt,
     machine: results.machine,

@@ -1,11 +1,18 @@
 /*
- * The real portal backend as a child process with an IPC channel to a preloaded probe, which
- * reports the backend's own memory and CPU.
+ * The real portal backend (with the benchmark's floor plugin beside its plugins: see
+ * benchBackend.ts) as a child process with an IPC channel to a preloaded probe, which reports
+ * the backend's own memory and CPU and profiles it on request.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import type { ProbeReply, ProbeRequest } from './probeMessages';
+import type {
+  MeasurementReply,
+  ProbeReply,
+  ProbeRequest,
+  ProfileReply,
+  ProfileSummary,
+} from './probeMessages';
 
 export interface BackendMeasurement {
   rssMb: number;
@@ -30,12 +37,13 @@ export interface BackendStartOptions {
 }
 
 const MB = 1024 * 1024;
+/** A request as the caller gives it; the id is added when it is sent. */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 // The benchmark always runs from its sources (bin/bench.mjs), never from a build, so this is
 // the directory of the probe and the standalone entry point.
 // eslint-disable-next-line no-restricted-syntax
 const sourceDir = __dirname;
 
-/** Whether our backend plugin has an entry point yet (it is written in parallel with the benchmark). */
 export class BackendProcess {
   #nextId = 1;
   readonly #pending = new Map<number, (reply: ProbeReply) => void>();
@@ -50,7 +58,12 @@ export class BackendProcess {
       child.on('exit', code => resolve(code)),
     );
     child.on('message', (message: ProbeReply) => {
-      if (message?.type !== 'bench:measurement') return;
+      if (
+        message?.type !== 'bench:measurement' &&
+        message?.type !== 'bench:profile-result'
+      ) {
+        return;
+      }
       this.#pending.get(message.id)?.(message);
       this.#pending.delete(message.id);
     });
@@ -58,7 +71,8 @@ export class BackendProcess {
 
   static async start(options: BackendStartOptions): Promise<BackendProcess> {
     const { repoRoot } = options;
-    const entry = join(repoRoot, 'packages/backend/src/index.ts');
+    // packages/backend's own plugins and modules (createPortalBackend), plus the floor plugin.
+    const entry = join(sourceDir, 'benchBackend.ts');
     const log = createWriteStream(options.logFile);
     const child = spawn(
       process.execPath,
@@ -84,6 +98,8 @@ export class BackendProcess {
           ...process.env,
           ...options.env,
           PD_DATA_DIR: options.dataDir,
+          // The probe names profiled files relative to it.
+          PD_BENCH_REPO_ROOT: repoRoot,
           NODE_ENV: 'production',
         },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -123,37 +139,70 @@ export class BackendProcess {
     }
   }
 
-  /**
-   * The backend's RSS, heap (after a full GC when `collectGarbage`) and CPU time so far, and
-   * its event-loop delay since the last reset (`resetEventLoopDelay` starts a new window).
-   */
-  measure(
-    options: { collectGarbage?: boolean; resetEventLoopDelay?: boolean } = {},
-  ): Promise<BackendMeasurement> {
+  /** Sends a request to the probe and waits for its answer (of the same id). */
+  #ask<T extends ProbeReply>(
+    request: WithoutId<ProbeRequest>,
+    timeoutMs: number,
+  ): Promise<T> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new Error('the backend probe did not answer within 10 s'));
-      }, 10_000);
+        reject(
+          new Error(
+            `the backend probe did not answer within ${timeoutMs / 1000} s`,
+          ),
+        );
+      }, timeoutMs);
       this.#pending.set(id, reply => {
         clearTimeout(timer);
-        resolve({
-          rssMb: reply.memory.rss / MB,
-          heapUsedMb: reply.memory.heapUsed / MB,
-          heapTotalMb: reply.memory.heapTotal / MB,
-          cpuSeconds: (reply.cpu.user + reply.cpu.system) / 1e6,
-          eventLoopDelayP99Ms: reply.eventLoopDelay.p99Ms,
-          eventLoopDelayMaxMs: reply.eventLoopDelay.maxMs,
-        });
+        resolve(reply as T);
       });
-      const request: ProbeRequest = {
-        type: 'bench:measure',
-        id,
-        ...options,
-      };
-      this.child.send(request);
+      this.child.send({ ...request, id } as ProbeRequest);
     });
+  }
+
+  /**
+   * The backend's RSS, heap (after a full GC when `collectGarbage`) and CPU time so far, and
+   * its event-loop delay since the last reset (`resetEventLoopDelay` starts a new window).
+   */
+  async measure(
+    options: { collectGarbage?: boolean; resetEventLoopDelay?: boolean } = {},
+  ): Promise<BackendMeasurement> {
+    const reply = await this.#ask<MeasurementReply>(
+      { type: 'bench:measure', ...options },
+      10_000,
+    );
+    return {
+      rssMb: reply.memory.rss / MB,
+      heapUsedMb: reply.memory.heapUsed / MB,
+      heapTotalMb: reply.memory.heapTotal / MB,
+      cpuSeconds: (reply.cpu.user + reply.cpu.system) / 1e6,
+      eventLoopDelayP99Ms: reply.eventLoopDelay.p99Ms,
+      eventLoopDelayMaxMs: reply.eventLoopDelay.maxMs,
+    };
+  }
+
+  /** Starts a CPU profile of the backend in its own process (node:inspector). */
+  async startProfile(): Promise<void> {
+    const reply = await this.#ask<ProfileReply>(
+      { type: 'bench:profile', action: 'start' },
+      10_000,
+    );
+    if (reply.error) throw new Error(`profiler: ${reply.error}`);
+  }
+
+  /** Stops the profile and returns its top functions by self time. */
+  async stopProfile(top = 15): Promise<ProfileSummary> {
+    // Stopping serializes and summarizes the whole profile in the backend: give it time.
+    const reply = await this.#ask<ProfileReply>(
+      { type: 'bench:profile', action: 'stop', top },
+      60_000,
+    );
+    if (reply.error || !reply.summary) {
+      throw new Error(`profiler: ${reply.error ?? 'no summary'}`);
+    }
+    return reply.summary;
   }
 
   async stop(): Promise<void> {

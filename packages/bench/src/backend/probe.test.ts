@@ -1,6 +1,11 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import type { ProbeReply, ProbeRequest } from './probeMessages';
+import type {
+  MeasureRequest,
+  MeasurementReply,
+  ProbeRequest,
+  ProfileReply,
+} from './probeMessages';
 
 const repoRoot = join(__dirname, '..', '..', '..', '..');
 
@@ -20,11 +25,22 @@ function probed(script: string) {
   });
 }
 
-function ask(child: ChildProcess, request: ProbeRequest): Promise<ProbeReply> {
-  return new Promise<ProbeReply>((resolve, reject) => {
+type ReplyTo<R extends ProbeRequest> = R extends MeasureRequest
+  ? MeasurementReply
+  : ProfileReply;
+
+function ask<R extends ProbeRequest>(
+  child: ChildProcess,
+  request: R,
+): Promise<ReplyTo<R>> {
+  return new Promise<ReplyTo<R>>((resolve, reject) => {
     // Backstage's transform also talks on the channel ({ type: 'watch' }): skip that.
     const onMessage = (message: any) => {
-      if (message?.type === 'bench:measurement' && message.id === request.id) {
+      if (
+        (message?.type === 'bench:measurement' ||
+          message?.type === 'bench:profile-result') &&
+        message.id === request.id
+      ) {
         child.off('message', onMessage);
         resolve(message);
       }
@@ -89,6 +105,52 @@ describe('the backend probe', () => {
       expect(held.eventLoopDelay.maxMs).toBeGreaterThanOrEqual(
         held.eventLoopDelay.p99Ms,
       );
+    } finally {
+      child.kill();
+    }
+  }, 20_000);
+
+  it('profiles its own process on request and answers the top functions by self time', async () => {
+    // The child spins in a function of a telling name for 300 ms, when told to.
+    const child = probed(`
+      function spinForTheProfile() { const end = Date.now() + 300; while (Date.now() < end); }
+      process.on('message', m => { if (m === 'spin') spinForTheProfile(); });
+      setTimeout(() => {}, 20000);
+    `);
+    try {
+      const started = await ask(child, {
+        type: 'bench:profile',
+        id: 1,
+        action: 'start',
+      });
+      expect(started).toEqual({
+        type: 'bench:profile-result',
+        id: 1,
+        action: 'start',
+      });
+      const again = await ask(child, {
+        type: 'bench:profile',
+        id: 2,
+        action: 'start',
+      });
+      expect(again).toMatchObject({ error: 'a profile is running' });
+      child.send('spin');
+      await new Promise(resolve => setTimeout(resolve, 500));
+      const stopped = await ask(child, {
+        type: 'bench:profile',
+        id: 3,
+        action: 'stop',
+        top: 5,
+      });
+      expect(stopped.error).toBeUndefined();
+      const top = stopped.summary!.top;
+      expect(top.length).toBeLessThanOrEqual(5);
+      expect(top[0]).toMatchObject({ functionName: 'spinForTheProfile' });
+      expect(top[0].selfMs).toBeGreaterThan(200);
+      expect(top[0].location).toMatch(/:2$/);
+      expect(
+        await ask(child, { type: 'bench:profile', id: 4, action: 'stop' }),
+      ).toMatchObject({ error: 'no profile is running' });
     } finally {
       child.kill();
     }
