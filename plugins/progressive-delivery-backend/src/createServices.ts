@@ -9,6 +9,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { NotificationService } from '@backstage/plugin-notifications-node';
+import { canaryKey } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { Knex } from 'knex';
 import { KubernetesCanaryStore } from './clusters/KubernetesCanaryStore';
 import {
@@ -30,6 +31,7 @@ import { GateKeeper } from './service/GateKeeper';
 import { HistoryRecorder } from './service/HistoryRecorder';
 import { ReleaseNotifier } from './service/ReleaseNotifier';
 import { ReleaseQueries } from './service/ReleaseQueries';
+import { RecentSummaries } from './service/RecentSummaries';
 import { ReplicaRelay } from './service/ReplicaRelay';
 import { RequestBudget } from './service/RequestBudget';
 import { SteeringPolicy } from './service/SteeringPolicy';
@@ -233,6 +235,11 @@ export async function createServices(
       );
   };
   let pruneTimer: NodeJS.Timeout | undefined;
+  const recent = new RecentSummaries({
+    feed,
+    selectedKeys: selector =>
+      new Set(entities.canariesOf(selector).map(c => canaryKey(c.ref))),
+  });
   const queries = new ReleaseQueries({
     store,
     summarizer,
@@ -240,6 +247,7 @@ export async function createServices(
     rollouts,
     entities,
     steering,
+    recent,
   });
   return {
     queries,
@@ -319,6 +327,7 @@ export async function createServices(
         );
         pruneTimer.unref();
       }
+      recent.start();
       history.start();
       notifier?.start();
       await relay.start();
@@ -326,6 +335,7 @@ export async function createServices(
     },
     async stop() {
       if (pruneTimer) clearInterval(pruneTimer);
+      recent.stop();
       history.stop();
       notifier?.stop();
       await relay.stop();

@@ -10,7 +10,8 @@ import { withoutManagedFields } from '../clusters/projections';
 import { DecisionStore } from '../database/DecisionStore';
 import { RolloutHistory } from '../database/RolloutHistory';
 import { summarizeWithDecisions } from './decisionState';
-import { EntityCanaries } from './EntityCanaries';
+import { EntityCanaries, EntitySelection } from './EntityCanaries';
+import { RecentSummaries } from './RecentSummaries';
 import { SteeringPolicy } from './SteeringPolicy';
 import { CanaryStore, CanarySummarizer } from '../types';
 
@@ -58,6 +59,8 @@ export class ReleaseQueries {
       rollouts: RolloutHistory;
       entities: EntityCanaries;
       steering: SteeringPolicy;
+      /** Shares an entity's list among its readers while nothing in it changed. */
+      recent?: RecentSummaries;
     },
   ) {}
 
@@ -65,12 +68,21 @@ export class ReleaseQueries {
     entityRef: string,
     credentials: BackstageCredentials,
   ): Promise<CanaryListResponse> {
-    const { store, summarizer, decisions, rollouts, entities, steering } =
-      this.options;
-    const { selector, entity } = await entities.selectorFor(
+    const selection = await this.options.entities.selectorFor(
       entityRef,
       credentials,
     );
+    const { recent } = this.options;
+    return recent
+      ? recent.get(selection.entityRef, () => this.#list(selection))
+      : this.#list(selection);
+  }
+
+  async #list({
+    selector,
+    entity,
+  }: EntitySelection): Promise<CanaryListResponse> {
+    const { store, summarizer, decisions, rollouts, steering } = this.options;
     const canaries = store.findCanaries(selector);
     const summaries = await summarizeWithDecisions(
       summarizer,
