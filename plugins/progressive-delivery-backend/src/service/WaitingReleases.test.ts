@@ -6,7 +6,11 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { openPluginDatabase } from '../database/DecisionStore';
 import { SteeringPolicy } from './SteeringPolicy';
 import { FakeCanaryStore, FakeSummarizer, gatedCanary } from './testing/fakes';
-import { parseWaitingScope, WaitingReleases } from './WaitingReleases';
+import {
+  AUTHORIZE_BATCH,
+  parseWaitingScope,
+  WaitingReleases,
+} from './WaitingReleases';
 
 type Obj = Record<string, any>;
 
@@ -161,6 +165,35 @@ describe('WaitingReleases', () => {
     ]);
     expect(authorize).toHaveBeenCalledTimes(2);
     expect(authorize.mock.calls[0][0]).toHaveLength(40);
+  });
+
+  it('asks the permission backend in batches it accepts, in order, at 500 entities', async () => {
+    const entities = Array.from({ length: 500 }, (_, i) =>
+      component(`app-${i}`, TEAM),
+    );
+    const { store, authorize, list } = await setUp({
+      entities,
+      // Every other entity is not readable: a batch answered out of order would show.
+      allow: (_permission, ref) => Number(ref.split('-').pop()) % 2 === 0,
+    });
+    for (let i = 0; i < 500; i += 1)
+      store.put('dev', canary(`app-${i}`, 'WaitingPromotion', i));
+
+    const answer = await list();
+
+    expect(answer.waiting).toHaveLength(250);
+    expect(
+      answer.waiting.every(r => Number(r.canary.name.split('-')[1]) % 2 === 0),
+    ).toBe(true);
+    for (const [requests] of authorize.mock.calls) {
+      expect(requests.length).toBeLessThanOrEqual(AUTHORIZE_BATCH);
+    }
+    expect(
+      authorize.mock.calls.reduce(
+        (sum, [requests]) => sum + requests.length,
+        0,
+      ),
+    ).toBeGreaterThanOrEqual(500);
   });
 
   it('lists every readable entity with scope readable, without an owner filter', async () => {

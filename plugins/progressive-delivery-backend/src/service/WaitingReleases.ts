@@ -48,6 +48,28 @@ export interface EntityQuery {
   ): Promise<{ items: Entity[] }>;
 }
 
+/**
+ * Requests per call to the permission backend. Its `/authorize` route accepts a JSON body of
+ * at most 100 kB (express's default): 500 entities in one batch were refused with 413.
+ */
+export const AUTHORIZE_BATCH = 100;
+
+/** The decisions of many requests, asked in batches the permission backend accepts, at once. */
+async function authorizeInBatches(
+  permissions: Pick<PermissionsService, 'authorize'>,
+  requests: Parameters<PermissionsService['authorize']>[0],
+  credentials: BackstageCredentials,
+) {
+  const batches: Array<typeof requests> = [];
+  for (let start = 0; start < requests.length; start += AUTHORIZE_BATCH) {
+    batches.push(requests.slice(start, start + AUTHORIZE_BATCH));
+  }
+  const answers = await Promise.all(
+    batches.map(batch => permissions.authorize(batch, { credentials })),
+  );
+  return answers.flat();
+}
+
 /** States a release is moving in (or held in) rather than at rest. */
 const IN_PROGRESS_KINDS: ReleaseStateKind[] = [
   'initializing',
@@ -242,18 +264,19 @@ export class WaitingReleases {
     });
   }
 
-  /** The entities whose releases the caller may read, in one permission batch. */
+  /** The entities whose releases the caller may read, in permission batches. */
   async #readable(
     candidates: Candidate[],
     credentials: BackstageCredentials,
   ): Promise<Candidate[]> {
     if (candidates.length === 0) return [];
-    const decisions = await this.options.permissions.authorize(
+    const decisions = await authorizeInBatches(
+      this.options.permissions,
       candidates.map(candidate => ({
         permission: progressiveDeliveryReadPermission,
         resourceRef: candidate.ref,
       })),
-      { credentials },
+      credentials,
     );
     return candidates.filter(
       (_, index) => decisions[index]?.result === AuthorizeResult.ALLOW,
@@ -276,7 +299,7 @@ export class WaitingReleases {
   }
 
   /**
-   * The actions each row's entity lets the caller take, asked in one permission batch for every
+   * The actions each row's entity lets the caller take, asked in permission batches for every
    * entity and permission the applicable actions need. Keyed by entity ref and action.
    */
   async #allowedActions(
@@ -305,12 +328,13 @@ export class WaitingReleases {
     }
     const asked = [...requests.values()];
     if (asked.length === 0) return new Set();
-    const decisions = await this.options.permissions.authorize(
+    const decisions = await authorizeInBatches(
+      this.options.permissions,
       asked.map(({ entityRef, actions }) => ({
         permission: permissionForAction[actions[0]],
         resourceRef: entityRef,
       })),
-      { credentials },
+      credentials,
     );
     const allowed = new Set<string>();
     asked.forEach(({ entityRef, actions }, index) => {
