@@ -18,6 +18,7 @@ import {
 import { MAX_COMMENT_LENGTH } from './service/ActionService';
 import { ProgressiveDeliveryServices } from './createServices';
 import { STREAM_HEADERS } from './service/EntityStream';
+import { jsonOnce } from './service/RecentSummaries';
 import { LimitExceededError } from './service/RequestBudget';
 import { parseWaitingScope } from './service/WaitingReleases';
 
@@ -134,7 +135,8 @@ export function buildRouter(options: RouterOptions): express.Router {
 
   router.get('/canaries', async (req, res) => {
     const { entityRef } = parse(entityQuery, req.query, 'query');
-    res.json(await queries.list(entityRef, await reader(req)));
+    const list = await queries.list(entityRef, await reader(req));
+    res.type('application/json').send(jsonOnce(list));
   });
 
   router.get('/canaries/:cluster/:namespace/:name', async (req, res) => {

@@ -113,3 +113,18 @@ export class RecentSummaries {
     return this.options.now?.() ?? Date.now();
   }
 }
+
+const encoded = new WeakMap<object, string>();
+
+/**
+ * The JSON text of an answer, encoded once however many readers it is shared with (an entity
+ * with a hundred canaries is a few hundred kilobytes of JSON).
+ */
+export function jsonOnce(answer: object): string {
+  let text = encoded.get(answer);
+  if (text === undefined) {
+    text = JSON.stringify(answer);
+    encoded.set(answer, text);
+  }
+  return text;
+}
