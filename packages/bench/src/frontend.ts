@@ -247,6 +247,8 @@ export async function measurePages(options: {
   portalUrl: string;
   pages: PageProbe[];
   timeoutMs?: number;
+  /** Where a page that was not shown is photographed. */
+  screenshotDir?: string;
 }): Promise<PageTiming[]> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -289,10 +291,19 @@ export async function measurePages(options: {
           timeout: options.timeoutMs ?? 60_000,
           polling: 50,
         })
-        .catch(error => {
+        .catch(async error => {
+          const shot = options.screenshotDir
+            ? join(options.screenshotDir, `page-${probe.name}.png`)
+            : undefined;
+          if (shot) await page.screenshot({ path: shot }).catch(() => {});
+          const text = await page
+            .evaluate(() => document.body?.innerText ?? '')
+            .catch(() => '');
           throw new Error(
             `the ${probe.name} page (${probe.path}) was not shown: ${
               (error as Error).message.split('\n')[0]
+            }; it read "${text.replace(/\s+/g, ' ').slice(0, 300)}"${
+              shot ? ` (screenshot ${shot})` : ''
             }`,
           );
         });
