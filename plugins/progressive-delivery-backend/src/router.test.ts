@@ -204,6 +204,21 @@ describe('router', () => {
       });
     });
 
+    it('tags the list, so a browser that has it gets 304 and no body', async () => {
+      const first = await request(app)
+        .get('/canaries')
+        .query({ entityRef: ENTITY_REF });
+      expect(first.status).toBe(200);
+      expect(first.headers['content-type']).toMatch(/^application\/json/);
+      expect(first.headers.etag).toMatch(/^W\/"[0-9a-f]+-/);
+      const again = await request(app)
+        .get('/canaries')
+        .set('if-none-match', first.headers.etag)
+        .query({ entityRef: ENTITY_REF });
+      expect(again.status).toBe(304);
+      expect(again.text).toBe('');
+    });
+
     it('accepts an entity ref without namespace and lets service principals read', async () => {
       const response = await request(app)
         .get('/canaries')

@@ -18,7 +18,7 @@ import {
 import { MAX_COMMENT_LENGTH } from './service/ActionService';
 import { ProgressiveDeliveryServices } from './createServices';
 import { STREAM_HEADERS } from './service/EntityStream';
-import { jsonOnce } from './service/RecentSummaries';
+import { encodedOnce } from './service/RecentSummaries';
 import { LimitExceededError } from './service/RequestBudget';
 import { parseWaitingScope } from './service/WaitingReleases';
 
@@ -135,8 +135,12 @@ export function buildRouter(options: RouterOptions): express.Router {
 
   router.get('/canaries', async (req, res) => {
     const { entityRef } = parse(entityQuery, req.query, 'query');
-    const list = await queries.list(entityRef, await reader(req));
-    res.type('application/json').send(jsonOnce(list));
+    const { body, etag } = encodedOnce(
+      await queries.list(entityRef, await reader(req)),
+    );
+    // With the tag set, express neither hashes the body again nor sends it to a browser
+    // that has it (304).
+    res.set('ETag', etag).type('application/json').send(body);
   });
 
   router.get('/canaries/:cluster/:namespace/:name', async (req, res) => {

@@ -2,7 +2,7 @@ import {
   CanaryListResponse,
   StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
-import { RecentSummaries } from './RecentSummaries';
+import { encodedOnce, RecentSummaries } from './RecentSummaries';
 
 class FakeFeed {
   readonly listeners = new Set<(message: StreamMessage) => void>();
@@ -140,5 +140,16 @@ describe('RecentSummaries', () => {
     await recent.get('component:default/a', a.make);
     await recent.get('component:default/a', a.make);
     expect(a.made.count).toBe(3);
+  });
+});
+
+describe('encodedOnce', () => {
+  it('encodes an answer once, and tags different answers differently', () => {
+    const answer = { items: [{ name: 'a' }] };
+    const first = encodedOnce(answer);
+    expect(encodedOnce(answer)).toBe(first);
+    expect(JSON.parse(first.body.toString('utf8'))).toEqual(answer);
+    expect(first.etag).toMatch(/^W\/"[0-9a-f]+-[\w-]+"$/);
+    expect(encodedOnce({ items: [{ name: 'b' }] }).etag).not.toBe(first.etag);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   canaryKey,
   CanaryListResponse,
@@ -114,17 +115,26 @@ export class RecentSummaries {
   }
 }
 
-const encoded = new WeakMap<object, string>();
+/** An answer as sent: its JSON bytes and their entity tag. */
+export interface EncodedAnswer {
+  body: Buffer;
+  etag: string;
+}
+
+const encoded = new WeakMap<object, EncodedAnswer>();
 
 /**
- * The JSON text of an answer, encoded once however many readers it is shared with (an entity
- * with a hundred canaries is a few hundred kilobytes of JSON).
+ * An answer's JSON bytes and entity tag, made once however many readers it is shared with (an
+ * entity with a hundred canaries is a few hundred kilobytes: encoding, copying and hashing
+ * them per request cost ten times the floor's CPU under load).
  */
-export function jsonOnce(answer: object): string {
-  let text = encoded.get(answer);
-  if (text === undefined) {
-    text = JSON.stringify(answer);
-    encoded.set(answer, text);
+export function encodedOnce(answer: object): EncodedAnswer {
+  let known = encoded.get(answer);
+  if (!known) {
+    const body = Buffer.from(JSON.stringify(answer));
+    const hash = createHash('sha1').update(body).digest('base64url');
+    known = { body, etag: `W/"${body.length.toString(16)}-${hash}"` };
+    encoded.set(answer, known);
   }
-  return text;
+  return known;
 }
