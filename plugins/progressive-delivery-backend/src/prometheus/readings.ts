@@ -241,7 +241,8 @@ export function batchedReading(
       reading.serverUnknown = true;
       return reading;
     }
-    if (!batchOf(provider) || !plan.sideKeys) return undefined;
+    // Only batched observers have series keys; the others are queried per canary.
+    if (!plan.sideKeys) return undefined;
     const interval = metric.interval || '1m';
     const answer = answers.get(`${server.url}|${provider}|${interval}|${name}`);
     if (!answer || answer instanceof Error) {
@@ -275,17 +276,6 @@ function convertValue(
     : value;
 }
 
-/** Whether a refresh must query this metric of this canary on its own. */
-function needsOwnQuery(cluster: ReadingCluster, canary: Obj, metric: Obj) {
-  if (!isBuiltinMetric(metric)) return true;
-  const provider = builtinProviderOf(canary, cluster.meshProvider);
-  return (
-    !unreadableReason(provider) &&
-    !batchOf(provider) &&
-    !('error' in cluster.servers.builtin(canary))
-  );
-}
-
 /**
  * The readings a refresh must make per canary: template and inline-query metrics and builtin
  * metrics of unbatched observers, as tasks pushed to `perCanary` (they fill their reading in
@@ -304,12 +294,19 @@ export async function readOwnQueries(
     // Thousands of canaries take a while to walk; let page views in between.
     if (index > 0 && index % YIELD_EVERY === 0) await yieldToPageViews();
     const canary = watched.object;
-    let perMetric: Map<string, MetricReading> | undefined;
+    const provider = builtinProviderOf(canary, cluster.meshProvider);
+    const server = cluster.servers.builtin(canary);
+    // Builtin metrics of unbatched observers on a server this backend can ask; the others
+    // are read from the batch answers (or say why not) in `batchedReading`.
+    const unbatched =
+      !unreadableReason(provider) && !batchOf(provider) && !('error' in server)
+        ? server
+        : undefined;
+    const own = new Map<string, MetricReading>();
+    let queriedOnItsOwn = false;
     for (const metric of metricsOf(canary)) {
-      if (!needsOwnQuery(cluster, canary, metric)) continue;
-      const own = (perMetric ??= new Map());
-      readings.set(`${watched.ref.namespace}/${watched.ref.name}`, own);
       if (!isBuiltinMetric(metric)) {
+        queriedOnItsOwn = true;
         perCanary.push(async () => {
           own.set(
             metric.name,
@@ -318,10 +315,10 @@ export async function readOwnQueries(
         });
         continue;
       }
-      const provider = builtinProviderOf(canary, cluster.meshProvider);
+      if (!unbatched) continue;
+      queriedOnItsOwn = true;
       const name = metric.name as BuiltinMetric;
-      const server = cluster.servers.builtin(canary);
-      let reading: MetricReading = { at };
+      let reading: MetricReading;
       try {
         const plan = builtinPlanOf(canary, provider, name, metric);
         reading = { query: plan.query, primaryQuery: plan.primaryQuery, at };
@@ -330,31 +327,33 @@ export async function readOwnQueries(
         continue;
       }
       own.set(metric.name, reading);
-      if ('error' in server) continue;
-      const current = reading;
       perCanary.push(async () => {
         try {
           const [canarySide, primarySide] = await Promise.all([
-            query(server.url, current.query!),
-            current.primaryQuery
-              ? query(server.url, current.primaryQuery)
+            query(unbatched.url, reading.query!),
+            reading.primaryQuery
+              ? query(unbatched.url, reading.primaryQuery)
               : Promise.resolve([]),
           ]);
           // Like Flagger: the last series wins; NaN or nothing is "no values".
-          current.value = convertValue(
+          reading.value = convertValue(
             provider,
             name,
             canarySide[canarySide.length - 1]?.value,
           );
-          current.primaryValue = convertValue(
+          reading.primaryValue = convertValue(
             provider,
             name,
             primarySide[primarySide.length - 1]?.value,
           );
         } catch (error) {
-          current.error = (error as Error).message;
+          reading.error = (error as Error).message;
         }
       });
+    }
+    // Most canaries have none: no empty map is kept for them.
+    if (queriedOnItsOwn) {
+      readings.set(`${watched.ref.namespace}/${watched.ref.name}`, own);
     }
   }
   return readings;
