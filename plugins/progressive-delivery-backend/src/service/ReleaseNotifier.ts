@@ -78,16 +78,18 @@ export class ReleaseNotifier {
     const { store, summarizer, decisions, rollouts, notices } = this.options;
     const watched = store.getCanary(message.ref);
     const key = canaryKey(message.ref);
+    // The revision key stays the previous release's for a while (Waiting, and Failed until
+    // Flagger records the next one): with the images it tells releases apart.
+    const release = watched
+      ? `${watched.revision}>${imagesOf(watched).join(',')}`
+      : undefined;
     if (watched?.object?.status?.phase !== 'Failed') {
       this.#failedAt.delete(key);
-    } else {
-      const release = `${watched.revision}>${imagesOf(watched).join(',')}`;
-      if (!this.#failedAt.has(key)) {
-        this.#failedAt.set(key, release);
-        if (this.#failedAt.size > 10_000) this.#failedAt.clear();
-      } else if (this.#failedAt.get(key) !== release) {
-        return;
-      }
+    } else if (!this.#failedAt.has(key)) {
+      this.#failedAt.set(key, release!);
+      if (this.#failedAt.size > 10_000) this.#failedAt.clear();
+    } else if (this.#failedAt.get(key) !== release) {
+      return;
     }
     if (!watched?.revision) {
       this.#handled.delete(key);
@@ -104,11 +106,8 @@ export class ReleaseNotifier {
       this.#handled.delete(key);
       return;
     }
-    // While Waiting, the revision key is still the previous release's: the images tell releases apart.
     const revision =
-      notice.state === 'waiting-rollout-approval'
-        ? `${watched.revision}>${imagesOf(watched).join(',')}`
-        : watched.revision;
+      notice.state === 'waiting-rollout-approval' ? release! : watched.revision;
     const handled = `${revision}#${notice.state}`;
     if (this.#handled.get(key) === handled) return;
     this.#handled.set(key, handled);
