@@ -9,7 +9,6 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { NotificationService } from '@backstage/plugin-notifications-node';
-import { canaryKey } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { Knex } from 'knex';
 import { KubernetesCanaryStore } from './clusters/KubernetesCanaryStore';
 import {
@@ -237,8 +236,7 @@ export async function createServices(
   let pruneTimer: NodeJS.Timeout | undefined;
   const recent = new RecentSummaries({
     feed,
-    selectedKeys: selector =>
-      new Set(entities.canariesOf(selector).map(c => canaryKey(c.ref))),
+    selectedKeys: selector => entities.canaryKeysOf(selector),
   });
   const queries = new ReleaseQueries({
     store,

@@ -15,6 +15,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import {
   AnnotationError,
+  canaryKey,
   CanaryRef,
   CanarySelector,
   getCanarySelector,
@@ -203,6 +204,11 @@ export class EntityCanaries {
   /** The canaries the selector matches, from the watch caches. */
   canariesOf(selector: CanarySelector): WatchedCanary[] {
     return this.options.store.findCanaries(selector);
+  }
+
+  /** The keys (`canaryKey`) of the canaries the selector matches now. */
+  canaryKeysOf(selector: CanarySelector): Set<string> {
+    return new Set(this.canariesOf(selector).map(c => canaryKey(c.ref)));
   }
 
   clusterNames(): string[] {

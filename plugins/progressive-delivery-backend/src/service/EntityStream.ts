@@ -91,8 +91,7 @@ export class EntityStream {
       else this.#open.delete(principal);
     };
     // Which canaries the entity has can change (a canary created later); recompute on a miss.
-    const belonging = () =>
-      new Set(entities.canariesOf(selector).map(c => canaryKey(c.ref)));
+    const belonging = () => entities.canaryKeysOf(selector);
     return {
       start(write) {
         let followed = belonging();
