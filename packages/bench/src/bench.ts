@@ -837,7 +837,15 @@ async function runScale(
             0,
           )} ms (samples ${page.samplesMs
             .map(sample => sample.toFixed(0))
-            .join(', ')})`,
+            .join(', ')})${
+            page.work
+              ? `, renderer script ${page.work.scriptMs.toFixed(
+                  0,
+                )} / style ${page.work.styleMs.toFixed(
+                  0,
+                )} / layout ${page.work.layoutMs.toFixed(0)} ms`
+              : ''
+          }`,
         );
       }
     } catch (error) {

@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { chromium, type CDPSession } from 'playwright-core';
 import { percentile } from './stats';
 
 export interface BundleSize {
@@ -179,7 +179,10 @@ export const CHROMIUM_PATH =
 
 /** What marks a page as shown: checked in the page, so it must be plain data. */
 export type PageReady =
-  /** Every canary section of the tab (`<section aria-label="<canary> in <cluster>">`). */
+  /**
+   * Every canary section of the tab (`<section aria-label="<canary> in <cluster>">`) is on the
+   * page, and each one in view shows its whole row (its Details button), not only its header.
+   */
   | { kind: 'canary-sections'; prefix: string; expected: number }
   /** The entity's About card and a canary of our overview card. */
   | { kind: 'overview'; prefix: string }
@@ -199,6 +202,24 @@ export interface PageTiming {
   /** Median, from navigation start (a full page load of the app) until the page is shown. */
   medianMs: number;
   samplesMs: number[];
+  /** Where the renderer's time went until shown (medians): script, style and layout. */
+  work?: { scriptMs: number; styleMs: number; layoutMs: number };
+}
+
+type RendererWork = NonNullable<PageTiming['work']>;
+
+/** The renderer's cumulative script, style and layout time (Chromium's Performance domain). */
+async function rendererWork(cdp: CDPSession): Promise<RendererWork> {
+  const { metrics } = (await cdp.send('Performance.getMetrics')) as {
+    metrics: { name: string; value: number }[];
+  };
+  const seconds = (name: string) =>
+    metrics.find(metric => metric.name === name)?.value ?? 0;
+  return {
+    scriptMs: seconds('ScriptDuration') * 1000,
+    styleMs: seconds('RecalcStyleDuration') * 1000,
+    layoutMs: seconds('LayoutDuration') * 1000,
+  };
 }
 
 /** Runs in the page: the page's navigation-relative time once `ready` holds, else false. */
@@ -215,7 +236,15 @@ function pageShown(ready: PageReady): number | false {
       const label = section.getAttribute('aria-label') ?? '';
       return label.startsWith(ready.prefix) && / in \S+$/.test(label);
     });
-    done = sections.filter(shown).length >= ready.expected;
+    const inView = (element: Element) => {
+      const box = element.getBoundingClientRect();
+      return box.bottom > 0 && box.top < window.innerHeight;
+    };
+    done =
+      sections.filter(shown).length >= ready.expected &&
+      sections
+        .filter(inView)
+        .every(section => section.querySelector('[aria-controls$="-details"]'));
   } else if (ready.kind === 'overview') {
     // The About card's title is no heading element in every frontend system: its own text.
     const about = Array.from(document.querySelectorAll('body *')).some(
@@ -279,10 +308,16 @@ export async function measurePages(options: {
     if (await enter.isVisible()) {
       await enter.click();
     }
+    // The app remembers the sign-in only once it has its identity: leaving earlier meets the
+    // sign-in page again on every probe.
+    await enter.waitFor({ state: 'hidden', timeout: 30_000 });
     await page.waitForLoadState('networkidle');
 
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
     const once = async (probe: PageProbe) => {
       await page.goto('about:blank');
+      const before = await rendererWork(cdp);
       await page.goto(`${options.portalUrl}${probe.path}`, {
         waitUntil: 'commit',
       });
@@ -307,22 +342,44 @@ export async function measurePages(options: {
             }`,
           );
         });
-      return (await done.jsonValue()) as number;
+      const shownAtMs = (await done.jsonValue()) as number;
+      const after = await rendererWork(cdp);
+      return {
+        shownAtMs,
+        work: {
+          scriptMs: after.scriptMs - before.scriptMs,
+          styleMs: after.styleMs - before.styleMs,
+          layoutMs: after.layoutMs - before.layoutMs,
+        },
+      };
     };
     const samples = new Map(
-      options.pages.map(probe => [probe.name, [] as number[]]),
+      options.pages.map(probe => [
+        probe.name,
+        [] as Awaited<ReturnType<typeof once>>[],
+      ]),
     );
     for (let i = 0; i < 3; i++) {
       for (const probe of options.pages) {
         samples.get(probe.name)!.push(await once(probe));
       }
     }
-    return options.pages.map(probe => ({
-      name: probe.name,
-      path: probe.path,
-      medianMs: percentile(samples.get(probe.name)!, 50),
-      samplesMs: samples.get(probe.name)!,
-    }));
+    return options.pages.map(probe => {
+      const taken = samples.get(probe.name)!;
+      const median = (of: (sample: (typeof taken)[number]) => number) =>
+        percentile(taken.map(of), 50);
+      return {
+        name: probe.name,
+        path: probe.path,
+        medianMs: median(sample => sample.shownAtMs),
+        samplesMs: taken.map(sample => sample.shownAtMs),
+        work: {
+          scriptMs: median(sample => sample.work.scriptMs),
+          styleMs: median(sample => sample.work.styleMs),
+          layoutMs: median(sample => sample.work.layoutMs),
+        },
+      };
+    });
   } finally {
     await browser.close();
   }

@@ -190,7 +190,14 @@ export function formatNotes(
           0,
         )} ms median to visible (samples ${page.samplesMs
           .map(sample => cell(sample, 0))
-          .join(', ')} ms)`,
+          .join(', ')} ms)${
+          page.work
+            ? `; renderer: script ${cell(page.work.scriptMs, 0)}, style ${cell(
+                page.work.styleMs,
+                0,
+              )}, layout ${cell(page.work.layoutMs, 0)} ms`
+            : ''
+        }`,
       );
     }
   }
