@@ -124,6 +124,11 @@ async function openTab(entity: string): Promise<Locator> {
   const tab = page.locator(TAB);
   await tab.waitFor({ timeout: 60_000 });
   await tab.getByRole('region').first().waitFor({ timeout: 60_000 });
+  // Rows of a tab with many canaries fill in once near the view: the first one is then whole.
+  await tab
+    .getByRole('button', { name: /^Details of / })
+    .first()
+    .waitFor({ timeout: 60_000 });
   return tab;
 }
 
@@ -651,6 +656,31 @@ test("the tab's own content fits at 1024, 1280, 1440 and 1920 px, also with a re
   expect(problems).toEqual(
     Object.fromEntries(WIDTHS.map(width => [`${width}px`, []])),
   );
+});
+
+test('a tab of many canaries shows each release whole once it is scrolled to', async () => {
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  const tab = await openTab(MANY_CANARIES_ENTITY);
+  const rows = tab.getByRole('region', { name: / in (dev|prod)$/ });
+  const names = await rows.evaluateAll(elements =>
+    elements.map(element => element.getAttribute('aria-label') ?? ''),
+  );
+  const notWhole: string[] = [];
+  for (const name of names) {
+    const region = tab.getByRole('region', { name, exact: true });
+    await region.scrollIntoViewIfNeeded();
+    const details = region.getByRole('button', { name: `Details of ${name}` });
+    if (
+      !(await details
+        .waitFor({ timeout: 10_000 })
+        .then(() => true)
+        .catch(() => false))
+    ) {
+      notWhole.push(name);
+    }
+  }
+  expect(names).toHaveLength(6);
+  expect(notWhole).toEqual([]);
 });
 
 test('the page itself does not scroll sideways at 1024, 1280, 1440 and 1920 px', async () => {

@@ -177,6 +177,7 @@ function Releases(props: { entity: Entity } & ProgressiveDeliveryContentProps) {
               entityRef={entityRef}
               lastMessage={state.lastMessage}
               expandFirst={index === 0 && value.items.length === 1}
+              deferRows={value.items.length > MATRIX_THRESHOLD}
             />
           ))}
         </Box>

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   mockApis,
@@ -16,7 +16,10 @@ import {
 } from '../../testing';
 import { CanaryRow } from './CanaryRow';
 
-async function renderRow(summary: CanarySummary) {
+async function renderRow(
+  summary: CanarySummary,
+  options: { deferred?: boolean } = {},
+) {
   const api = new FakeProgressiveDeliveryApi();
   api.list = createListResponse([summary]);
   await renderInTestApp(
@@ -26,7 +29,11 @@ async function renderRow(summary: CanarySummary) {
         [permissionApiRef, mockApis.permission()],
       ]}
     >
-      <CanaryRow summary={summary} entityRef="component:default/hello-gated" />
+      <CanaryRow
+        summary={summary}
+        entityRef="component:default/hello-gated"
+        deferred={options.deferred}
+      />
     </TestApiProvider>,
   );
 }
@@ -78,5 +85,70 @@ describe('CanaryRow', () => {
         name: 'Hide details of hello-gated in dev',
       }),
     ).toHaveAttribute('aria-expanded', 'true');
+  });
+
+  describe('deferred', () => {
+    // jsdom has no IntersectionObserver: a small stand-in that the test tells what is in view.
+    const observers: FakeIntersectionObserver[] = [];
+    class FakeIntersectionObserver {
+      readonly targets: Element[] = [];
+      constructor(
+        readonly callback: IntersectionObserverCallback,
+        readonly options?: IntersectionObserverInit,
+      ) {
+        observers.push(this);
+      }
+      observe(target: Element) {
+        this.targets.push(target);
+      }
+      disconnect() {
+        this.targets.length = 0;
+      }
+      comeIntoView() {
+        this.callback(
+          this.targets.map(target => ({ target, isIntersecting: true } as any)),
+          this as any,
+        );
+      }
+    }
+    beforeEach(() => {
+      observers.length = 0;
+      (window as any).IntersectionObserver = FakeIntersectionObserver;
+    });
+    afterEach(() => {
+      delete (window as any).IntersectionObserver;
+    });
+
+    it('shows only its header until it comes near the view, then the whole row in the same section', async () => {
+      await renderRow(createWaitingPromotionSummary(), { deferred: true });
+      const row = screen.getByRole('region', { name: 'hello-gated in dev' });
+      expect(
+        within(row).getByRole('heading', { name: 'hello-gated' }),
+      ).toBeInTheDocument();
+      expect(within(row).queryByRole('button')).not.toBeInTheDocument();
+      expect(observers).toHaveLength(1);
+      expect(observers[0].targets).toEqual([row]);
+      expect(observers[0].options?.rootMargin).toBe('1500px 0px');
+
+      row.focus();
+      act(() => observers[0].comeIntoView());
+
+      expect(
+        within(row).getByRole('button', { name: 'Promote' }),
+      ).toBeInTheDocument();
+      expect(screen.getByRole('region', { name: 'hello-gated in dev' })).toBe(
+        row,
+      );
+      expect(row).toHaveFocus();
+      expect(observers[0].targets).toEqual([]);
+    });
+
+    it('is whole at once where the browser cannot tell what is in view', async () => {
+      delete (window as any).IntersectionObserver;
+      await renderRow(createWaitingPromotionSummary(), { deferred: true });
+      expect(
+        screen.getByRole('button', { name: 'Promote' }),
+      ).toBeInTheDocument();
+    });
   });
 });

@@ -30,6 +30,7 @@ import { CanaryActions } from '../CanaryActions/CanaryActions';
 import { CanaryDetails } from '../ReleaseDetails/CanaryDetails';
 import { Notice } from '../shared/Notice';
 import { ToneStatus } from '../shared/StateStatus';
+import { useNearViewport } from '../../hooks/useNearViewport';
 import { ImageComparison } from './ImageComparison';
 import { TrafficProgress } from './TrafficProgress';
 
@@ -45,6 +46,8 @@ const useStyles = makeStyles(theme => ({
       outlineOffset: 2,
     },
   },
+  // About the height of a full row, so the page's length and scrollbar barely move as rows fill in.
+  preview: { minHeight: 240 },
   header: {
     display: 'flex',
     alignItems: 'center',
@@ -101,32 +104,13 @@ function Fact(props: { label: string; children: ReactNode; title?: string }) {
   );
 }
 
-/** One canary: its state in words, traffic, checks, images, timing, actions and details. */
-export function CanaryRow(props: {
-  summary: CanarySummary;
-  entityRef: string;
-  cluster?: ClusterStatus;
-  lastMessage?: StreamMessage;
-  defaultExpanded?: boolean;
-}) {
-  const { summary, entityRef, cluster } = props;
+/** The canary's name, its state in words and what kind of release it is. */
+function CanaryRowHeader(props: { summary: CanarySummary }) {
+  const { summary } = props;
   const classes = useStyles();
-  const [expanded, setExpanded] = useState(props.defaultExpanded ?? false);
-  const waiting = waitingForText(summary);
-  const rowId = canaryRowId(summary.ref);
-  const detailsId = `${rowId}-details`;
-  const failedChecks = summary.checks.failedChecks;
   const phase = summary.phase ?? summary.rawPhase;
-  const decision = summary.pendingDecision;
   return (
-    <Paper
-      variant="outlined"
-      className={classes.root}
-      component="section"
-      id={rowId}
-      tabIndex={-1}
-      aria-label={`${summary.ref.name} in ${summary.ref.cluster}`}
-    >
+    <>
       <Box className={classes.header}>
         <Typography variant="h6" component="h3" className={classes.name}>
           {summary.ref.name}
@@ -156,6 +140,27 @@ export function CanaryRow(props: {
         {summary.targetRef.name}
         {phase ? ` · phase ${phase}` : ''}
       </Typography>
+    </>
+  );
+}
+
+/** Everything below the header: what the release waits for, traffic, checks, actions, details. */
+function CanaryRowBody(props: {
+  summary: CanarySummary;
+  entityRef: string;
+  cluster?: ClusterStatus;
+  lastMessage?: StreamMessage;
+  defaultExpanded?: boolean;
+}) {
+  const { summary, entityRef, cluster } = props;
+  const classes = useStyles();
+  const [expanded, setExpanded] = useState(props.defaultExpanded ?? false);
+  const waiting = waitingForText(summary);
+  const detailsId = `${canaryRowId(summary.ref)}-details`;
+  const failedChecks = summary.checks.failedChecks;
+  const decision = summary.pendingDecision;
+  return (
+    <>
       {summary.state.detail && (
         <Typography variant="body2" style={{ marginTop: 4 }}>
           {summary.state.detail}
@@ -297,6 +302,48 @@ export function CanaryRow(props: {
           />
         </Box>
       </Collapse>
+    </>
+  );
+}
+
+/**
+ * One canary: its state in words, traffic, checks, images, timing, actions and details.
+ *
+ * A `deferred` row shows only its header until it comes near the visible part of the page,
+ * so a tab of hundreds of canaries shows its first screen without building every row. The
+ * section itself (its id, name and focus) is the same element before and after.
+ */
+export function CanaryRow(props: {
+  summary: CanarySummary;
+  entityRef: string;
+  cluster?: ClusterStatus;
+  lastMessage?: StreamMessage;
+  defaultExpanded?: boolean;
+  deferred?: boolean;
+}) {
+  const { summary } = props;
+  const classes = useStyles();
+  const [near, track] = useNearViewport<HTMLElement>(props.deferred ?? false);
+  return (
+    <Paper
+      ref={track}
+      variant="outlined"
+      className={`${classes.root}${near ? '' : ` ${classes.preview}`}`}
+      component="section"
+      id={canaryRowId(summary.ref)}
+      tabIndex={-1}
+      aria-label={`${summary.ref.name} in ${summary.ref.cluster}`}
+    >
+      <CanaryRowHeader summary={summary} />
+      {near && (
+        <CanaryRowBody
+          summary={summary}
+          entityRef={props.entityRef}
+          cluster={props.cluster}
+          lastMessage={props.lastMessage}
+          defaultExpanded={props.defaultExpanded}
+        />
+      )}
     </Paper>
   );
 }

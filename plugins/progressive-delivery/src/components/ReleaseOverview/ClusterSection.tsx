@@ -40,6 +40,8 @@ export function ClusterSection(props: {
   entityRef: string;
   lastMessage?: StreamMessage;
   expandFirst?: boolean;
+  /** Rows fill in as they come near the visible part of the page (for many canaries). */
+  deferRows?: boolean;
 }) {
   const { cluster, canaries } = props;
   return (
@@ -85,6 +87,7 @@ export function ClusterSection(props: {
           cluster={cluster}
           lastMessage={props.lastMessage}
           defaultExpanded={props.expandFirst && index === 0}
+          deferred={props.deferRows}
         />
       ))}
     </InfoCard>

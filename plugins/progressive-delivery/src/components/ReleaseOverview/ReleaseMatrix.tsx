@@ -84,11 +84,12 @@ export function ReleaseMatrix(props: {
     clusters.length <= names.length || clusters.length <= MATRIX_THRESHOLD;
   const columns = clustersAsColumns ? clusters : names;
   const rows = clustersAsColumns ? names : clusters;
+  const byCell = new Map(
+    canaries.map(c => [`${c.ref.cluster} ${canaryName(c)}`, c]),
+  );
   const find = (row: string, column: string) => {
     const [name, cluster] = clustersAsColumns ? [row, column] : [column, row];
-    return canaries.find(
-      c => c.ref.cluster === cluster && canaryName(c) === name,
-    );
+    return byCell.get(`${cluster} ${name}`);
   };
   const captionId = 'pd-release-matrix-caption';
   return (
