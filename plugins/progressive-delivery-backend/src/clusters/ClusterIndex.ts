@@ -27,32 +27,43 @@ const key = (namespace: string | undefined, name: string | undefined) =>
 
 const EMPTY: ReadonlySet<string> = new Set();
 
-/** A map from one key to a set of object keys, for index lookups. */
+/**
+ * A map from one key to the keys of the objects it indexes. Most index keys (a target's name,
+ * a label value such as the app's name) belong to one object, so a lone key is kept as itself
+ * and becomes a Set only when a second object shares the index key: with 100,000 canaries a Set
+ * per key cost more memory than the canaries.
+ */
 class MultiIndex {
-  readonly #map = new Map<string, Set<string>>();
+  readonly #map = new Map<string, string | Set<string>>();
 
   add(indexKey: string, objectKey: string) {
-    let set = this.#map.get(indexKey);
-    if (!set) {
-      set = new Set();
-      this.#map.set(indexKey, set);
+    const keys = this.#map.get(indexKey);
+    if (keys === undefined) {
+      this.#map.set(indexKey, objectKey);
+    } else if (typeof keys === 'string') {
+      if (keys !== objectKey) {
+        this.#map.set(indexKey, new Set([keys, objectKey]));
+      }
+    } else {
+      keys.add(objectKey);
     }
-    set.add(objectKey);
   }
 
   delete(indexKey: string, objectKey: string) {
-    const set = this.#map.get(indexKey);
-    if (!set) return;
-    set.delete(objectKey);
-    if (set.size === 0) this.#map.delete(indexKey);
+    const keys = this.#map.get(indexKey);
+    if (keys === undefined) return;
+    if (typeof keys === 'string') {
+      if (keys === objectKey) this.#map.delete(indexKey);
+      return;
+    }
+    keys.delete(objectKey);
+    if (keys.size === 0) this.#map.delete(indexKey);
   }
 
   get(indexKey: string): ReadonlySet<string> {
-    return this.#map.get(indexKey) ?? EMPTY;
-  }
-
-  clear() {
-    this.#map.clear();
+    const keys = this.#map.get(indexKey);
+    if (keys === undefined) return EMPTY;
+    return typeof keys === 'string' ? new Set([keys]) : keys;
   }
 }
 
@@ -62,8 +73,9 @@ class ObjectCache implements ReflectorSink {
 
   constructor(
     private readonly hooks: {
-      added?: (object: Obj) => void;
-      removed?: (object: Obj) => void;
+      /** With the object's key in this cache, for indexes to share. */
+      added?: (object: Obj, objectKey: string) => void;
+      removed?: (object: Obj, objectKey: string) => void;
       changed: (object: Obj) => void;
     },
   ) {}
@@ -88,9 +100,9 @@ class ObjectCache implements ReflectorSink {
       previous.metadata?.resourceVersion === object.metadata?.resourceVersion
     )
       return;
-    if (previous) this.hooks.removed?.(previous);
+    if (previous) this.hooks.removed?.(previous, objectKey);
     this.objects.set(objectKey, object);
-    this.hooks.added?.(object);
+    this.hooks.added?.(object, objectKey);
     this.hooks.changed(object);
   }
 
@@ -99,7 +111,7 @@ class ObjectCache implements ReflectorSink {
     const previous = this.objects.get(objectKey);
     if (!previous) return;
     this.objects.delete(objectKey);
-    this.hooks.removed?.(previous);
+    this.hooks.removed?.(previous, objectKey);
     this.hooks.changed(previous);
   }
 }
@@ -124,17 +136,18 @@ export class ClusterIndex {
   readonly #eventsByCanary = new Map<string, Map<string, Obj>>();
 
   readonly #canariesByTargetName = new MultiIndex();
-  readonly #canariesByTarget = new MultiIndex();
   readonly #canariesByNamespace = new MultiIndex();
-  readonly #canariesByLabel = new MultiIndex();
+  /** By label key, then value: the strings of the canaries' own labels are the index keys. */
+  readonly #canariesByLabel = new Map<string, MultiIndex>();
   readonly #canariesByLabelKey = new MultiIndex();
   readonly #deploymentsByWorkload = new MultiIndex();
 
   constructor(onChange: (change: ClusterChange) => void) {
     this.#onChange = onChange;
     this.#canaries = new ObjectCache({
-      added: canary => this.#indexCanary(canary, 'add'),
-      removed: canary => this.#indexCanary(canary, 'delete'),
+      added: (canary, canaryKey) => this.#indexCanary(canary, canaryKey, 'add'),
+      removed: (canary, canaryKey) =>
+        this.#indexCanary(canary, canaryKey, 'delete'),
       changed: canary =>
         this.#onChange({
           kind: 'canary',
@@ -143,8 +156,10 @@ export class ClusterIndex {
         }),
     });
     this.#deployments = new ObjectCache({
-      added: deployment => this.#indexDeployment(deployment, 'add'),
-      removed: deployment => this.#indexDeployment(deployment, 'delete'),
+      added: (deployment, deploymentKey) =>
+        this.#indexDeployment(deployment, deploymentKey, 'add'),
+      removed: (deployment, deploymentKey) =>
+        this.#indexDeployment(deployment, deploymentKey, 'delete'),
       changed: deployment =>
         this.#onChange({
           kind: 'deployment',
@@ -223,15 +238,24 @@ export class ClusterIndex {
   }
 
   /** Keys of the canaries whose target is Deployment `namespace/name`. */
-  canaryKeysByTarget(namespace: string, name: string): ReadonlySet<string> {
-    return this.#canariesByTarget.get(key(namespace, name));
+  canaryKeysByTarget(namespace: string, name: string): string[] {
+    const prefix = key(namespace, '');
+    return [...this.#canariesByTargetName.get(name)].filter(canaryKey =>
+      canaryKey.startsWith(prefix),
+    );
   }
 
   /** Keys of the canaries whose target Deployment carries `carto.run/workload-name=<workload>`. */
   canaryKeysByWorkload(workload: string): string[] {
     const keys: string[] = [];
     for (const deploymentKey of this.#deploymentsByWorkload.get(workload)) {
-      keys.push(...this.#canariesByTarget.get(deploymentKey));
+      const deployment = this.#deployments.objects.get(deploymentKey);
+      keys.push(
+        ...this.canaryKeysByTarget(
+          deployment?.metadata?.namespace,
+          deployment?.metadata?.name,
+        ),
+      );
     }
     return keys;
   }
@@ -243,37 +267,40 @@ export class ClusterIndex {
   canaryKeysWithLabel(labelKey: string, value?: string): ReadonlySet<string> {
     return value === undefined
       ? this.#canariesByLabelKey.get(labelKey)
-      : this.#canariesByLabel.get(`${labelKey}=${value}`);
+      : this.#canariesByLabel.get(labelKey)?.get(value) ?? EMPTY;
   }
 
   allCanaryKeys(): Iterable<string> {
     return this.#canaries.objects.keys();
   }
 
-  #indexCanary(canary: Obj, operation: 'add' | 'delete') {
-    const namespace = canary.metadata?.namespace;
-    const canaryKey = key(namespace, canary.metadata?.name);
+  #indexCanary(canary: Obj, canaryKey: string, operation: 'add' | 'delete') {
     const target = canary.spec?.targetRef?.name;
     if (typeof target === 'string') {
       this.#canariesByTargetName[operation](target, canaryKey);
-      this.#canariesByTarget[operation](key(namespace, target), canaryKey);
     }
-    this.#canariesByNamespace[operation](namespace, canaryKey);
+    this.#canariesByNamespace[operation](canary.metadata?.namespace, canaryKey);
     for (const [labelKey, value] of Object.entries(
       (canary.metadata?.labels ?? {}) as Record<string, string>,
     )) {
-      this.#canariesByLabel[operation](`${labelKey}=${value}`, canaryKey);
+      let byValue = this.#canariesByLabel.get(labelKey);
+      if (!byValue) {
+        byValue = new MultiIndex();
+        this.#canariesByLabel.set(labelKey, byValue);
+      }
+      byValue[operation](value, canaryKey);
       this.#canariesByLabelKey[operation](labelKey, canaryKey);
     }
   }
 
-  #indexDeployment(deployment: Obj, operation: 'add' | 'delete') {
+  #indexDeployment(
+    deployment: Obj,
+    deploymentKey: string,
+    operation: 'add' | 'delete',
+  ) {
     const workload = deployment.metadata?.labels?.[WORKLOAD_NAME_LABEL];
     if (typeof workload === 'string' && workload) {
-      this.#deploymentsByWorkload[operation](
-        workload,
-        key(deployment.metadata?.namespace, deployment.metadata?.name),
-      );
+      this.#deploymentsByWorkload[operation](workload, deploymentKey);
     }
   }
 
