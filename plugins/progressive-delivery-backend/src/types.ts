@@ -14,11 +14,15 @@ import {
  * backend with `config.ts`: every folder may use it, it uses none of them.
  */
 
-/** A Canary object as the API server returned it, plus what was watched beside it. */
-export interface WatchedCanary {
+/** A Canary object as the API server returned it, and where it is. */
+export interface CanaryObject {
   ref: CanaryRef;
   /** The raw flagger.app/v1beta1 Canary. */
   object: Record<string, any>;
+}
+
+/** A Canary object as the API server returned it, plus what was watched beside it. */
+export interface WatchedCanary extends CanaryObject {
   /** The target Deployment (`spec.targetRef`) and `<target>-primary`, when watched. */
   target?: Record<string, any>;
   primary?: Record<string, any>;

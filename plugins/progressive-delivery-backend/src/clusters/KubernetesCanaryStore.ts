@@ -8,7 +8,7 @@ import {
   StreamMessage,
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { ClusterConfig } from '../config';
-import { CanaryStore, WatchedCanary } from '../types';
+import { CanaryObject, CanaryStore, WatchedCanary } from '../types';
 import { revisionKey } from '../flagger/revision';
 import { ClusterChange, ClusterWatcher } from './ClusterWatcher';
 import { KubeTransport } from './KubeTransport';
@@ -159,13 +159,21 @@ export class KubernetesCanaryStore implements CanaryStore {
     return object ? this.#watched(watcher, object) : undefined;
   }
 
-  /** Every canary of one cluster (used by the metrics refresh). */
-  canariesOf(cluster: string): WatchedCanary[] {
+  /**
+   * Every canary of one cluster, without its Deployments and events: the metrics refresh reads
+   * only the Canary, and walks every canary of every cluster every few seconds.
+   */
+  canariesOf(cluster: string): CanaryObject[] {
     const watcher = this.#watchers.get(cluster);
     return watcher
-      ? watcher.index
-          .listCanaries()
-          .map(object => this.#watched(watcher, object))
+      ? watcher.index.listCanaries().map(object => ({
+          ref: {
+            cluster: watcher.name,
+            namespace: object.metadata.namespace,
+            name: object.metadata.name,
+          },
+          object,
+        }))
       : [];
   }
 

@@ -11,7 +11,7 @@ import {
   metricUnit,
   thresholdRangeOf,
 } from '../flagger/metrics';
-import { WatchedCanary } from '../types';
+import { CanaryObject } from '../types';
 import { PrometheusClient, PrometheusError } from './PrometheusClient';
 import {
   builtinProviderOf,
@@ -68,7 +68,7 @@ export class MetricsCache {
   readonly #clusters = new Map<string, ClusterMetrics>();
   readonly #logger: LoggerService;
   readonly #refreshIntervalMs: number;
-  readonly #canariesOf: (cluster: string) => WatchedCanary[];
+  readonly #canariesOf: (cluster: string) => CanaryObject[];
   readonly #templateOf: (
     cluster: string,
     namespace: string,
@@ -81,7 +81,7 @@ export class MetricsCache {
     timeoutMs: number;
     refreshIntervalMs: number;
     logger: LoggerService;
-    canariesOf: (cluster: string) => WatchedCanary[];
+    canariesOf: (cluster: string) => CanaryObject[];
     templateOf: (
       cluster: string,
       namespace: string,
@@ -179,7 +179,7 @@ export class MetricsCache {
    * one or a server this backend cannot reach. Undefined for builtin metrics and when no query
    * can be rendered (the reading says why).
    */
-  customQuery(watched: WatchedCanary, metric: Obj): string | undefined {
+  customQuery(watched: CanaryObject, metric: Obj): string | undefined {
     if (isBuiltinMetric(metric)) return undefined;
     try {
       return customQuery(
@@ -204,7 +204,7 @@ export class MetricsCache {
    * refresh has read it. Builtin metrics are read from the refresh's batch answers now, so a
    * refresh costs nothing per canary that is not viewed.
    */
-  readings(watched: WatchedCanary): Map<string, MetricReading> | undefined {
+  readings(watched: CanaryObject): Map<string, MetricReading> | undefined {
     const cluster = this.#clusters.get(watched.ref.cluster);
     const key = `${watched.ref.namespace}/${watched.ref.name}`;
     if (!cluster?.read.has(key)) return undefined;
@@ -267,7 +267,7 @@ export class MetricsCache {
 
   /** Range series of a canary's metrics, on demand for charts. */
   async series(
-    watched: WatchedCanary,
+    watched: CanaryObject,
     minutes: number,
   ): Promise<MetricSeries[]> {
     const clusterName = watched.ref.cluster;

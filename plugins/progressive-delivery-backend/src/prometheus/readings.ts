@@ -1,4 +1,4 @@
-import { WatchedCanary } from '../types';
+import { CanaryObject } from '../types';
 import {
   BUILTIN_METRICS,
   BuiltinMetric,
@@ -146,7 +146,7 @@ export type BatchAnswers = Map<string, Map<string, number> | Error>;
  */
 export function planBatches(
   cluster: ReadingCluster,
-  canaries: WatchedCanary[],
+  canaries: CanaryObject[],
 ): Map<string, Batch> {
   const batches = new Map<string, Batch>();
   for (const watched of canaries) {
@@ -284,7 +284,7 @@ function convertValue(
  */
 export async function readOwnQueries(
   cluster: ReadingCluster,
-  canaries: WatchedCanary[],
+  canaries: CanaryObject[],
   query: Query,
   at: string,
   perCanary: Array<() => Promise<void>>,
