@@ -6,11 +6,8 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { openPluginDatabase } from '../database/DecisionStore';
 import { SteeringPolicy } from './SteeringPolicy';
 import { FakeCanaryStore, FakeSummarizer, gatedCanary } from './testing/fakes';
-import {
-  AUTHORIZE_BATCH,
-  parseWaitingScope,
-  WaitingReleases,
-} from './WaitingReleases';
+import { parseWaitingScope, WaitingReleases } from './WaitingReleases';
+import { AUTHORIZE_BATCH } from './authorizeInBatches';
 
 type Obj = Record<string, any>;
 

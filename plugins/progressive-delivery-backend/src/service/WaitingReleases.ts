@@ -23,8 +23,6 @@ import {
   getCanarySelector,
   permissionForAction,
   progressiveDeliveryReadPermission,
-  ReleaseStateKind,
-  WAITING_FAILED_WITHIN_MS,
   WAITING_SCOPES,
   WaitingRelease,
   WaitingResponse,
@@ -33,9 +31,11 @@ import {
 } from '@progressive-delivery/plugin-progressive-delivery-common';
 import { DecisionStore } from '../database/DecisionStore';
 import { CanaryStore, CanarySummarizer, WatchedCanary } from '../types';
+import { authorizeInBatches } from './authorizeInBatches';
 import { summarizeWithDecisions } from './decisionState';
 import { steeringEntityOf } from './EntityCanaries';
 import { SteeringEntity, SteeringPolicy } from './SteeringPolicy';
+import { AT_REST_PHASES, sectionOf } from './waitingSections';
 
 /** The catalog query the page makes; `CatalogService` from plugin-catalog-node fits it. */
 export interface EntityQuery {
@@ -47,50 +47,6 @@ export interface EntityQuery {
     options: { credentials: BackstageCredentials },
   ): Promise<{ items: Entity[] }>;
 }
-
-/**
- * Requests per call to the permission backend. Its `/authorize` route accepts a JSON body of
- * at most 100 kB (express's default): 500 entities in one batch were refused with 413.
- */
-export const AUTHORIZE_BATCH = 100;
-
-/** The decisions of many requests, asked in batches the permission backend accepts, at once. */
-async function authorizeInBatches(
-  permissions: Pick<PermissionsService, 'authorize'>,
-  requests: Parameters<PermissionsService['authorize']>[0],
-  credentials: BackstageCredentials,
-) {
-  const batches: Array<typeof requests> = [];
-  for (let start = 0; start < requests.length; start += AUTHORIZE_BATCH) {
-    batches.push(requests.slice(start, start + AUTHORIZE_BATCH));
-  }
-  const answers = await Promise.all(
-    batches.map(batch => permissions.authorize(batch, { credentials })),
-  );
-  return answers.flat();
-}
-
-/** States a release is moving in (or held in) rather than at rest. */
-const IN_PROGRESS_KINDS: ReleaseStateKind[] = [
-  'initializing',
-  'waiting-rollout-approval',
-  'progressing',
-  'waiting-traffic-approval',
-  'waiting-promotion-approval',
-  'promoting',
-  'finalising',
-];
-
-/**
- * Phases whose releases the page never lists; most canaries are in one of them most of the time,
- * so they are not summarized at all.
- */
-const AT_REST_PHASES: unknown[] = [
-  'Initialized',
-  'Succeeded',
-  'Terminating',
-  'Terminated',
-];
 
 /** What of an entity the page needs: enough to select its canaries, bind steering and name it. */
 const ENTITY_FIELDS = [
@@ -439,21 +395,4 @@ export class WaitingReleases {
       `Nothing in this portal decides its ${gate} gate.`
     );
   }
-}
-
-/** Which section a release belongs in before the caller's permissions are known; undefined when at rest. */
-function sectionOf(
-  summary: CanarySummary,
-  now: Date,
-): WaitingSection | undefined {
-  const { state } = summary;
-  if (state.kind === 'failed') {
-    const since = summary.lastTransitionTime;
-    return since &&
-      now.getTime() - Date.parse(since) <= WAITING_FAILED_WITHIN_MS
-      ? 'failed'
-      : undefined;
-  }
-  if (state.waitingFor) return 'waiting';
-  return IN_PROGRESS_KINDS.includes(state.kind) ? 'in-progress' : undefined;
 }
