@@ -3,13 +3,17 @@
  * backend, in the same real backend process, on the sandbox's API servers behind
  * latency-injecting proxies presented as 1 to 100 clusters; each row's page views three
  * times, a load row against a floor route, the pages in chromium, and every target printed.
+ *
+ * Over 400 lines because `runScale` and `main` are the run itself, step after step in the order
+ * it happens (proxies, backend, sync, runs, load, idle, freshness, pages, memory), with the
+ * cleanups each step leaves; every measurement is in a file of its own (pageViews, loadRow,
+ * freshness, pagesRow, baseline, frontend).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import {
-  adminClient,
   CLUSTER_NAMES,
   ClusterName,
   readSandboxInfo,
@@ -19,30 +23,20 @@ import {
   startComponent,
   stopComponent,
 } from '@progressive-delivery/sandbox';
-import { BackendMeasurement, BackendProcess } from './backend/BackendProcess';
-import {
-  benchAppConfig,
-  benchCatalog,
-  OWNED_ENTITIES,
-  ownedEntityName,
-  ProxiedCluster,
-} from './benchConfig';
+import { BackendProcess } from './backend/BackendProcess';
+import { benchAppConfig, benchCatalog, ProxiedCluster } from './benchConfig';
 import {
   BENCH_APP,
-  BENCH_APP_NAMESPACE,
   backingServer,
   canariesPerServer,
-  freshnessStatus,
   planServer,
   proxiedClusterName,
-  RENDER_APP,
   parseScales,
   Scale,
   serversUsed,
 } from './canaries';
 import {
   allApiServerCounts,
-  patchCanaryStatus,
   prometheusQueryCount,
   reconcileServer,
   removeBenchCanaries,
@@ -57,20 +51,9 @@ import {
   runFigures,
   worstOf,
 } from './figures';
-import {
-  buildAppIfNeeded,
-  measurePages,
-  measurePluginBundle,
-} from './frontend';
+import { buildAppIfNeeded, measurePluginBundle } from './frontend';
 import { LatencyProxy } from './LatencyProxy';
-import {
-  compareLoad,
-  LOAD_TARGETS,
-  LoadFigures,
-  loadSettings,
-  loadTargets,
-  measureLoad,
-} from './load';
+import { loadSettings, loadTargets } from './load';
 import { PortalClient, peerCanaries } from './portalClient';
 import {
   BenchResults,
@@ -80,11 +63,15 @@ import {
   formatTable,
   FrontendResult,
   LoadResult,
-  LoadSide,
   ScaleRow,
 } from './report';
-import { subscribe } from './sse';
 import { weighSseParsers } from './sseParsers';
+import { measureFreshness, FRESHNESS_PATCHES } from './freshness';
+import { LOAD_WARMUP_SECONDS, measureLoadRow } from './loadRow';
+import { log, sleep } from './log';
+import { measureBaseline, sandboxCredentialsEnv } from './baseline';
+import { measureEntityPages } from './pagesRow';
+import { checkSummary, latencies, waitForSync } from './pageViews';
 import { percentile, round } from './stats';
 
 const ONE_WAY_DELAY_MS = 50;
@@ -97,8 +84,6 @@ const PEER_BUDGET_MS = 15_000;
 const PEER_MINIMUM = 10;
 /** Consecutive runs of each row's page views (`PD_BENCH_RUNS`). */
 const RUNS = Number(process.env.PD_BENCH_RUNS ?? 3);
-const FRESHNESS_PATCHES = 100;
-const FRESHNESS_TIMEOUT_MS = 5_000;
 const IDLE_WINDOW_MS = Number(process.env.PD_BENCH_IDLE_SECONDS ?? 30) * 1000;
 const RENDER_CANARIES = 200;
 /** Backstage's Kubernetes frontend refreshes its objects this often (it has no push channel). */
@@ -117,20 +102,8 @@ const QUIET_WINDOW_MS = 5_000;
 const QUIET_P99_MS = 15;
 const QUIET_MAX_MS = 45_000;
 const PORT = Number(process.env.PD_BENCH_PORT ?? 7017);
-/** Load before each measured window, not counted: connections open, both routes warm. */
-const LOAD_WARMUP_SECONDS = 5;
-/** Ours under load once more while the backend profiles itself, when a target was missed. */
-const LOAD_PROFILE_SECONDS = 15;
-const LOAD_PROFILE_TOP = 15;
 const LOAD = loadSettings(process.env);
-/** The benchmark's floor plugin (src/backend/floorPlugin.ts), in the same backend as ours. */
-const FLOOR_PATH = '/api/bench-floor/canaries';
 const BENCH_ENTITY = `component:default/${BENCH_APP}`;
-const RENDER_ENTITY = `component:default/${RENDER_APP}`;
-
-const log = (line: string) =>
-  console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Undo steps, run last-in first-out on success, failure and Ctrl-C. */
 const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
@@ -154,14 +127,6 @@ function portInUse(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-async function timed<T>(
-  fn: () => Promise<T>,
-): Promise<{ ms: number; value: T }> {
-  const started = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - started, value };
 }
 
 function apiServerPort(info: SandboxInfo, server: ClusterName): number {
@@ -203,197 +168,6 @@ function proxiedClusters(
   });
 }
 
-/** The sandbox's own credentials for app-config.yaml's substitutions (its clusters are replaced). */
-function sandboxCredentialsEnv(info: SandboxInfo): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const server of CLUSTER_NAMES) {
-    const upper = server.toUpperCase();
-    env[`PD_SANDBOX_${upper}_TOKEN`] = readFileSync(
-      info.clusters[server].tokenFile,
-      'utf8',
-    ).trim();
-    env[`PD_SANDBOX_${upper}_CA_DATA`] = readFileSync(
-      info.clusters[server].caBase64File,
-      'utf8',
-    ).trim();
-  }
-  return env;
-}
-
-async function waitForSync(
-  portal: PortalClient,
-  clusters: number,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  let lastLogged = 0;
-  while (Date.now() < deadline) {
-    const { status, body } = await portal.canaries(BENCH_ENTITY);
-    if (status === 200) {
-      const ok = (body.clusters ?? []).filter(
-        (c: any) => c.status === 'ok',
-      ).length;
-      const items = (body.items ?? []).length;
-      last = `${ok}/${clusters} clusters ok, ${items}/${clusters} bench canaries`;
-      if (ok === clusters && items === clusters) return;
-    } else {
-      last = `${status} ${JSON.stringify(body).slice(0, 300)}`;
-    }
-    if (Date.now() - lastLogged > 15_000) {
-      log(`  waiting for sync: ${last}`);
-      lastLogged = Date.now();
-    }
-    await sleep(500);
-  }
-  throw new Error(
-    `the backend did not sync within ${timeoutMs / 1000} s: ${last}`,
-  );
-}
-
-/** What is wrong with an answer of our summary endpoint for the bench entity, if anything. */
-function checkSummary(
-  answer: { status: number; body: any },
-  clusters: number,
-): string | undefined {
-  if (answer.status !== 200) {
-    return `our summary answered ${answer.status}: ${JSON.stringify(
-      answer.body,
-    ).slice(0, 300)}`;
-  }
-  if (answer.body.items.length !== clusters) {
-    return `our summary listed ${answer.body.items.length} canaries, expected ${clusters}`;
-  }
-  return undefined;
-}
-
-/**
- * Sequential requests after a warm-up; every answer must pass `check`. With a budget, stops
- * after `budgetMs` once `minimum` requests were made (the peer at 100 clusters takes seconds).
- */
-async function latencies(
-  count: number,
-  warmup: number,
-  request: () => Promise<{ status: number; body: any }>,
-  check: (answer: { status: number; body: any }) => string | undefined,
-  limit?: { budgetMs: number; minimum: number },
-): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) {
-    const problem = check(await request());
-    if (problem) throw new Error(problem);
-  }
-  const samples: number[] = [];
-  const started = performance.now();
-  for (let i = 0; i < count; i++) {
-    if (
-      limit &&
-      samples.length >= limit.minimum &&
-      performance.now() - started > limit.budgetMs
-    ) {
-      break;
-    }
-    const { ms, value } = await timed(request);
-    const problem = check(value);
-    if (problem) throw new Error(problem);
-    samples.push(ms);
-  }
-  return samples;
-}
-
-/** One status change awaited on the stream: when it was sent and which views announced it. */
-interface AwaitedChange {
-  sentAt: number;
-  firstAt?: number;
-  seen: Set<string>;
-  done: () => void;
-}
-
-/**
- * Time from PATCHing the bench canary's status on a real server to the `canary-changed`
- * message for it on our stream: to the first proxied view of that server, and to all of them.
- */
-async function measureFreshness(
-  portal: PortalClient,
-  clusterNames: string[],
-): Promise<{ first: number[]; all: number[]; missed: number }> {
-  const server: ClusterName = 'dev';
-  const views = clusterNames.filter((_, i) => backingServer(i) === server);
-  const client = adminClient(server);
-  const state: { awaited?: AwaitedChange } = {};
-  const subscription = subscribe(
-    portal.streamUrl(BENCH_ENTITY),
-    portal.headers,
-    (event, receivedAt) => {
-      const awaited = state.awaited;
-      if (!awaited || event.event !== 'change') return;
-      const message = JSON.parse(event.data);
-      const ref = message.ref;
-      if (
-        message.type !== 'canary-changed' ||
-        ref?.name !== BENCH_APP ||
-        ref?.namespace !== BENCH_APP_NAMESPACE ||
-        !views.includes(ref.cluster)
-      ) {
-        return;
-      }
-      awaited.firstAt ??= receivedAt;
-      awaited.seen.add(ref.cluster);
-      if (awaited.seen.size === views.length) awaited.done();
-    },
-  );
-  /** PATCHes the i-th status and waits for its messages; undefined when they did not all come. */
-  const changeOnce = async (i: number) => {
-    let done = () => {};
-    const arrived = new Promise<'arrived'>(resolve => {
-      done = () => resolve('arrived');
-    });
-    const awaited: AwaitedChange = {
-      sentAt: performance.now(),
-      seen: new Set(),
-      done,
-    };
-    state.awaited = awaited;
-    await patchCanaryStatus(
-      client,
-      BENCH_APP_NAMESPACE,
-      BENCH_APP,
-      freshnessStatus(i, new Date()),
-    );
-    const outcome = await Promise.race([
-      arrived,
-      sleep(FRESHNESS_TIMEOUT_MS).then(() => 'timeout' as const),
-    ]);
-    state.awaited = undefined;
-    return {
-      first:
-        (awaited.firstAt ?? awaited.sentAt + FRESHNESS_TIMEOUT_MS) -
-        awaited.sentAt,
-      all:
-        outcome === 'arrived'
-          ? performance.now() - awaited.sentAt
-          : FRESHNESS_TIMEOUT_MS,
-      missed: outcome !== 'arrived',
-    };
-  };
-  const first: number[] = [];
-  const all: number[] = [];
-  let missed = 0;
-  try {
-    await subscription.opened;
-    await sleep(500);
-    for (let i = 0; i < FRESHNESS_PATCHES; i++) {
-      const result = await changeOnce(i);
-      first.push(result.first);
-      all.push(result.all);
-      if (result.missed) missed++;
-      await sleep(50);
-    }
-  } finally {
-    subscription.close();
-  }
-  return { first, all, missed };
-}
-
 async function settleUntilQuiet(
   backend: BackendProcess,
 ): Promise<{ seconds: number; p99Ms: number }> {
@@ -413,171 +187,6 @@ async function settleUntilQuiet(
 
 async function sum(values: Promise<number>[]): Promise<number> {
   return (await Promise.all(values)).reduce((a, b) => a + b, 0);
-}
-
-/** What is wrong with an answer under load, if anything: ours lists one canary per cluster. */
-function checkLoadAnswer(
-  route: 'ours' | 'floor',
-  clusters: number,
-): (status: number, body: string) => string | undefined {
-  return (status, body) => {
-    if (status !== 200)
-      return `${route} answered ${status}: ${body.slice(0, 200)}`;
-    let parsed: any;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return `${route} answered something other than JSON: ${body.slice(
-        0,
-        200,
-      )}`;
-    }
-    const expected = route === 'ours' ? clusters : 0;
-    if (!Array.isArray(parsed?.items) || parsed.items.length !== expected) {
-      return `${route} listed ${parsed?.items?.length} canaries, expected ${expected}`;
-    }
-    if (!parsed.selector) return `${route} answered no selector`;
-    return undefined;
-  };
-}
-
-/** One route under the load, with the backend's event-loop delay and CPU over the window. */
-async function routeUnderLoad(
-  backend: BackendProcess,
-  portal: PortalClient,
-  path: string,
-  check: (status: number, body: string) => string | undefined,
-  settings: { clients: number; seconds: number },
-): Promise<LoadSide> {
-  let atWindowStart: Promise<BackendMeasurement> | undefined;
-  const figures = await measureLoad({
-    url: `${portal.url}${path}?entityRef=${encodeURIComponent(BENCH_ENTITY)}`,
-    headers: portal.headers,
-    clients: settings.clients,
-    seconds: settings.seconds,
-    warmupSeconds: LOAD_WARMUP_SECONDS,
-    check,
-    onWindowStart: () => {
-      atWindowStart = backend.measure({ resetEventLoopDelay: true });
-      return atWindowStart;
-    },
-  });
-  const after = await backend.measure();
-  const before = await atWindowStart!;
-  return {
-    ...roundLoadFigures(figures),
-    eventLoopDelayP99Ms: round(after.eventLoopDelayP99Ms, 1),
-    eventLoopDelayMaxMs: round(after.eventLoopDelayMaxMs, 1),
-    backendCpuMsPerRequest: figures.requests
-      ? round(
-          ((after.cpuSeconds - before.cpuSeconds) * 1000) / figures.requests,
-          3,
-        )
-      : NaN,
-  };
-}
-
-function roundLoadFigures(figures: LoadFigures): LoadFigures {
-  return {
-    ...figures,
-    requestsPerSecond: round(figures.requestsPerSecond, 1),
-    p50Ms: round(figures.p50Ms, 1),
-    p99Ms: round(figures.p99Ms, 1),
-    maxMs: round(figures.maxMs, 1),
-    clientCpuShare: round(figures.clientCpuShare, 2),
-  };
-}
-
-/**
- * Our summary and the floor under the same load: the same entity, clients and window, ours
- * first and then the floor (not interleaved: each window is long against the 10 s metrics
- * refresh, so both see the same background work). When a target is missed, ours runs once
- * more while the backend profiles itself.
- */
-async function measureLoadRow(
-  backend: BackendProcess,
-  portal: PortalClient,
-  scale: Scale,
-  settings: { clients: number; seconds: number },
-): Promise<LoadResult> {
-  const oursPath = '/api/progressive-delivery/canaries';
-  const oursCheck = checkLoadAnswer('ours', scale.clusters);
-  const floorCheck = checkLoadAnswer('floor', scale.clusters);
-  // One plain request first, so that a floor that is not there fails with its answer.
-  const probe = await portal.getJson(
-    `${FLOOR_PATH}?entityRef=${encodeURIComponent(BENCH_ENTITY)}`,
-  );
-  const floorProblem = floorCheck(probe.status, JSON.stringify(probe.body));
-  if (floorProblem) throw new Error(`the floor route: ${floorProblem}`);
-
-  log(
-    `  load: ${settings.clients} clients for ${settings.seconds} s (after ${LOAD_WARMUP_SECONDS} s of warm-up) on ours, then on the floor`,
-  );
-  const ours = await routeUnderLoad(
-    backend,
-    portal,
-    oursPath,
-    oursCheck,
-    settings,
-  );
-  const describe = (side: LoadSide) =>
-    `${side.requestsPerSecond.toFixed(0)} req/s, p50 ${side.p50Ms.toFixed(
-      1,
-    )} ms, p99 ${side.p99Ms.toFixed(1)} ms, ${side.errors} errors; ` +
-    `event-loop delay p99 ${side.eventLoopDelayP99Ms.toFixed(1)} ms`;
-  log(`    ours:  ${describe(ours)}`);
-  const floor = await routeUnderLoad(
-    backend,
-    portal,
-    FLOOR_PATH,
-    floorCheck,
-    settings,
-  );
-  log(`    floor: ${describe(floor)}`);
-  const comparison = compareLoad(ours, floor);
-  const result: LoadResult = {
-    clusters: scale.clusters,
-    canaries: scale.canaries,
-    entityRef: BENCH_ENTITY,
-    clients: settings.clients,
-    seconds: settings.seconds,
-    warmupSeconds: LOAD_WARMUP_SECONDS,
-    order: 'ours first, then the floor',
-    ours,
-    floor,
-    targets: { ...LOAD_TARGETS },
-    comparison,
-  };
-  if (!comparison.throughputMet || !comparison.p99Met) {
-    log(
-      `  a load target was missed: ${LOAD_PROFILE_SECONDS} s more on ours while the backend profiles itself`,
-    );
-    try {
-      await backend.startProfile();
-      try {
-        await measureLoad({
-          url: `${portal.url}${oursPath}?entityRef=${encodeURIComponent(
-            BENCH_ENTITY,
-          )}`,
-          headers: portal.headers,
-          clients: settings.clients,
-          seconds: LOAD_PROFILE_SECONDS,
-          check: oursCheck,
-        });
-      } finally {
-        result.profile = {
-          seconds: LOAD_PROFILE_SECONDS,
-          summary: await backend.stopProfile(LOAD_PROFILE_TOP),
-        };
-      }
-    } catch (error) {
-      result.profile = {
-        seconds: LOAD_PROFILE_SECONDS,
-        error: (error as Error).message,
-      };
-    }
-  }
-  return result;
 }
 
 async function runScale(
@@ -655,7 +264,7 @@ async function runScale(
   await portal.signIn();
   await portal.waitForEntity(BENCH_ENTITY);
 
-  await waitForSync(portal, scale.clusters, SYNC_TIMEOUT_MS);
+  await waitForSync(portal, BENCH_ENTITY, scale.clusters, SYNC_TIMEOUT_MS);
   const syncSeconds = (performance.now() - spawnedAt) / 1000;
   log(
     `  all ${scale.clusters} cluster(s) synced ${syncSeconds.toFixed(
@@ -751,7 +360,7 @@ async function runScale(
   // Many users at once, ours beside the floor, after the runs' latency bursts and before
   // the steady state.
   const load = options.load
-    ? await measureLoadRow(backend, portal, scale, options.load)
+    ? await measureLoadRow(backend, portal, BENCH_ENTITY, scale, options.load)
     : undefined;
 
   // Steady state: nobody looks.
@@ -787,6 +396,7 @@ async function runScale(
   // Freshness of our push channel.
   const freshness = await measureFreshness(
     portal,
+    BENCH_ENTITY,
     clusters.map(c => c.name),
   );
   log(
@@ -798,61 +408,15 @@ async function runScale(
       )} ms; ${freshness.missed} missed)`,
   );
 
-  let pages: FrontendResult['pages'] | undefined;
-  if (options.renderCanaries > 0) {
-    try {
-      await portal.waitForEntity(RENDER_ENTITY);
-      await portal.waitForEntity(
-        `component:default/${ownedEntityName(OWNED_ENTITIES - 1)}`,
-      );
-      const entityPage = `/catalog/default/component/${RENDER_APP}`;
-      pages = await measurePages({
-        portalUrl: backend.url,
-        screenshotDir: scaleDir,
-        pages: [
-          {
-            name: 'tab',
-            path: `${entityPage}/progressive-delivery`,
-            ready: {
-              kind: 'canary-sections',
-              prefix: 'render-',
-              expected: options.renderCanaries,
-            },
-          },
-          {
-            name: 'overview',
-            path: entityPage,
-            ready: { kind: 'overview', prefix: 'render-' },
-          },
-          {
-            name: 'waiting',
-            path: '/progressive-delivery',
-            ready: { kind: 'waiting-sections', sections: 3 },
-          },
-        ],
-      });
-      for (const page of pages) {
-        log(
-          `  ${page.name} page (${page.path}): ${page.medianMs.toFixed(
-            0,
-          )} ms (samples ${page.samplesMs
-            .map(sample => sample.toFixed(0))
-            .join(', ')})${
-            page.work
-              ? `, renderer script ${page.work.scriptMs.toFixed(
-                  0,
-                )} / style ${page.work.styleMs.toFixed(
-                  0,
-                )} / layout ${page.work.layoutMs.toFixed(0)} ms`
-              : ''
-          }`,
-        );
-      }
-    } catch (error) {
-      pages = { error: (error as Error).message };
-      log(`  pages not measured: ${(error as Error).message}`);
-    }
-  }
+  const pages =
+    options.renderCanaries > 0
+      ? await measureEntityPages({
+          portal,
+          portalUrl: backend.url,
+          screenshotDir: scaleDir,
+          renderCanaries: options.renderCanaries,
+        })
+      : undefined;
 
   const memory = await backend.measure({ collectGarbage: true });
   await cleanups.pop()!.run(); // the backend
@@ -894,66 +458,6 @@ async function runScale(
     errors,
   };
   return { row, pages, load };
-}
-
-/**
- * The backend with no cluster at all, once settled, after a full GC: what a row's memory is
- * counted above. Undefined (and said) when it could not be measured.
- */
-async function measureBaseline(
-  info: SandboxInfo,
-  workDir: string,
-  catalogFile: string,
-): Promise<BaselineFigures | undefined> {
-  const dir = join(workDir, 'baseline');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'db'), { recursive: true });
-  const configFile = join(dir, 'app-config.bench.yaml');
-  writeFileSync(
-    configFile,
-    JSON.stringify(
-      benchAppConfig({
-        port: PORT,
-        clusters: [],
-        catalogFiles: [join(info.repoRoot, 'catalog-info.yaml'), catalogFile],
-        replacedClusters: [...CLUSTER_NAMES],
-        metricsRefreshSeconds: METRICS_REFRESH_SECONDS,
-      }),
-      null,
-      2,
-    ),
-  );
-  log('baseline: the backend with no cluster');
-  let backend: BackendProcess | undefined;
-  try {
-    backend = await BackendProcess.start({
-      repoRoot: info.repoRoot,
-      port: PORT,
-      configFiles: [join(info.repoRoot, 'app-config.yaml'), configFile],
-      dataDir: join(dir, 'db'),
-      logFile: join(dir, 'backend.log'),
-      env: sandboxCredentialsEnv(info),
-    });
-    const portal = new PortalClient(backend.url);
-    await portal.signIn();
-    await portal.waitForEntity(BENCH_ENTITY);
-    await sleep(SETTLE_MS);
-    const memory = await backend.measure({ collectGarbage: true });
-    const figures = {
-      heapMb: round(memory.heapUsedMb, 1),
-      rssMb: round(memory.rssMb, 1),
-      cpuSeconds: round(memory.cpuSeconds, 1),
-    };
-    log(
-      `  heap ${figures.heapMb} MB, RSS ${figures.rssMb} MB, ${figures.cpuSeconds} CPU-s to start and settle`,
-    );
-    return figures;
-  } catch (error) {
-    log(`  baseline not measured: ${(error as Error).message}`);
-    return undefined;
-  } finally {
-    await backend?.stop();
-  }
 }
 
 async function main() {
@@ -1031,7 +535,15 @@ async function main() {
   });
 
   const scales = parseScales(process.env.PD_BENCH_SCALES);
-  const baseline = await measureBaseline(info, workDir, catalogFile);
+  const baseline = await measureBaseline({
+    info,
+    workDir,
+    catalogFile,
+    port: PORT,
+    entityRef: BENCH_ENTITY,
+    metricsRefreshSeconds: METRICS_REFRESH_SECONDS,
+    settleMs: SETTLE_MS,
+  });
   const rows: ScaleRow[] = [];
   let load: LoadResult | undefined;
   for (const [index, scale] of scales.entries()) {
