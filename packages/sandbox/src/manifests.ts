@@ -1,7 +1,8 @@
 /*
  * What the sandbox applies to each cluster: the CRDs (extracted at run time from the Go modules
  * of Flagger, Contour and Cartographer, never written by hand), namespaces, the portal's
- * least-privilege ServiceAccount, and the TAP-style sample apps.
+ * least-privilege ServiceAccount, and the TAP-style sample apps. Kept together (hence its length)
+ * so that what a cluster gets can be read, and reviewed for privilege, in one place.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

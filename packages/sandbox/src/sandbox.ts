@@ -1,5 +1,7 @@
 /*
- * Orchestration: up, down, status, release, stop/start of single components.
+ * Orchestration: up, down, status, release, stop/start of single components. One file over 400
+ * lines: the commands share the lock, the pid files, the ports and the clusters' info, and
+ * `up` reads top to bottom in the order a cluster comes up.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {

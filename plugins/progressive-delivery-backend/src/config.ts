@@ -1,3 +1,8 @@
+/*
+ * The plugin's configuration, read and checked once (config.d.ts names every key). One file on
+ * purpose, over 400 lines: every key's type, default and error message sit together, so a
+ * message and the key it is about cannot drift apart, and the composition root reads it once.
+ */
 import { Config, readDurationFromConfig } from '@backstage/config';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';

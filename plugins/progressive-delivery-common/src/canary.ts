@@ -4,6 +4,8 @@
  * The backend translates Kubernetes objects (Canary, its target Deployment, Events) and
  * Prometheus answers into these types; the frontend only renders them. Every field that
  * comes from a cluster may be missing there, so optional fields mean "not known", never "zero".
+ * One file on purpose, over 400 lines: the model is read as a whole, and its types refer to each
+ * other throughout.
  */
 
 /**
