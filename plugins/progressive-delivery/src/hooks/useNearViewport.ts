@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 
 /** How far outside the visible area an element counts as near: a few screens of scrolling. */
 export const NEAR_MARGIN_PX = 1500;
@@ -31,6 +31,7 @@ export function useNearViewport<T extends Element>(
     !deferred || typeof IntersectionObserver === 'undefined',
   );
   const observer = useRef<IntersectionObserver>();
+  // React calls the ref with null when the element goes, which disconnects the observer.
   const track = useCallback(
     (element: T | null) => {
       observer.current?.disconnect();
@@ -52,6 +53,5 @@ export function useNearViewport<T extends Element>(
     },
     [near],
   );
-  useEffect(() => () => observer.current?.disconnect(), []);
   return [near, track];
 }

@@ -144,14 +144,17 @@ function CanaryRowHeader(props: { summary: CanarySummary }) {
   );
 }
 
-/** Everything below the header: what the release waits for, traffic, checks, actions, details. */
-function CanaryRowBody(props: {
+interface CanaryRowProps {
   summary: CanarySummary;
   entityRef: string;
   cluster?: ClusterStatus;
   lastMessage?: StreamMessage;
   defaultExpanded?: boolean;
-}) {
+  deferred?: boolean;
+}
+
+/** Everything below the header: what the release waits for, traffic, checks, actions, details. */
+function CanaryRowBody(props: Omit<CanaryRowProps, 'deferred'>) {
   const { summary, entityRef, cluster } = props;
   const classes = useStyles();
   const [expanded, setExpanded] = useState(props.defaultExpanded ?? false);
@@ -313,17 +316,11 @@ function CanaryRowBody(props: {
  * so a tab of hundreds of canaries shows its first screen without building every row. The
  * section itself (its id, name and focus) is the same element before and after.
  */
-export function CanaryRow(props: {
-  summary: CanarySummary;
-  entityRef: string;
-  cluster?: ClusterStatus;
-  lastMessage?: StreamMessage;
-  defaultExpanded?: boolean;
-  deferred?: boolean;
-}) {
+export function CanaryRow(props: CanaryRowProps) {
+  const { deferred, ...bodyProps } = props;
   const { summary } = props;
   const classes = useStyles();
-  const [near, track] = useNearViewport<HTMLElement>(props.deferred ?? false);
+  const [near, track] = useNearViewport<HTMLElement>(deferred ?? false);
   return (
     <Paper
       ref={track}
@@ -335,15 +332,7 @@ export function CanaryRow(props: {
       aria-label={`${summary.ref.name} in ${summary.ref.cluster}`}
     >
       <CanaryRowHeader summary={summary} />
-      {near && (
-        <CanaryRowBody
-          summary={summary}
-          entityRef={props.entityRef}
-          cluster={props.cluster}
-          lastMessage={props.lastMessage}
-          defaultExpanded={props.defaultExpanded}
-        />
-      )}
+      {near && <CanaryRowBody {...bodyProps} />}
     </Paper>
   );
 }
