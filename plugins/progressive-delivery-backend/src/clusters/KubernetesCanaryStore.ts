@@ -166,14 +166,9 @@ export class KubernetesCanaryStore implements CanaryStore {
   canariesOf(cluster: string): CanaryObject[] {
     const watcher = this.#watchers.get(cluster);
     return watcher
-      ? watcher.index.listCanaries().map(object => ({
-          ref: {
-            cluster: watcher.name,
-            namespace: object.metadata.namespace,
-            name: object.metadata.name,
-          },
-          object,
-        }))
+      ? watcher.index
+          .listCanaries()
+          .map(object => canaryObjectOf(watcher, object))
       : [];
   }
 
@@ -251,8 +246,7 @@ export class KubernetesCanaryStore implements CanaryStore {
     const namespace = object.metadata.namespace;
     const target = object.spec?.targetRef?.name;
     return {
-      ref: { cluster: watcher.name, namespace, name: object.metadata.name },
-      object,
+      ...canaryObjectOf(watcher, object),
       target: target
         ? watcher.index.getDeployment(namespace, target)
         : undefined,
@@ -332,6 +326,17 @@ export class KubernetesCanaryStore implements CanaryStore {
       }
     }
   }
+}
+
+function canaryObjectOf(watcher: ClusterWatcher, object: Obj): CanaryObject {
+  return {
+    ref: {
+      cluster: watcher.name,
+      namespace: object.metadata.namespace,
+      name: object.metadata.name,
+    },
+    object,
+  };
 }
 
 /**
