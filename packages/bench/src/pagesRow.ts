@@ -4,7 +4,7 @@ import { RENDER_APP } from './canaries';
 import { measurePages } from './frontend';
 import { log } from './log';
 import { PortalClient } from './portalClient';
-import { FrontendResult } from './report';
+import { FrontendResult, rendererWorkText } from './report';
 
 const RENDER_ENTITY = `component:default/${RENDER_APP}`;
 
@@ -52,15 +52,7 @@ export async function measureEntityPages(options: {
           0,
         )} ms (samples ${page.samplesMs
           .map(sample => sample.toFixed(0))
-          .join(', ')})${
-          page.work
-            ? `, renderer script ${page.work.scriptMs.toFixed(
-                0,
-              )} / style ${page.work.styleMs.toFixed(
-                0,
-              )} / layout ${page.work.layoutMs.toFixed(0)} ms`
-            : ''
-        }`,
+          .join(', ')})${page.work ? `, ${rendererWorkText(page.work)}` : ''}`,
       );
     }
     return pages;

@@ -108,6 +108,16 @@ export interface BenchResults {
   load?: LoadResult;
 }
 
+/** Where a page's renderer time went: "renderer: script 382, style 77, layout 31 ms". */
+export function rendererWorkText(
+  work: NonNullable<PageTiming['work']>,
+): string {
+  return `renderer: script ${cell(work.scriptMs, 0)}, style ${cell(
+    work.styleMs,
+    0,
+  )}, layout ${cell(work.layoutMs, 0)} ms`;
+}
+
 function cell(value: number | null | undefined, digits = 1): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '–';
   return value.toFixed(digits);
@@ -191,12 +201,7 @@ export function formatNotes(
         )} ms median to visible (samples ${page.samplesMs
           .map(sample => cell(sample, 0))
           .join(', ')} ms)${
-          page.work
-            ? `; renderer: script ${cell(page.work.scriptMs, 0)}, style ${cell(
-                page.work.styleMs,
-                0,
-              )}, layout ${cell(page.work.layoutMs, 0)} ms`
-            : ''
+          page.work ? `; ${rendererWorkText(page.work)}` : ''
         }`,
       );
     }
