@@ -26,13 +26,18 @@ const env = {
 };
 
 const children = [
+  // Each in a process group of its own, stopped as a group: npx does not pass a signal on to
+  // backstage-cli, so stopping npx alone left the portal running when only this script was
+  // signalled (a terminal's Ctrl-C reaches them all, a supervisor's SIGTERM does not).
   startPrefixed('backend', 'npx', ['backstage-cli', 'package', 'start'], {
     cwd: join(repoRoot, 'packages', 'backend'),
     env,
+    detached: true,
   }),
   startPrefixed('app    ', 'npx', ['backstage-cli', 'package', 'start'], {
     cwd: join(repoRoot, 'packages', 'app'),
     env,
+    detached: true,
   }),
 ];
 log(
@@ -40,7 +45,13 @@ log(
 );
 
 function stop() {
-  for (const child of children) child.kill('SIGTERM');
+  for (const child of children) {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
   log(
     'stopped backend and app; the sandbox is still up (`npm run sandbox -- down` stops it)',
   );
